@@ -1,0 +1,167 @@
+"""Where and as whom the connector works, read from SHOPB1_* environment variables.
+
+Everything is validated when it is read, so a bad value stops the process at start-up with a message that
+names the variable, instead of failing on the first order of the day.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+DEFAULT_SAP_URL = "http://127.0.0.1:50000/b1s/v2"
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"0", "false", "no", "off"})
+
+
+class SettingsError(ValueError):
+    """A configuration value is missing or malformed; the message names the variable."""
+
+
+class EnvReader:
+    """Typed access to environment variables; every error names the variable and the value it got."""
+
+    def __init__(self, environ: Mapping[str, str]) -> None:
+        self._environ = environ
+
+    def _raw(self, name: str) -> str | None:
+        value = self._environ.get(name)
+        return None if value is None else value.strip()
+
+    def text(self, name: str, default: str) -> str:
+        value = self._raw(name)
+        if value is None:
+            return default
+        if not value:
+            # An empty value is almost always a templating mistake; silently using the default would hide it.
+            raise SettingsError(f"{name} must not be empty")
+        return value
+
+    def optional_text(self, name: str) -> str | None:
+        return self._raw(name) or None
+
+    def integer(self, name: str, default: int) -> int:
+        value = self.optional_integer(name)
+        return default if value is None else value
+
+    def optional_integer(self, name: str) -> int | None:
+        value = self._raw(name)
+        if not value:
+            return None
+        try:
+            return int(value)
+        except ValueError:
+            raise SettingsError(f"{name} must be an integer, got {value!r}") from None
+
+    def number(self, name: str, default: float) -> float:
+        value = self._raw(name)
+        if not value:
+            return default
+        try:
+            number = float(value)
+        except ValueError:
+            raise SettingsError(f"{name} must be a number, got {value!r}") from None
+        if not math.isfinite(number):
+            raise SettingsError(f"{name} must be a finite number, got {value!r}")
+        return number
+
+    def flag(self, name: str, default: bool) -> bool:
+        value = self._raw(name)
+        if not value:
+            return default
+        if value.lower() in _TRUE:
+            return True
+        if value.lower() in _FALSE:
+            return False
+        raise SettingsError(f"{name} must be true or false, got {value!r}")
+
+
+def _service_root(url: str) -> str:
+    """The SL service root without a trailing slash, or SettingsError."""
+    root = url.rstrip("/")
+    parts = urlsplit(root)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise SettingsError(f"SHOPB1_SAP_URL must be an http(s) URL, got {url!r}")
+    if (
+        parts.query
+        or parts.fragment
+        or not (parts.path.endswith("/b1s/v1") or parts.path.endswith("/b1s/v2"))
+    ):
+        raise SettingsError(f"SHOPB1_SAP_URL must end in /b1s/v1 or /b1s/v2, got {url!r}")
+    return root
+
+
+@dataclass(frozen=True)
+class ServiceLayerSettings:
+    """How to reach and log in to one SAP Business One company through its Service Layer."""
+
+    url: str = DEFAULT_SAP_URL
+    # The defaults match the emulator's demo company, so a developer needs no configuration at all.
+    company: str = "SHOPB1_DEMO"
+    user: str = "manager"
+    password: str = field(default="manager", repr=False)
+    language: int | None = None
+    verify_tls: bool = True
+    ca_bundle: str | None = None
+    connect_timeout: float = 5.0
+    read_timeout: float = 60.0
+    read_retries: int = 3
+    page_size: int = 100
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "url", _service_root(self.url))
+        if self.connect_timeout <= 0:
+            raise SettingsError(f"SHOPB1_SAP_CONNECT_TIMEOUT must be positive, got {self.connect_timeout!r}")
+        if self.read_timeout <= 0:
+            raise SettingsError(f"SHOPB1_SAP_READ_TIMEOUT must be positive, got {self.read_timeout!r}")
+        if self.read_retries < 0:
+            raise SettingsError(f"SHOPB1_SAP_READ_RETRIES must be 0 or more, got {self.read_retries!r}")
+        # odata.maxpagesize=0 would switch paging off and fetch a whole table in one answer.
+        if self.page_size < 1:
+            raise SettingsError(f"SHOPB1_SAP_PAGE_SIZE must be 1 or more, got {self.page_size!r}")
+        if self.ca_bundle is not None:
+            if not self.verify_tls:
+                raise SettingsError(
+                    "SHOPB1_SAP_CA_BUNDLE is set but SHOPB1_SAP_VERIFY_TLS is false; choose one"
+                )
+            if not os.path.isfile(self.ca_bundle):
+                raise SettingsError(f"SHOPB1_SAP_CA_BUNDLE must name a readable file, got {self.ca_bundle!r}")
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] = os.environ) -> ServiceLayerSettings:
+        env = EnvReader(environ)
+        return cls(
+            url=env.text("SHOPB1_SAP_URL", cls.url),
+            company=env.text("SHOPB1_SAP_COMPANY", cls.company),
+            user=env.text("SHOPB1_SAP_USER", cls.user),
+            password=env.text("SHOPB1_SAP_PASSWORD", cls.password),
+            language=env.optional_integer("SHOPB1_SAP_LANGUAGE"),
+            verify_tls=env.flag("SHOPB1_SAP_VERIFY_TLS", True),
+            ca_bundle=env.optional_text("SHOPB1_SAP_CA_BUNDLE"),
+            connect_timeout=env.number("SHOPB1_SAP_CONNECT_TIMEOUT", 5.0),
+            read_timeout=env.number("SHOPB1_SAP_READ_TIMEOUT", 60.0),
+            read_retries=env.integer("SHOPB1_SAP_READ_RETRIES", 3),
+            page_size=env.integer("SHOPB1_SAP_PAGE_SIZE", 100),
+        )
+
+    @property
+    def service_root_path(self) -> str:
+        """The root as the SL writes it in links and batch request lines, e.g. "/b1s/v2"."""
+        return urlsplit(self.url).path
+
+    @property
+    def odata_version(self) -> str:
+        """Either "v1" (OData V3) or "v2" (OData V4)."""
+        return self.service_root_path.rsplit("/", 1)[-1]
+
+    @property
+    def verify(self) -> bool | str:
+        """The value for requests' `verify`: the CA bundle when one is set, else the on/off switch."""
+        return self.ca_bundle if self.ca_bundle is not None else self.verify_tls
+
+    @property
+    def timeout(self) -> tuple[float, float]:
+        return (self.connect_timeout, self.read_timeout)

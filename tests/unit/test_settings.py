@@ -1,0 +1,132 @@
+"""Settings come from SHOPB1_* variables; a bad value is refused at once, naming the variable."""
+
+from __future__ import annotations
+
+import pytest
+
+from connector.settings import EnvReader, ServiceLayerSettings, SettingsError
+
+
+def test_defaults_point_at_the_local_emulator_demo_company():
+    settings = ServiceLayerSettings.from_env({})
+
+    assert settings.url == "http://127.0.0.1:50000/b1s/v2"
+    assert (settings.company, settings.user, settings.password) == ("SHOPB1_DEMO", "manager", "manager")
+    assert settings.language is None
+    assert settings.verify is True
+    assert settings.timeout == (5.0, 60.0)
+    assert (settings.read_retries, settings.page_size) == (3, 100)
+
+
+def test_every_variable_is_read(tmp_path):
+    bundle = tmp_path / "sl.pem"
+    bundle.write_text("-----BEGIN CERTIFICATE-----\n")
+    settings = ServiceLayerSettings.from_env(
+        {
+            "SHOPB1_SAP_URL": "https://b1.example.com:50000/b1s/v1/",
+            "SHOPB1_SAP_COMPANY": "SBODEMOUS",
+            "SHOPB1_SAP_USER": "shopify",
+            "SHOPB1_SAP_PASSWORD": "pw",
+            "SHOPB1_SAP_LANGUAGE": "23",
+            "SHOPB1_SAP_CA_BUNDLE": str(bundle),
+            "SHOPB1_SAP_CONNECT_TIMEOUT": "2.5",
+            "SHOPB1_SAP_READ_TIMEOUT": "90",
+            "SHOPB1_SAP_READ_RETRIES": "0",
+            "SHOPB1_SAP_PAGE_SIZE": "500",
+        }
+    )
+
+    assert settings.url == "https://b1.example.com:50000/b1s/v1"
+    assert (settings.service_root_path, settings.odata_version) == ("/b1s/v1", "v1")
+    assert (settings.company, settings.user, settings.password, settings.language) == (
+        "SBODEMOUS",
+        "shopify",
+        "pw",
+        23,
+    )
+    assert settings.verify == str(bundle)
+    assert settings.timeout == (2.5, 90.0)
+    assert (settings.read_retries, settings.page_size) == (0, 500)
+
+
+@pytest.mark.parametrize(
+    "url", ["http://sl:50000/b1s/v2", "http://sl:50000/b1s/v2/", "http://sl:50000/b1s/v2//"]
+)
+def test_url_is_accepted_with_or_without_trailing_slash(url):
+    assert ServiceLayerSettings.from_env({"SHOPB1_SAP_URL": url}).url == "http://sl:50000/b1s/v2"
+
+
+@pytest.mark.parametrize(
+    "url", ["http://sl:50000/b1s", "http://sl:50000/b1s/v3", "sl:50000/b1s/v2", "ftp://sl/b1s/v1"]
+)
+def test_url_that_is_not_a_service_root_is_refused(url):
+    with pytest.raises(SettingsError, match="SHOPB1_SAP_URL"):
+        ServiceLayerSettings.from_env({"SHOPB1_SAP_URL": url})
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("SHOPB1_SAP_READ_TIMEOUT", "abc", "SHOPB1_SAP_READ_TIMEOUT must be a number, got 'abc'"),
+        (
+            "SHOPB1_SAP_CONNECT_TIMEOUT",
+            "nan",
+            "SHOPB1_SAP_CONNECT_TIMEOUT must be a finite number, got 'nan'",
+        ),
+        ("SHOPB1_SAP_READ_TIMEOUT", "0", "SHOPB1_SAP_READ_TIMEOUT must be positive"),
+        ("SHOPB1_SAP_READ_RETRIES", "three", "SHOPB1_SAP_READ_RETRIES must be an integer, got 'three'"),
+        ("SHOPB1_SAP_READ_RETRIES", "-1", "SHOPB1_SAP_READ_RETRIES must be 0 or more"),
+        ("SHOPB1_SAP_PAGE_SIZE", "0", "SHOPB1_SAP_PAGE_SIZE must be 1 or more"),
+        ("SHOPB1_SAP_LANGUAGE", "en", "SHOPB1_SAP_LANGUAGE must be an integer, got 'en'"),
+        ("SHOPB1_SAP_VERIFY_TLS", "maybe", "SHOPB1_SAP_VERIFY_TLS must be true or false, got 'maybe'"),
+        ("SHOPB1_SAP_PASSWORD", "", "SHOPB1_SAP_PASSWORD must not be empty"),
+        ("SHOPB1_SAP_CA_BUNDLE", "/no/such/file.pem", "SHOPB1_SAP_CA_BUNDLE must name a readable file"),
+    ],
+)
+def test_bad_values_are_refused_with_the_variable_named(name, value, message):
+    with pytest.raises(SettingsError) as raised:
+        ServiceLayerSettings.from_env({name: value})
+
+    assert str(raised.value).startswith(message)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"), [("false", False), ("0", False), ("No", False), ("TRUE", True)]
+)
+def test_tls_verification_switch_reads_common_spellings(value, expected):
+    assert ServiceLayerSettings.from_env({"SHOPB1_SAP_VERIFY_TLS": value}).verify is expected
+
+
+def test_ca_bundle_with_verification_switched_off_is_contradictory(tmp_path):
+    bundle = tmp_path / "sl.pem"
+    bundle.write_text("x")
+
+    with pytest.raises(SettingsError, match="SHOPB1_SAP_CA_BUNDLE"):
+        ServiceLayerSettings.from_env({"SHOPB1_SAP_CA_BUNDLE": str(bundle), "SHOPB1_SAP_VERIFY_TLS": "false"})
+
+
+def test_empty_optional_values_count_as_unset():
+    settings = ServiceLayerSettings.from_env({"SHOPB1_SAP_LANGUAGE": "", "SHOPB1_SAP_CA_BUNDLE": " "})
+
+    assert (settings.language, settings.ca_bundle) == (None, None)
+
+
+def test_repr_never_shows_the_password():
+    settings = ServiceLayerSettings.from_env({"SHOPB1_SAP_PASSWORD": "hunter2-very-secret"})
+
+    assert "hunter2-very-secret" not in repr(settings)
+    assert "hunter2-very-secret" not in str(settings)
+    assert "SHOPB1_DEMO" in repr(settings)
+
+
+def test_settings_are_frozen():
+    with pytest.raises(AttributeError):
+        ServiceLayerSettings().password = "x"  # type: ignore[misc]
+
+
+def test_env_reader_serves_other_settings_modules_too():
+    env = EnvReader({"SHOPB1_X": " 7 ", "SHOPB1_Y": "on"})
+
+    assert env.integer("SHOPB1_X", 1) == 7
+    assert env.flag("SHOPB1_Y", False) is True
+    assert env.text("SHOPB1_Z", "fallback") == "fallback"
