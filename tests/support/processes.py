@@ -1,0 +1,97 @@
+"""Real processes for integration tests: a free port, a readiness wait, a clean stop, the log on failure."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def port_open(port: int, host: str = "127.0.0.1") -> bool:
+    with contextlib.suppress(OSError), socket.create_connection((host, port), timeout=0.2):
+        return True
+    return False
+
+
+@dataclass
+class Process:
+    name: str
+    popen: subprocess.Popen[bytes]
+    log_path: Path
+    port: int | None = None
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 10) -> None:
+        if self.popen.poll() is not None:
+            return
+        self.popen.send_signal(sig)
+        try:
+            self.popen.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.popen.kill()
+            self.popen.wait(5)
+
+    def kill(self) -> None:
+        self.stop(signal.SIGKILL)
+
+
+def start(
+    name: str,
+    command: list[str],
+    *,
+    port: int | None = None,
+    ready: Callable[[], bool] | None = None,
+    env: dict[str, str] | None = None,
+    timeout: float = 30,
+) -> Process:
+    """Start `command` and wait until its port accepts connections (or `ready()` is true)."""
+    log_fd, log_name = tempfile.mkstemp(prefix=f"shopb1-{name}-", suffix=".log")
+    with os.fdopen(log_fd, "wb") as log_file:
+        popen = subprocess.Popen(
+            command,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            cwd=REPO,
+            env={**os.environ, **(env or {})},
+        )
+    process = Process(name, popen, Path(log_name), port)
+    check = ready or (lambda: port is not None and port_open(port))
+    deadline = time.monotonic() + timeout
+    while not check():
+        if popen.poll() is not None or time.monotonic() > deadline:
+            process.stop()
+            raise RuntimeError(f"{name} did not start ({' '.join(command)}):\n{process.log()[-4000:]}")
+        time.sleep(0.05)
+    return process
+
+
+@contextlib.contextmanager
+def running(name: str, command: list[str], **kwargs: object) -> Iterator[Process]:
+    process = start(name, command, **kwargs)  # type: ignore[arg-type]
+    try:
+        yield process
+    finally:
+        process.stop()
+
+
+def shopb1(*args: str) -> list[str]:
+    """The `shopb1` command of this checkout, run with the test interpreter."""
+    return [sys.executable, "-m", "workers.cli", *args]
