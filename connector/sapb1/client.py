@@ -291,6 +291,16 @@ class ServiceLayerClient:
 
     # --- session ---------------------------------------------------------------------------------
 
+    def login(self) -> None:
+        """Log in now rather than on the first request: checks the settings early (raises LoginFailed)."""
+        self._current_session()
+
+    @property
+    def sl_version(self) -> str | None:
+        """The Service Layer's Version from the last Login ("1000340" is FP 2608), None before one."""
+        state = self._state
+        return state.version if state is not None else None
+
     def logout(self) -> None:
         """End the SL session (it holds a license seat until it times out). Best effort: errors are logged."""
         with self._login_lock:

@@ -473,3 +473,47 @@ def test_undefined_user_field_is_refused_until_defined(sl: RawSession, version: 
         assert partner[f"U_{name}"] == "value"
     finally:
         sl.request("DELETE", f"UserFieldsMD(TableName='OCRD',FieldID={field.json()['FieldID']})")
+
+
+def test_replace_collections_on_patch_drops_rows_not_sent(sl: RawSession) -> None:
+    created = create_partner(
+        sl,
+        BPAddresses=[
+            {"AddressName": "A", "AddressType": "bo_BillTo", "City": "One"},
+            {"AddressName": "B", "AddressType": "bo_BillTo", "City": "Two"},
+        ],
+    )
+    path = f"BusinessPartners('{created['CardCode']}')"
+    merged = sl.request(
+        "PATCH", path, json={"BPAddresses": [{"AddressName": "C", "AddressType": "bo_BillTo"}]}
+    )
+    assert merged.status_code == 204
+    assert [a["AddressName"] for a in sl.request("GET", path).json()["BPAddresses"]] == ["A", "B", "C"]
+    replaced = sl.request(
+        "PATCH",
+        path,
+        json={"BPAddresses": [{"AddressName": "D", "AddressType": "bo_BillTo", "City": "Four"}]},
+        headers={"B1S-ReplaceCollectionsOnPatch": "true"},
+    )
+    assert replaced.status_code == 204
+    addresses = sl.request("GET", path).json()["BPAddresses"]
+    assert [(a["AddressName"], a["RowNum"]) for a in addresses] == [("D", 0)]
+
+
+def test_closing_an_order_twice_is_refused(sl: RawSession, version: int) -> None:
+    order = create_order(sl, create_partner(sl)["CardCode"], create_item(sl)["ItemCode"])
+    path = f"Orders({order['DocEntry']})"
+    assert sl.request("POST", f"{path}/Close").status_code == 204
+    assert (
+        sl.request("GET", path, params={"$select": "DocumentStatus"}).json()["DocumentStatus"] == "bost_Close"
+    )
+    again = sl.request("POST", f"{path}/Close")
+    assert again.status_code == 400
+    assert error_of(again, version)[1] == "Document is already closed"
+
+
+def test_v1_inline_count_is_a_string(target: Target) -> None:
+    session = RawSession(target, 1)
+    session.login()
+    page = session.request("GET", "Items", params={"$inlinecount": "allpages", "$top": "1"}).json()
+    assert isinstance(page["odata.count"], str) and int(page["odata.count"]) >= 1

@@ -384,3 +384,23 @@ def test_user_table_rows_are_unique_by_code_and_a_failed_transaction_rolls_back(
     assert caught.value.code == -2035
     assert list(company.rows(ORDERS)) == []
     assert company.store.next_number("DocEntry:Orders") == 1  # the number was given back too
+
+
+def test_invoice_draws_a_paid_down_payment_and_only_the_rest_is_due(company: Company) -> None:
+    down_payment = down_payment_for(company, "100.00")
+    payment(company, down_payment["DocEntry"], "100.00")
+    order_entry = down_payment["DocumentLines"][0]["BaseEntry"]
+    net = down_payment["DocTotal"] - down_payment["VatSum"]
+    invoice = company.create(
+        schema.ENTITY_SETS["Invoices"],
+        {
+            "CardCode": "C00002",
+            "DocumentLines": [{"BaseType": 17, "BaseEntry": order_entry, "BaseLine": n} for n in (0, 1)],
+            "DownPaymentsToDraw": [{"DocEntry": down_payment["DocEntry"], "AmountToDraw": str(net)}],
+        },
+    )
+    order_total = company.get(ORDERS, order_entry)["DocTotal"]
+    assert invoice["DownPaymentAmount"] == Decimal("100.00")
+    assert invoice["DocTotal"] == order_total - Decimal("100.00")
+    assert invoice["DownPaymentsToDraw"][0]["GrossAmountToDraw"] == Decimal("100.00")
+    assert company.get(ORDERS, order_entry)["DocumentStatus"] == "bost_Close"  # invoiced in full
