@@ -268,7 +268,8 @@ class ServiceLayerClient:
         return self._json(response) if response.content.strip() else None
 
     def batch(self, batch: Batch) -> list[BatchResult]:
-        """Send a $batch; one result per item of `batch`. Never replayed once sent, like any write."""
+        """Send a $batch: one result per item of `batch`, in order, up to the first failed part (the SL stops
+        there and answers nothing for the rest). Never replayed once sent, like any write."""
         content_type, body = batch.encode()
         response = self._call("POST", "$batch", data=body, headers={"Content-Type": content_type})
         return parse_batch_response(response.headers.get("Content-Type", ""), response.content, batch)

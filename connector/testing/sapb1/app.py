@@ -365,10 +365,11 @@ class ServiceLayerEmulator:
         return self.config.page_size, None
 
     def _next_link(self, request: Request, entity_set: str, skip: int, top: int | None) -> str:
+        # Names may arrive percent-encoded (`%24skip`, as httpx sends them): drop the old cursor either way.
         kept = [
             part
             for part in request.raw_query.split("&")
-            if part and part.split("=", 1)[0] not in ("$skip", "$top")
+            if part and unquote(part.split("=", 1)[0]) not in ("$skip", "$top")
         ]
         if top is not None:
             kept.append(f"$top={top}")
@@ -447,7 +448,12 @@ class ServiceLayerEmulator:
             raise messages.method_not_allowed()
         try:
             parts = batch_codec.parse_multipart(request.body, batch_codec.boundary_of(content_type))
-            answers = [self._batch_part(request, part) for part in parts]
+            answers: list[tuple[dict[str, str], bytes]] = []
+            for part in parts:
+                answer, ok = self._batch_part(request, part)
+                answers.append(answer)
+                if not ok:
+                    break  # the SL stops a batch at its first failed request: later parts never run
         except batch_codec.BatchFormatError:
             raise messages.incomplete_batch() from None
         boundary = f"batchresponse_{uuid.uuid4()}"
@@ -455,14 +461,19 @@ class ServiceLayerEmulator:
         headers = [("Content-Type", f"multipart/mixed;boundary={boundary}"), VERSION_HEADERS[request.version]]
         return Response(202 if request.version == 1 else 200, headers, body)
 
-    def _batch_part(self, request: Request, part: batch_codec.Part) -> tuple[dict[str, str], bytes]:
+    def _batch_part(
+        self, request: Request, part: batch_codec.Part
+    ) -> tuple[tuple[dict[str, str], bytes], bool]:
+        """The answer to one top-level part, and whether it succeeded."""
         part_type = part.headers.get("Content-Type", "")
         if part_type.lower().startswith("multipart/mixed"):
             return self._changeset(request, part)
         response = self.handle(self._sub_request(request, part.body, {}))
-        return _http_part(response, None)
+        return _http_part(response, None), response.status < 400
 
-    def _changeset(self, request: Request, part: batch_codec.Part) -> tuple[dict[str, str], bytes]:
+    def _changeset(
+        self, request: Request, part: batch_codec.Part
+    ) -> tuple[tuple[dict[str, str], bytes], bool]:
         operations = batch_codec.parse_multipart(
             part.body, batch_codec.boundary_of(part.headers["Content-Type"])
         )
@@ -483,11 +494,10 @@ class ServiceLayerEmulator:
                         created[content_id] = location.split(f"{request.service_root}/", 1)[-1]
                     answers.append(_http_part(response, content_id))
         except _ChangesetFailedError as failure:
-            return _http_part(failure.response, None)
+            return _http_part(failure.response, None), False
         boundary = f"changesetresponse_{uuid.uuid4()}"
-        return {"Content-Type": f"multipart/mixed;boundary={boundary}"}, batch_codec.encode_multipart(
-            answers, boundary
-        )
+        headers = {"Content-Type": f"multipart/mixed;boundary={boundary}"}
+        return (headers, batch_codec.encode_multipart(answers, boundary)), True
 
     def _sub_request(self, request: Request, data: bytes, created: dict[str, str]) -> Request:
         message = batch_codec.parse_http_request(data)

@@ -11,6 +11,7 @@ import json
 import uuid
 from decimal import Decimal
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
@@ -232,6 +233,23 @@ def test_top_that_fits_in_one_page_has_no_next_link_and_a_larger_top_carries_on(
     assert "$top=3" in link and "$skip=2" in link
 
 
+def test_next_link_replaces_a_skip_sent_percent_encoded(
+    sl: RawSession, version: int, six_partners: str
+) -> None:
+    """A client re-sending the cursor as a parameter (httpx writes `%24skip`) gets the next one, not both."""
+    link_key = "odata.nextLink" if version == 1 else "@odata.nextLink"
+    params = {
+        "$filter": f"startswith(CardCode,'{six_partners}')",
+        "$select": "CardCode",
+        "$orderby": "CardCode",
+        "$skip": "1",
+    }
+    page = sl.request("GET", "BusinessPartners", params=params, headers={"Prefer": "odata.maxpagesize=2"})
+    assert "%24skip=1" in page.request.url
+    link = page.json()[link_key]
+    assert parse_qs(urlsplit(link).query)["$skip"] == ["3"]
+
+
 def test_default_page_is_20_rows(sl: RawSession) -> None:
     total = int(sl.request("GET", "Items/$count").text)
     page = sl.request("GET", "Items", params={"$select": "ItemCode"}).json()
@@ -415,6 +433,20 @@ def test_batch_changeset_failure_rolls_back_and_answers_one_error(sl: RawSession
     response, answers = _batch(sl, build)
     assert response.status_code == (202 if version == 1 else 200)
     assert not answers[0].ok and answers[0].error.code == -10
+    assert sl.request("GET", f"BusinessPartners('{code}')").status_code == 404
+
+
+def test_batch_stops_at_the_first_failed_part(sl: RawSession, version: int) -> None:
+    existing = create_partner(sl)
+    code = unique("SB1B")
+
+    def build(request: batch_codec.Batch) -> None:
+        request.changeset().post("BusinessPartners", {"CardCode": existing["CardCode"], "CardName": "dup"})
+        request.changeset().post("BusinessPartners", {"CardCode": code, "CardName": "never run"})
+
+    response, answers = _batch(sl, build)
+    assert response.status_code == (202 if version == 1 else 200)
+    assert len(answers) == 1 and answers[0].status == 400
     assert sl.request("GET", f"BusinessPartners('{code}')").status_code == 404
 
 
