@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
@@ -165,3 +166,95 @@ class ServiceLayerSettings:
     @property
     def timeout(self) -> tuple[float, float]:
         return (self.connect_timeout, self.read_timeout)
+
+
+DEFAULT_SHOPIFY_API_VERSION = "2026-07"
+
+
+@dataclass(frozen=True)
+class ShopifySettings:
+    """The shop, the app's credentials and the Admin API version the connector speaks."""
+
+    # The shop's permanent domain; the Admin API lives at https://<shop>/admin/api/<version>/graphql.json.
+    shop: str = "shopb1-demo.myshopify.com"
+    # Where to send Admin API calls when it is not https://<shop> (the emulator: http://127.0.0.1:8081).
+    admin_url: str | None = "http://127.0.0.1:8081"
+    access_token: str = field(default="shpat_shopb1_demo_token", repr=False)
+    # The app's client secret: Shopify signs every webhook with it (HMAC-SHA256).
+    app_secret: str = field(default="shopb1_demo_app_secret", repr=False)
+    # The previous secret, accepted for an hour or so after rotating it.
+    previous_app_secret: str | None = field(default=None, repr=False)
+    api_version: str = DEFAULT_SHOPIFY_API_VERSION
+    connect_timeout: float = 5.0
+    read_timeout: float = 30.0
+    retries: int = 5
+
+    def __post_init__(self) -> None:
+        if "/" in self.shop or "." not in self.shop:
+            raise SettingsError(
+                f"SHOPB1_SHOPIFY_SHOP must be a domain like shop.myshopify.com, got {self.shop!r}"
+            )
+        if self.admin_url is not None:
+            parts = urlsplit(self.admin_url)
+            if parts.scheme not in ("http", "https") or not parts.netloc:
+                raise SettingsError(
+                    f"SHOPB1_SHOPIFY_ADMIN_URL must be an http(s) URL, got {self.admin_url!r}"
+                )
+            object.__setattr__(self, "admin_url", self.admin_url.rstrip("/"))
+        if self.api_version != "unstable" and not re.fullmatch(r"\d{4}-\d{2}", self.api_version):
+            raise SettingsError(
+                f"SHOPB1_SHOPIFY_API_VERSION must look like 2026-07, got {self.api_version!r}"
+            )
+        if self.retries < 0:
+            raise SettingsError(f"SHOPB1_SHOPIFY_RETRIES must be 0 or more, got {self.retries!r}")
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] = os.environ) -> ShopifySettings:
+        env = EnvReader(environ)
+        shop = env.text("SHOPB1_SHOPIFY_SHOP", cls.shop)
+        # A real shop is reached at its own domain unless told otherwise; only the demo shop is the emulator.
+        default_admin = cls.admin_url if shop == cls.shop else None
+        return cls(
+            shop=shop,
+            admin_url=env.optional_text("SHOPB1_SHOPIFY_ADMIN_URL") or default_admin,
+            access_token=env.text("SHOPB1_SHOPIFY_ACCESS_TOKEN", cls.access_token),
+            app_secret=env.text("SHOPB1_SHOPIFY_APP_SECRET", cls.app_secret),
+            previous_app_secret=env.optional_text("SHOPB1_SHOPIFY_PREVIOUS_APP_SECRET"),
+            api_version=env.text("SHOPB1_SHOPIFY_API_VERSION", DEFAULT_SHOPIFY_API_VERSION),
+            connect_timeout=env.number("SHOPB1_SHOPIFY_CONNECT_TIMEOUT", 5.0),
+            read_timeout=env.number("SHOPB1_SHOPIFY_READ_TIMEOUT", 30.0),
+            retries=env.integer("SHOPB1_SHOPIFY_RETRIES", 5),
+        )
+
+    @property
+    def graphql_url(self) -> str:
+        base = self.admin_url or f"https://{self.shop}"
+        return f"{base}/admin/api/{self.api_version}/graphql.json"
+
+    @property
+    def webhook_secrets(self) -> tuple[str, ...]:
+        """Secrets a webhook may be signed with: the current one, and the previous one during a rotation."""
+        return (self.app_secret,) + ((self.previous_app_secret,) if self.previous_app_secret else ())
+
+
+@dataclass(frozen=True)
+class RedisSettings:
+    """The Redis that carries the queues, the webhook events, the dedupe keys and the shared cost budget."""
+
+    url: str = "redis://127.0.0.1:6379/0"
+    # Prefix of every key the connector writes, so that one Redis can serve several shops or environments.
+    key_prefix: str = "shopb1"
+
+    def __post_init__(self) -> None:
+        if urlsplit(self.url).scheme not in ("redis", "rediss", "unix"):
+            raise SettingsError(
+                f"SHOPB1_REDIS_URL must be a redis://, rediss:// or unix:// URL, got {self.url!r}"
+            )
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] = os.environ) -> RedisSettings:
+        env = EnvReader(environ)
+        return cls(
+            url=env.text("SHOPB1_REDIS_URL", cls.url),
+            key_prefix=env.text("SHOPB1_REDIS_KEY_PREFIX", cls.key_prefix),
+        )
