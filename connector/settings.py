@@ -86,11 +86,7 @@ def _service_root(url: str) -> str:
     parts = urlsplit(root)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise SettingsError(f"SHOPB1_SAP_URL must be an http(s) URL, got {url!r}")
-    if (
-        parts.query
-        or parts.fragment
-        or not (parts.path.endswith("/b1s/v1") or parts.path.endswith("/b1s/v2"))
-    ):
+    if parts.query or parts.fragment or not (parts.path.endswith("/b1s/v1") or parts.path.endswith("/b1s/v2")):
         raise SettingsError(f"SHOPB1_SAP_URL must end in /b1s/v1 or /b1s/v2, got {url!r}")
     return root
 
@@ -125,9 +121,7 @@ class ServiceLayerSettings:
             raise SettingsError(f"SHOPB1_SAP_PAGE_SIZE must be 1 or more, got {self.page_size!r}")
         if self.ca_bundle is not None:
             if not self.verify_tls:
-                raise SettingsError(
-                    "SHOPB1_SAP_CA_BUNDLE is set but SHOPB1_SAP_VERIFY_TLS is false; choose one"
-                )
+                raise SettingsError("SHOPB1_SAP_CA_BUNDLE is set but SHOPB1_SAP_VERIFY_TLS is false; choose one")
             if not os.path.isfile(self.ca_bundle):
                 raise SettingsError(f"SHOPB1_SAP_CA_BUNDLE must name a readable file, got {self.ca_bundle!r}")
 
@@ -191,20 +185,14 @@ class ShopifySettings:
 
     def __post_init__(self) -> None:
         if "/" in self.shop or "." not in self.shop:
-            raise SettingsError(
-                f"SHOPB1_SHOPIFY_SHOP must be a domain like shop.myshopify.com, got {self.shop!r}"
-            )
+            raise SettingsError(f"SHOPB1_SHOPIFY_SHOP must be a domain like shop.myshopify.com, got {self.shop!r}")
         if self.admin_url is not None:
             parts = urlsplit(self.admin_url)
             if parts.scheme not in ("http", "https") or not parts.netloc:
-                raise SettingsError(
-                    f"SHOPB1_SHOPIFY_ADMIN_URL must be an http(s) URL, got {self.admin_url!r}"
-                )
+                raise SettingsError(f"SHOPB1_SHOPIFY_ADMIN_URL must be an http(s) URL, got {self.admin_url!r}")
             object.__setattr__(self, "admin_url", self.admin_url.rstrip("/"))
         if self.api_version != "unstable" and not re.fullmatch(r"\d{4}-\d{2}", self.api_version):
-            raise SettingsError(
-                f"SHOPB1_SHOPIFY_API_VERSION must look like 2026-07, got {self.api_version!r}"
-            )
+            raise SettingsError(f"SHOPB1_SHOPIFY_API_VERSION must look like 2026-07, got {self.api_version!r}")
         if self.retries < 0:
             raise SettingsError(f"SHOPB1_SHOPIFY_RETRIES must be 0 or more, got {self.retries!r}")
 
@@ -247,9 +235,7 @@ class RedisSettings:
 
     def __post_init__(self) -> None:
         if urlsplit(self.url).scheme not in ("redis", "rediss", "unix"):
-            raise SettingsError(
-                f"SHOPB1_REDIS_URL must be a redis://, rediss:// or unix:// URL, got {self.url!r}"
-            )
+            raise SettingsError(f"SHOPB1_REDIS_URL must be a redis://, rediss:// or unix:// URL, got {self.url!r}")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> RedisSettings:

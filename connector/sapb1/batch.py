@@ -118,9 +118,7 @@ def parse_http_response(data: bytes) -> HttpMessage:
     if not match:
         raise BatchFormatError(f"not an HTTP status line: {line[:80]!r}")
     headers, start = _read_headers(data, body_start)
-    return HttpMessage(
-        headers, data[start:], status=int(match.group(1)), reason=(match.group(2) or "").strip()
-    )
+    return HttpMessage(headers, data[start:], status=int(match.group(1)), reason=(match.group(2) or "").strip())
 
 
 def encode_http_request(
@@ -382,9 +380,7 @@ def parse_batch_response(content_type: str, body: bytes, batch: Batch | None = N
     parts are BatchPartResponse and nested ones ChangesetResponse.
     """
     parts = parse_multipart(body, boundary_of(content_type))
-    items: Sequence[BatchRequest | Changeset | None] = (
-        batch.items if batch is not None else [None] * len(parts)
-    )
+    items: Sequence[BatchRequest | Changeset | None] = batch.items if batch is not None else [None] * len(parts)
     if len(parts) > len(items):
         raise BatchFormatError(f"{len(parts)} answers for {len(items)} batch items")
     results: list[BatchResult] = []
@@ -396,9 +392,7 @@ def parse_batch_response(content_type: str, body: bytes, batch: Batch | None = N
             results.append(_part_response(part, item))
         elif nested:
             results.append(
-                _changeset_response(
-                    parse_multipart(part.body, boundary_of(part.headers["Content-Type"])), item
-                )
+                _changeset_response(parse_multipart(part.body, boundary_of(part.headers["Content-Type"])), item)
             )
         elif item is None:
             results.append(_part_response(part, None))
@@ -422,9 +416,7 @@ def _changeset_response(parts: list[Part], changeset: Changeset | None) -> Chang
     return ChangesetResponse(responses, error)
 
 
-def _request_for(
-    content_id: int | None, changeset: Changeset | None, index: int, count: int
-) -> BatchRequest | None:
+def _request_for(content_id: int | None, changeset: Changeset | None, index: int, count: int) -> BatchRequest | None:
     """The request an answer belongs to: by Content-ID, else by position when the counts agree."""
     if changeset is None:
         return None
@@ -451,6 +443,4 @@ def _part_response(part: Part, request: BatchRequest | None) -> BatchPartRespons
     if message.status >= 400:
         method, path = (request.method, request.path) if request is not None else ("POST", "$batch")
         error = error_from_response(message.status, message.body, method=method, path=path)
-    return BatchPartResponse(
-        message.status, message.headers, parsed, content_id, message.reason, message.body, error
-    )
+    return BatchPartResponse(message.status, message.headers, parsed, content_id, message.reason, message.body, error)

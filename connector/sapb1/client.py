@@ -221,9 +221,7 @@ class ServiceLayerClient:
 
     # --- writes ----------------------------------------------------------------------------------
 
-    def create(
-        self, entity_set: str, body: Mapping[str, Any], *, return_content: bool = True
-    ) -> dict[str, Any]:
+    def create(self, entity_set: str, body: Mapping[str, Any], *, return_content: bool = True) -> dict[str, Any]:
         """POST a new entity and return it; with return_content=False return only its key ({"DocEntry": 22},
         read from the Location header), which spares the SL from rendering the whole document."""
         headers = {} if return_content else {"Prefer": "return-no-content"}
@@ -353,11 +351,7 @@ class ServiceLayerClient:
                 # the user closer to being locked: fix the configuration and restart.
                 raise copy.copy(self._login_refused)
             current = self._state
-            if (
-                current is not None
-                and current.generation != stale_generation
-                and not self._idle_expired(current)
-            ):
+            if current is not None and current.generation != stale_generation and not self._idle_expired(current):
                 return current
             if self._login_attempts != attempts_seen and self._last_login_error is not None:
                 # The login this thread waited for failed; another one now could lock the user.
@@ -421,9 +415,7 @@ class ServiceLayerClient:
         set_cookie = response.headers.get("Set-Cookie", "")
         session_id = answer.get("SessionId") or _cookie_value(set_cookie, "B1SESSION")
         if not session_id:
-            raise ServiceLayerError(
-                "the Login answer carries no session", status=response.status_code, path="Login"
-            )
+            raise ServiceLayerError("the Login answer carries no session", status=response.status_code, path="Login")
         self._generation += 1
         self._last_activity = self._clock()
         timeout = answer.get("SessionTimeout")
@@ -505,11 +497,7 @@ class ServiceLayerClient:
                 replayed = True
                 self._renew_session(state)
                 continue
-            if (
-                is_read
-                and response.status_code in RETRYABLE_STATUSES
-                and attempt < self.settings.read_retries
-            ):
+            if is_read and response.status_code in RETRYABLE_STATUSES and attempt < self.settings.read_retries:
                 attempt += 1
                 self._pause(attempt)
                 continue

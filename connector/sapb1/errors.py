@@ -142,9 +142,7 @@ def parse_error_body(body: bytes) -> tuple[int | None, str, int | None]:
     return code, message.strip(), int(match.group(1)) if match else None
 
 
-def error_from_response(
-    status: int, body: bytes, *, method: str, path: str, login: bool = False
-) -> ServiceLayerError:
+def error_from_response(status: int, body: bytes, *, method: str, path: str, login: bool = False) -> ServiceLayerError:
     """The exception for one failed SL answer (status >= 400)."""
     method = method.upper()
     code, message, message_id = parse_error_body(body)

@@ -185,15 +185,9 @@ def bench_service_layer_emulator(seconds: float, threads: int, processes: int) -
         emulator_url, bare_url = f"http://127.0.0.1:{emulator_port}", f"http://127.0.0.1:{bare_port}"
         cookie = _login(emulator_url)
         for name, method, path, body in cases:
-            bare_rate, bare_p50 = measure(
-                LoadSpec(bare_url, method, "/", body, seconds, threads, None), processes
-            )
-            rate, p50 = measure(
-                LoadSpec(emulator_url, method, path, body, seconds, threads, cookie), processes
-            )
-            figures.append(
-                Figure(f"SL emulator: {name}", rate, "req/s", bare_rate, "bare WSGI app, same server")
-            )
+            bare_rate, bare_p50 = measure(LoadSpec(bare_url, method, "/", body, seconds, threads, None), processes)
+            rate, p50 = measure(LoadSpec(emulator_url, method, path, body, seconds, threads, cookie), processes)
+            figures.append(Figure(f"SL emulator: {name}", rate, "req/s", bare_rate, "bare WSGI app, same server"))
             figures.append(Figure(f"SL emulator: {name}, p50", p50, "ms", bare_p50, "bare WSGI app p50"))
     return figures
 

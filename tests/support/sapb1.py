@@ -30,9 +30,7 @@ class EmulatedServiceLayer:
         return ServiceLayerSettings.from_env(environ)
 
     def control(self, method: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
-        response = requests.request(
-            method, f"{self.base_url}/emulator/{path}", json=body, timeout=10, verify=False
-        )
+        response = requests.request(method, f"{self.base_url}/emulator/{path}", json=body, timeout=10, verify=False)
         response.raise_for_status()
         return response.json()
 

@@ -49,16 +49,12 @@ def test_every_variable_is_read(tmp_path):
     assert (settings.read_retries, settings.page_size) == (0, 500)
 
 
-@pytest.mark.parametrize(
-    "url", ["http://sl:50000/b1s/v2", "http://sl:50000/b1s/v2/", "http://sl:50000/b1s/v2//"]
-)
+@pytest.mark.parametrize("url", ["http://sl:50000/b1s/v2", "http://sl:50000/b1s/v2/", "http://sl:50000/b1s/v2//"])
 def test_url_is_accepted_with_or_without_trailing_slash(url):
     assert ServiceLayerSettings.from_env({"SHOPB1_SAP_URL": url}).url == "http://sl:50000/b1s/v2"
 
 
-@pytest.mark.parametrize(
-    "url", ["http://sl:50000/b1s", "http://sl:50000/b1s/v3", "sl:50000/b1s/v2", "ftp://sl/b1s/v1"]
-)
+@pytest.mark.parametrize("url", ["http://sl:50000/b1s", "http://sl:50000/b1s/v3", "sl:50000/b1s/v2", "ftp://sl/b1s/v1"])
 def test_url_that_is_not_a_service_root_is_refused(url):
     with pytest.raises(SettingsError, match="SHOPB1_SAP_URL"):
         ServiceLayerSettings.from_env({"SHOPB1_SAP_URL": url})
@@ -90,9 +86,7 @@ def test_bad_values_are_refused_with_the_variable_named(name, value, message):
     assert str(raised.value).startswith(message)
 
 
-@pytest.mark.parametrize(
-    ("value", "expected"), [("false", False), ("0", False), ("No", False), ("TRUE", True)]
-)
+@pytest.mark.parametrize(("value", "expected"), [("false", False), ("0", False), ("No", False), ("TRUE", True)])
 def test_tls_verification_switch_reads_common_spellings(value, expected):
     assert ServiceLayerSettings.from_env({"SHOPB1_SAP_VERIFY_TLS": value}).verify is expected
 

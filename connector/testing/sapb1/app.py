@@ -56,9 +56,7 @@ class EmulatorConfig:
     sl_version: str = "1000340"  # FP 2608
     node: str = ".node1"
     page_size: int = 20
-    next_link_style: str = (
-        "relative"  # "relative" (FP 2608: "Orders?$skip=20") or "path" ("/b1s/v1/Orders?...")
-    )
+    next_link_style: str = "relative"  # "relative" (FP 2608: "Orders?$skip=20") or "path" ("/b1s/v1/Orders?...")
     seed: int | None = None
 
 
@@ -172,9 +170,7 @@ class ServiceLayerEmulator:
                 # Apache in front of the SL answers an expect-continue request with an empty 500.
                 response = Response(500, [VERSION_HEADERS[1]])
             elif not self.injector.admit():
-                response = Response(
-                    503, [("Content-Type", "text/html; charset=iso-8859-1")], UNAVAILABLE_PAGE
-                )
+                response = Response(503, [("Content-Type", "text/html; charset=iso-8859-1")], UNAVAILABLE_PAGE)
             else:
                 try:
                     response = self._admitted(request, environ)
@@ -303,9 +299,7 @@ class ServiceLayerEmulator:
 
     # reads
 
-    def _rows(
-        self, request: Request, entity_set: schema.EntitySet
-    ) -> tuple[EntityType, list[dict[str, Any]]]:
+    def _rows(self, request: Request, entity_set: schema.EntitySet) -> tuple[EntityType, list[dict[str, Any]]]:
         options = request.options
         entity_type = self.company.entity_type(entity_set)
         if "$expand" in options:
@@ -314,9 +308,7 @@ class ServiceLayerEmulator:
         rows = list(self.company.rows(entity_set))
         if options.get("$filter"):
             case_insensitive = (request.header("B1S-CaseInsensitive") or "").lower() == "true"
-            predicate = query.compile_filter(
-                options["$filter"], entity_type, case_insensitive=case_insensitive
-            )
+            predicate = query.compile_filter(options["$filter"], entity_type, case_insensitive=case_insensitive)
             rows = [row for row in rows if predicate(row)]
         if options.get("$orderby"):
             rows = query.compile_orderby(options["$orderby"], entity_type)(rows)
@@ -413,9 +405,7 @@ class ServiceLayerEmulator:
                 raise SLError(404, -2028, f"Resource not found for the property: {name}")
             return Response(200, [("Content-Type", "text/plain;charset=utf-8")], str(value).encode())
         if value is None:
-            return json_response(
-                200, {"odata.null" if request.version == 1 else "@odata.null": True}, request.version
-            )
+            return json_response(200, {"odata.null" if request.version == 1 else "@odata.null": True}, request.version)
         return json_response(200, {"value": value}, request.version)
 
     # writes
@@ -461,9 +451,7 @@ class ServiceLayerEmulator:
         headers = [("Content-Type", f"multipart/mixed;boundary={boundary}"), VERSION_HEADERS[request.version]]
         return Response(202 if request.version == 1 else 200, headers, body)
 
-    def _batch_part(
-        self, request: Request, part: batch_codec.Part
-    ) -> tuple[tuple[dict[str, str], bytes], bool]:
+    def _batch_part(self, request: Request, part: batch_codec.Part) -> tuple[tuple[dict[str, str], bytes], bool]:
         """The answer to one top-level part, and whether it succeeded."""
         part_type = part.headers.get("Content-Type", "")
         if part_type.lower().startswith("multipart/mixed"):
@@ -471,12 +459,8 @@ class ServiceLayerEmulator:
         response = self.handle(self._sub_request(request, part.body, {}))
         return _http_part(response, None), response.status < 400
 
-    def _changeset(
-        self, request: Request, part: batch_codec.Part
-    ) -> tuple[tuple[dict[str, str], bytes], bool]:
-        operations = batch_codec.parse_multipart(
-            part.body, batch_codec.boundary_of(part.headers["Content-Type"])
-        )
+    def _changeset(self, request: Request, part: batch_codec.Part) -> tuple[tuple[dict[str, str], bytes], bool]:
+        operations = batch_codec.parse_multipart(part.body, batch_codec.boundary_of(part.headers["Content-Type"]))
         created: dict[str, str] = {}  # Content-ID -> resource path, for $1 references
         answers: list[tuple[dict[str, str], bytes]] = []
         try:
@@ -573,9 +557,7 @@ class ServiceLayerEmulator:
     def _request(self, environ: dict[str, Any], path: str) -> Request:
         version = int(path[6])
         headers = {
-            name[5:].replace("_", "-").lower(): value
-            for name, value in environ.items()
-            if name.startswith("HTTP_")
+            name[5:].replace("_", "-").lower(): value for name, value in environ.items() if name.startswith("HTTP_")
         }
         if environ.get("CONTENT_TYPE"):
             headers["content-type"] = environ["CONTENT_TYPE"]
@@ -643,9 +625,7 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
-def json_response(
-    status: int, body: Any, version: int, headers: list[tuple[str, str]] | None = None
-) -> Response:
+def json_response(status: int, body: Any, version: int, headers: list[tuple[str, str]] | None = None) -> Response:
     payload = json.dumps(body, default=_json_default, ensure_ascii=False).encode()
     return Response(
         status, [("Content-Type", JSON_TYPES[version]), VERSION_HEADERS[version], *(headers or [])], payload
@@ -654,9 +634,7 @@ def json_response(
 
 def error_response(error: SLError, version: int) -> Response:
     if version == 1:
-        body: dict[str, Any] = {
-            "error": {"code": error.code, "message": {"lang": "en-us", "value": error.message}}
-        }
+        body: dict[str, Any] = {"error": {"code": error.code, "message": {"lang": "en-us", "value": error.message}}}
     else:
         body = {
             "error": {
@@ -669,9 +647,7 @@ def error_response(error: SLError, version: int) -> Response:
 
 
 def _plain_json(status: int, body: Any) -> Response:
-    return Response(
-        status, [("Content-Type", "application/json")], json.dumps(body, default=_json_default).encode()
-    )
+    return Response(status, [("Content-Type", "application/json")], json.dumps(body, default=_json_default).encode())
 
 
 def _injected_failure(status: int) -> Response:

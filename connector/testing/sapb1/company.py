@@ -73,9 +73,7 @@ class Company:
         if found is not None:
             return found
         if name.startswith("U_") and self.store.get("UserTablesMD", name[2:]) is not None:
-            return schema.EntitySet(
-                name, schema.user_table_type(name[2:]), "Code", f"@{name[2:]}", etag=False
-            )
+            return schema.EntitySet(name, schema.user_table_type(name[2:]), "Code", f"@{name[2:]}", etag=False)
         raise messages.service_not_found()
 
     def entity_type(self, entity_set: schema.EntitySet) -> EntityType:
@@ -183,9 +181,7 @@ class Company:
 
     # --- per entity set rules ------------------------------------------------------------------------------
 
-    def _created(
-        self, entity_set: schema.EntitySet, row: Row, body: dict[str, Any], language: int | None
-    ) -> Row:
+    def _created(self, entity_set: schema.EntitySet, row: Row, body: dict[str, Any], language: int | None) -> Row:
         name = entity_set.name
         if name == "BusinessPartners":
             return self._new_business_partner(row, language)
@@ -336,9 +332,7 @@ class Company:
             if table in group:
                 tables = sorted(group)
         for target in tables:
-            if any(
-                udf["Name"] == name for udf in self.store.rows("UserFieldsMD") if udf["TableName"] == target
-            ):
+            if any(udf["Name"] == name for udf in self.store.rows("UserFieldsMD") if udf["TableName"] == target):
                 raise messages.entry_already_exists(language)
         first = None
         for target in tables:
@@ -399,8 +393,7 @@ class Company:
             company.create(schema.ENTITY_SETS["UserFieldsMD"], body)
         for body in seed.get("Items", []):
             stock = {
-                info["WarehouseCode"]: info.get("InStock", 0)
-                for info in body.get("ItemWarehouseInfoCollection", [])
+                info["WarehouseCode"]: info.get("InStock", 0) for info in body.get("ItemWarehouseInfoCollection", [])
             }
             row = company.create(schema.ENTITY_SETS["Items"], body)
             company.set_stock(row["ItemCode"], stock)
@@ -524,9 +517,7 @@ def udf_prop(definition: Row) -> Prop:
     if default is not None:
         default = to_store(Prop("DefaultValue", kind), default, "UserFieldMD")
     valid = tuple((v["Value"], v.get("Description") or "") for v in definition.get("ValidValuesMD") or [])
-    max_length = (
-        definition.get("EditSize") if kind is Kind.STRING and definition["Type"] == "db_Alpha" else None
-    )
+    max_length = definition.get("EditSize") if kind is Kind.STRING and definition["Type"] == "db_Alpha" else None
     return UdfProp(f"U_{definition['Name']}", kind, default, max_length=max_length, valid_values=valid)
 
 

@@ -73,9 +73,7 @@ def new_document(company: Company, entity_set: schema.EntitySet, row: Row, body:
     body_lines = body.get("DocumentLines") or []
     for number, line in enumerate(row["DocumentLines"]):
         line["LineNum"] = number
-        given = (
-            body_lines[number] if number < len(body_lines) and isinstance(body_lines[number], dict) else {}
-        )
+        given = body_lines[number] if number < len(body_lines) and isinstance(body_lines[number], dict) else {}
         _prepare_line(company, entity_set, row, line, given=given, partner=partner)
     _prepare_expenses(company, row)
     _fill_addresses(row, partner)
@@ -96,9 +94,7 @@ def new_document(company: Company, entity_set: schema.EntitySet, row: Row, body:
     return row
 
 
-def updated_document(
-    company: Company, entity_set: schema.EntitySet, old: Row, row: Row, body: dict[str, Any]
-) -> None:
+def updated_document(company: Company, entity_set: schema.EntitySet, old: Row, row: Row, body: dict[str, Any]) -> None:
     """A PATCH: header fields of any open document; lines and amounts only on an open sales order."""
     if old["DocumentStatus"] != "bost_Open" or old["Cancelled"] == "tYES":
         raise messages.document_already_closed()
@@ -108,9 +104,7 @@ def updated_document(
     if entity_set.name != "Orders" or body.get("CardCode", old["CardCode"]) != old["CardCode"]:
         raise messages.action_not_supported()
     partner = _partner(company, entity_set.table, row["CardCode"])
-    body_lines = {
-        line.get("LineNum"): line for line in body.get("DocumentLines") or [] if isinstance(line, dict)
-    }
+    body_lines = {line.get("LineNum"): line for line in body.get("DocumentLines") or [] if isinstance(line, dict)}
     next_number = max((line["LineNum"] for line in old["DocumentLines"]), default=-1) + 1
     for line in row["DocumentLines"]:
         if line["LineNum"] is None:  # appended by this PATCH
@@ -216,9 +210,7 @@ def _quantity_to_copy(entity_set: schema.EntitySet, base_line: Row) -> Decimal:
     return base_line["RemainingOpenQuantity"]
 
 
-def _price_line(
-    company: Company, line: Row, *, given: dict[str, Any], rate: Decimal, item: Row, partner: Row
-) -> None:
+def _price_line(company: Company, line: Row, *, given: dict[str, Any], rate: Decimal, item: Row, partner: Row) -> None:
     """Unit price, discount, price after discount and line total, from whichever of them the request gave."""
     places = company.settings.rounding_places
     quantity = line["Quantity"]
@@ -369,11 +361,7 @@ def _fill_addresses(row: Row, partner: Row) -> None:
         if any(extension.get(f"{prefix}{part}") for part in ("Street", "City", "Country", "ZipCode")):
             continue
         address = next(
-            (
-                a
-                for a in partner["BPAddresses"]
-                if a["AddressName"] == default_name and a["AddressType"] == kind
-            ),
+            (a for a in partner["BPAddresses"] if a["AddressName"] == default_name and a["AddressType"] == kind),
             None,
         )
         if address is None:
@@ -483,8 +471,7 @@ def _has_targets(company: Company, order: Row) -> bool:
             if target["Cancelled"] == "tYES":
                 continue
             if any(
-                line["BaseType"] == 17 and line["BaseEntry"] == order["DocEntry"]
-                for line in target["DocumentLines"]
+                line["BaseType"] == 17 and line["BaseEntry"] == order["DocEntry"] for line in target["DocumentLines"]
             ):
                 return True
     return False
@@ -530,9 +517,7 @@ def new_incoming_payment(company: Company, row: Row) -> Row:
         if target["CardCode"] != row["CardCode"]:
             raise messages.base_card_mismatch()
         open_amount = (
-            target["DocTotal"]
-            - target["PaidToDate"]
-            - applied_per_target.get((target_set, target["DocEntry"]), ZERO)
+            target["DocTotal"] - target["PaidToDate"] - applied_per_target.get((target_set, target["DocEntry"]), ZERO)
         )
         if target["Cancelled"] == "tYES":
             open_amount = ZERO

@@ -89,9 +89,7 @@ def unsupported_filter_function(name: str, type_name: str) -> SLError:
 
 def invalid_expand(name: str, type_name: str) -> SLError:
     # seen
-    return SLError(
-        400, 201, f"Cannot expand invalid navigation property '{name}' for entity type '{type_name}'"
-    )
+    return SLError(400, 201, f"Cannot expand invalid navigation property '{name}' for entity type '{type_name}'")
 
 
 def invalid_query_option(option: str) -> SLError:
@@ -120,9 +118,7 @@ def invalid_value(value: object, prop: str) -> SLError:
 def invalid_udf_value(value: object, prop: str, valid: list[tuple[str, str]]) -> SLError:
     # seen
     listed = ", ".join(f"'{v}' - '{d}'" for v, d in valid)
-    return SLError(
-        400, -1004, f"'{value}' is not a valid value for property '{prop}'. The valid values are: {listed}"
-    )
+    return SLError(400, -1004, f"'{value}' is not a valid value for property '{prop}'. The valid values are: {listed}")
 
 
 def value_too_long(prop: str, type_name: str) -> SLError:
@@ -168,9 +164,7 @@ def entry_already_exists(language: int | None = None) -> SLError:
 
 def duplicate_customer_reference() -> SLError:
     # seen: only when the company blocks duplicate NumAtCard (off by default, as in B1).
-    return SLError(
-        400, -5002, "10001467 - There is already a record with duplicated customer/vendor reference number."
-    )
+    return SLError(400, -5002, "10001467 - There is already a record with duplicated customer/vendor reference number.")
 
 
 def invalid_bp_code(table: str, card_code: str) -> SLError:
@@ -185,9 +179,7 @@ def invalid_item_code(line: int, item_code: str) -> SLError:
 
 def item_code_missing(line: int) -> SLError:
     # seen
-    return SLError(
-        400, -5002, f"Item number is missing; specify an item number [DocumentLines.ItemCode][line: {line}]"
-    )
+    return SLError(400, -5002, f"Item number is missing; specify an item number [DocumentLines.ItemCode][line: {line}]")
 
 
 def invalid_warehouse(collection: str, code: str) -> SLError:
@@ -235,8 +227,7 @@ def base_line_closed(line: int) -> SLError:
     return SLError(
         400,
         -5002,
-        "Target document line is based on a closed base document row  "
-        f"[DocumentLines.BaseLine][line: {line}]",
+        f"Target document line is based on a closed base document row  [DocumentLines.BaseLine][line: {line}]",
     )
 
 
@@ -257,9 +248,7 @@ def document_already_closed() -> SLError:
 
 def applied_more_than_open(line: int) -> SLError:
     # assumed text: B1 refuses to apply more than a document's open amount; no recording of the wording.
-    return SLError(
-        400, -5002, f"Amount applied exceeds the balance due  [PaymentInvoices.SumApplied][line: {line}]"
-    )
+    return SLError(400, -5002, f"Amount applied exceeds the balance due  [PaymentInvoices.SumApplied][line: {line}]")
 
 
 def payment_total_mismatch() -> SLError:
@@ -269,9 +258,7 @@ def payment_total_mismatch() -> SLError:
 
 def negative_inventory(line: int) -> SLError:
     # seen
-    return SLError(
-        400, -10, f"Quantity falls into negative inventory  [DocumentLines.ItemCode][line: {line}]"
-    )
+    return SLError(400, -10, f"Quantity falls into negative inventory  [DocumentLines.ItemCode][line: {line}]")
 
 
 def action_not_supported() -> SLError:

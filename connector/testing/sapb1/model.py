@@ -106,9 +106,7 @@ OBJECT_TYPES = Enum(
         "oDownPayments": 203,
     },
 )
-PAYMENT_OBJECT_TYPES = Enum(
-    "BoPaymentsObjectType", {"bopot_IncomingPayments": 24, "bopot_OutgoingPayments": 46}
-)
+PAYMENT_OBJECT_TYPES = Enum("BoPaymentsObjectType", {"bopot_IncomingPayments": 24, "bopot_OutgoingPayments": 46})
 LINE_TYPES = Enum("BoDocLineType", {"dlt_Regular": 0, "dlt_Text": 1, "dlt_Subtotal": 2})
 TAX_TYPES = Enum("BoTaxTypes", {"tt_Yes": 0, "tt_No": 1, "tt_UseTax": 2, "tt_OffsetTax": 3})
 UDF_TYPES = Enum("BoFieldTypes", {"db_Alpha": 0, "db_Memo": 1, "db_Numeric": 2, "db_Date": 3, "db_Float": 4})

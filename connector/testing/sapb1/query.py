@@ -51,9 +51,7 @@ _STRING_FUNCTIONS: dict[str, Callable[[str, str], bool]] = {
     "substringof": operator.contains,  # v1 form, arguments the other way round
 }
 # Words that are never a property or a function; arithmetic is unsupported (§3.1), so it is a syntax error.
-_KEYWORDS = frozenset(
-    {*_COMPARISONS, "and", "or", "not", "null", "true", "false", "add", "sub", "mul", "div", "mod"}
-)
+_KEYWORDS = frozenset({*_COMPARISONS, "and", "or", "not", "null", "true", "false", "add", "sub", "mul", "div", "mod"})
 _NOT_SCALAR = (Kind.COLLECTION, Kind.COMPLEX)
 # Deep enough for any real filter, shallow enough that Python's recursion limit is never reached.
 _MAX_DEPTH = 100

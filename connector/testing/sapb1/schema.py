@@ -592,9 +592,7 @@ USER_TABLE_MD = EntityType(
     ),
 )
 
-VALID_VALUE_MD = EntityType(
-    "ValidValueMD", props(s("Value", max_length=254), s("Description", max_length=254))
-)
+VALID_VALUE_MD = EntityType("ValidValueMD", props(s("Value", max_length=254), s("Description", max_length=254)))
 
 USER_FIELD_MD = EntityType(
     "UserFieldMD",

@@ -32,18 +32,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--latency-ms", type=float, default=0.0)
     parser.add_argument("--jitter-ms", type=float, default=0.0)
     parser.add_argument("--login-latency-ms", type=float, default=0.0)
-    parser.add_argument(
-        "--error-rate", type=float, default=0.0, help="share of requests refused with 500/502/503"
-    )
+    parser.add_argument("--error-rate", type=float, default=0.0, help="share of requests refused with 500/502/503")
     parser.add_argument(
         "--commit-then-fail-rate",
         type=float,
         default=0.0,
         help="share of writes committed and then answered with 502 or a dropped connection",
     )
-    parser.add_argument(
-        "--max-concurrent", type=int, default=0, help="concurrent requests served (0: no cap)"
-    )
+    parser.add_argument("--max-concurrent", type=int, default=0, help="concurrent requests served (0: no cap)")
     parser.add_argument(
         "--overflow",
         choices=["queue", "reject"],
@@ -53,9 +49,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--fail-parallel-logins", action="store_true")
     parser.add_argument("--threads", type=int, default=64)
     parser.add_argument("--seed", type=int, default=None, help="seed of the fault dice, for repeatable runs")
-    parser.add_argument(
-        "--certfile", default=None, help="serve HTTPS with this certificate (as the real SL does)"
-    )
+    parser.add_argument("--certfile", default=None, help="serve HTTPS with this certificate (as the real SL does)")
     parser.add_argument("--keyfile", default=None)
     parser.add_argument("--access-log", action="store_true")
 
@@ -83,11 +77,11 @@ def build(args: argparse.Namespace) -> ServiceLayerEmulator:
 
 
 def run(args: argparse.Namespace) -> None:
-    emulator = build(args)
+    build(args)  # a bad company file fails here, before gunicorn starts
     # Threads must outnumber the cap, or queued requests would starve the ones holding a slot.
     threads = max(args.threads, args.max_concurrent * 2)
     serve(
-        emulator,
+        factory=lambda: build(args),
         host=args.host,
         port=args.port,
         name="shopb1-sapb1-emulator",

@@ -51,18 +51,14 @@ def test_create_read_update_and_money_stays_exact(client: ServiceLayerClient) ->
 
 
 def test_paging_walks_every_row_including_an_exactly_full_last_page(client: ServiceLayerClient) -> None:
-    codes = [
-        row["ItemCode"] for row in client.query("Items", select="ItemCode", orderby="ItemCode", page_size=8)
-    ]
+    codes = [row["ItemCode"] for row in client.query("Items", select="ItemCode", orderby="ItemCode", page_size=8)]
     assert len(codes) == 24 == client.count("Items")  # 24 items in 8-row pages: the 4th page is empty
     assert codes == sorted(codes)
     assert len(list(client.query("Items", select="ItemCode", top=10, page_size=4))) == 10
 
 
 def test_escaping_keeps_an_apostrophe_inside_its_literal(client: ServiceLayerClient) -> None:
-    partner = client.find(
-        "BusinessPartners", filter=format_filter("CardName eq {}", "Rosa O'Brien"), select="CardCode"
-    )
+    partner = client.find("BusinessPartners", filter=format_filter("CardName eq {}", "Rosa O'Brien"), select="CardCode")
     assert partner == {"CardCode": "C00002"}
     plus = client.find("BusinessPartners", filter=format_filter("EmailAddress eq {}", "a+b@example.com"))
     assert plus is None

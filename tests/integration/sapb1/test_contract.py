@@ -44,9 +44,7 @@ def create_partner(sl: RawSession, **fields: Any) -> dict[str, Any]:
 
 
 def create_item(sl: RawSession) -> dict[str, Any]:
-    response = sl.request(
-        "POST", "Items", json={"ItemCode": unique("SB1I"), "ItemName": "shopb1 contract item"}
-    )
+    response = sl.request("POST", "Items", json={"ItemCode": unique("SB1I"), "ItemName": "shopb1 contract item"})
     assert response.status_code == 201, response.text
     return response.json()
 
@@ -81,9 +79,7 @@ def test_login_answers_session_version_timeout_and_the_session_cookie(target: Ta
     assert response.headers["Content-Type"] == (V1_TYPE if version == 1 else V2_TYPE)
 
 
-@pytest.mark.parametrize(
-    ("field", "value", "code"), [("Password", "wrong", -304), ("CompanyDB", "NO_SUCH_DB", -306)]
-)
+@pytest.mark.parametrize(("field", "value", "code"), [("Password", "wrong", -304), ("CompanyDB", "NO_SUCH_DB", -306)])
 def test_failed_login_is_401_with_the_reason_code(
     target: Target, version: int, field: str, value: str, code: int
 ) -> None:
@@ -93,32 +89,22 @@ def test_failed_login_is_401_with_the_reason_code(
         "Password": target.password,
         field: value,
     }
-    response = requests.post(
-        f"{target.root(version)}/Login", json=credentials, verify=target.verify, timeout=90
-    )
+    response = requests.post(f"{target.root(version)}/Login", json=credentials, verify=target.verify, timeout=90)
     assert response.status_code == 401
     assert error_of(response, version) == (code, "Fail to NONE-SSO login from SLD.")
 
 
-@pytest.mark.parametrize(
-    "cookie", [None, "B1SESSION=garbage", "B1SESSION=6b9a1a5e-0000-0000-0000-000000000000"]
-)
-def test_request_without_a_valid_session_is_401_code_301(
-    target: Target, version: int, cookie: str | None
-) -> None:
+@pytest.mark.parametrize("cookie", [None, "B1SESSION=garbage", "B1SESSION=6b9a1a5e-0000-0000-0000-000000000000"])
+def test_request_without_a_valid_session_is_401_code_301(target: Target, version: int, cookie: str | None) -> None:
     headers = {"Cookie": cookie} if cookie else {}
-    response = requests.get(
-        f"{target.root(version)}/Items", headers=headers, verify=target.verify, timeout=30
-    )
+    response = requests.get(f"{target.root(version)}/Items", headers=headers, verify=target.verify, timeout=30)
     assert response.status_code == 401
     assert error_of(response, version) == (301, "Invalid session or session already timeout.")
 
 
 def test_paths_are_case_sensitive_even_for_login(target: Target, version: int) -> None:
     credentials = {"CompanyDB": target.company, "UserName": target.user, "Password": target.password}
-    response = requests.post(
-        f"{target.root(version)}/login", json=credentials, verify=target.verify, timeout=30
-    )
+    response = requests.post(f"{target.root(version)}/login", json=credentials, verify=target.verify, timeout=30)
     assert response.status_code == 401
     assert error_of(response, version)[0] == 301
 
@@ -142,9 +128,7 @@ def test_logout_ends_the_session(target: Target, version: int) -> None:
 # --- reads and errors ---------------------------------------------------------------------------------------
 
 
-def test_missing_key_reads_and_writes_are_404_code_2028_with_their_own_texts(
-    sl: RawSession, version: int
-) -> None:
+def test_missing_key_reads_and_writes_are_404_code_2028_with_their_own_texts(sl: RawSession, version: int) -> None:
     read = sl.request("GET", "BusinessPartners('NO-SUCH-CARD')")
     assert read.status_code == 404
     assert error_of(read, version) == (-2028, "No matching records found (ODBC -2028)")
@@ -233,9 +217,7 @@ def test_top_that_fits_in_one_page_has_no_next_link_and_a_larger_top_carries_on(
     assert "$top=3" in link and "$skip=2" in link
 
 
-def test_next_link_replaces_a_skip_sent_percent_encoded(
-    sl: RawSession, version: int, six_partners: str
-) -> None:
+def test_next_link_replaces_a_skip_sent_percent_encoded(sl: RawSession, version: int, six_partners: str) -> None:
     """A client re-sending the cursor as a parameter (httpx writes `%24skip`) gets the next one, not both."""
     link_key = "odata.nextLink" if version == 1 else "@odata.nextLink"
     params = {
@@ -300,9 +282,7 @@ def test_return_no_content_answers_204_with_the_location(sl: RawSession) -> None
 
 def test_business_partner_refusals(sl: RawSession, version: int) -> None:
     existing = create_partner(sl)
-    duplicate = sl.request(
-        "POST", "BusinessPartners", json={"CardCode": existing["CardCode"], "CardName": "dup"}
-    )
+    duplicate = sl.request("POST", "BusinessPartners", json={"CardCode": existing["CardCode"], "CardName": "dup"})
     code, message = error_of(duplicate, version)
     assert (duplicate.status_code, code) == (400, -10) and message.startswith("1320000140")
     no_code = sl.request("POST", "BusinessPartners", json={"CardName": "no code"})
@@ -403,9 +383,7 @@ def _batch(sl: RawSession, build: Any) -> tuple[requests.Response, list[Any]]:
     return response, batch_codec.parse_batch_response(response.headers["Content-Type"], response.content)
 
 
-def test_batch_changeset_commits_together_and_content_id_references_work(
-    sl: RawSession, version: int
-) -> None:
+def test_batch_changeset_commits_together_and_content_id_references_work(sl: RawSession, version: int) -> None:
     code = unique("SB1B")
 
     def build(request: batch_codec.Batch) -> None:
@@ -516,9 +494,7 @@ def test_replace_collections_on_patch_drops_rows_not_sent(sl: RawSession) -> Non
         ],
     )
     path = f"BusinessPartners('{created['CardCode']}')"
-    merged = sl.request(
-        "PATCH", path, json={"BPAddresses": [{"AddressName": "C", "AddressType": "bo_BillTo"}]}
-    )
+    merged = sl.request("PATCH", path, json={"BPAddresses": [{"AddressName": "C", "AddressType": "bo_BillTo"}]})
     assert merged.status_code == 204
     assert [a["AddressName"] for a in sl.request("GET", path).json()["BPAddresses"]] == ["A", "B", "C"]
     replaced = sl.request(
@@ -536,9 +512,7 @@ def test_closing_an_order_twice_is_refused(sl: RawSession, version: int) -> None
     order = create_order(sl, create_partner(sl)["CardCode"], create_item(sl)["ItemCode"])
     path = f"Orders({order['DocEntry']})"
     assert sl.request("POST", f"{path}/Close").status_code == 204
-    assert (
-        sl.request("GET", path, params={"$select": "DocumentStatus"}).json()["DocumentStatus"] == "bost_Close"
-    )
+    assert sl.request("GET", path, params={"$select": "DocumentStatus"}).json()["DocumentStatus"] == "bost_Close"
     again = sl.request("POST", f"{path}/Close")
     assert again.status_code == 400
     assert error_of(again, version)[1] == "Document is already closed"

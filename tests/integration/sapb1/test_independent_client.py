@@ -209,9 +209,7 @@ def test_sales_order_with_lines_reads_back_with_computed_totals(b1: B1Client) ->
 # --- paging -------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("page_size", "requests"), [(5, 5), (8, 4)], ids=["last-page-short", "last-page-full"]
-)
+@pytest.mark.parametrize(("page_size", "requests"), [(5, 5), (8, 4)], ids=["last-page-short", "last-page-full"])
 def test_stream_follows_next_links_and_yields_every_item_once(
     b1: B1Client, calls: Calls, page_size: int, requests: int
 ) -> None:
@@ -320,9 +318,7 @@ def test_batch_read_and_changeset_apply_together(b1: B1Client) -> None:
 def test_failed_changeset_rolls_back_and_the_batch_stops_there(b1: B1Client) -> None:
     with b1.batch() as batch:
         with batch.changeset() as changeset:
-            changeset.business_partners.create(
-                en.BusinessPartner(card_code="CBATCH-2", card_name="Rolled back")
-            )
+            changeset.business_partners.create(en.BusinessPartner(card_code="CBATCH-2", card_name="Rolled back"))
             changeset.business_partners.create(en.BusinessPartner(card_code="C00001", card_name="Duplicate"))
         later = batch.items.get("TENT-2P-GRN")
         results = batch.execute()

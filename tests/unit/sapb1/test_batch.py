@@ -79,11 +79,7 @@ def test_parse_multipart_of_a_body_that_is_not_multipart_is_refused():
 
 def test_parse_multipart_does_not_split_on_a_longer_boundary_that_starts_the_same():
     inner = b"--batch_1x\r\n\r\nnested\r\n--batch_1x--"
-    body = (
-        b"--batch_1\r\nContent-Type: multipart/mixed;boundary=batch_1x\r\n\r\n"
-        + inner
-        + b"\r\n--batch_1--\r\n"
-    )
+    body = b"--batch_1\r\nContent-Type: multipart/mixed;boundary=batch_1x\r\n\r\n" + inner + b"\r\n--batch_1--\r\n"
 
     (part,) = parse_multipart(body, "batch_1")
 
@@ -165,9 +161,7 @@ def test_sap_style_response_part_without_blank_lines_is_read():
 
 
 def test_http_messages_round_trip():
-    raw_request = encode_http_request(
-        "post", "/b1s/v2/Orders", {"Content-Type": "application/json"}, b'{"a":1}'
-    )
+    raw_request = encode_http_request("post", "/b1s/v2/Orders", {"Content-Type": "application/json"}, b'{"a":1}')
     raw_response = encode_http_response(201, "Created", {"Location": "/b1s/v2/Orders(3)"}, b'{"DocEntry":3}')
 
     request = parse_http_request(raw_request)
@@ -312,9 +306,7 @@ def test_failed_changeset_answered_with_one_plain_part_becomes_a_failed_changese
         b"--batchresponse_b2\n"
         + http_part(b"HTTP/1.1 200 OK", b"Content-Type:application/json\n", ITEM)
         + b"--batchresponse_b2\n"
-        + http_part(
-            b"HTTP/1.1 400 Bad Request", b"Content-Type:application/json\nContent-Length:233\n", refusal
-        )
+        + http_part(b"HTTP/1.1 400 Bad Request", b"Content-Type:application/json\nContent-Length:233\n", refusal)
         + b"--batchresponse_b2--\n"
     )
 

@@ -45,9 +45,7 @@ def answer(status: int, body: Any = None, headers: list[tuple[str, str]] | None 
 
 
 def sl_error(status: int, code: int, message: str) -> Answer:
-    return answer(
-        status, {"error": {"code": str(code), "details": [{"code": "", "message": ""}], "message": message}}
-    )
+    return answer(status, {"error": {"code": str(code), "details": [{"code": "", "message": ""}], "message": message}})
 
 
 INVALID_SESSION = sl_error(401, 301, "Invalid session or session already timeout.")
@@ -321,9 +319,7 @@ def test_twenty_threads_seeing_the_same_expired_session_cause_exactly_one_login(
 
     results = in_threads(20, lambda: client.get("Items"))
 
-    assert all(result == {"value": ["B1SESSION=SESSION-SECRET-2; ROUTEID=.node1"]} for result in results), (
-        results
-    )
+    assert all(result == {"value": ["B1SESSION=SESSION-SECRET-2; ROUTEID=.node1"]} for result in results), results
     assert sl.logins == 2  # the first login and exactly one renewal
 
 
@@ -510,17 +506,13 @@ def test_query_sends_the_filter_escaped_and_percent_encoded(sl, make_client):
 
 
 def test_query_yields_no_more_than_top_rows(sl, make_client):
-    sl.route = lambda seen: answer(
-        200, {"value": [{"n": 1}, {"n": 2}, {"n": 3}], "@odata.nextLink": "X?$skip=3"}
-    )
+    sl.route = lambda seen: answer(200, {"value": [{"n": 1}, {"n": 2}, {"n": 3}], "@odata.nextLink": "X?$skip=3"})
 
     assert len(list(make_client().query("Items", top=2))) == 2
 
 
 def test_find_returns_the_first_match_or_none(sl, make_client):
-    sl.route = lambda seen: answer(
-        200, {"value": [{"DocEntry": 4}]} if "SHOP-1" in seen.path else {"value": []}
-    )
+    sl.route = lambda seen: answer(200, {"value": [{"DocEntry": 4}]} if "SHOP-1" in seen.path else {"value": []})
     client = make_client()
 
     assert client.find("Orders", filter=format_filter("NumAtCard eq {}", "SHOP-1")) == {"DocEntry": 4}
@@ -532,10 +524,7 @@ def test_count_reads_the_plain_text_number(sl, make_client):
     sl.route = lambda seen: answer(200, b"337", [("Content-Type", "text/plain")])
 
     assert make_client().count("Orders", filter="DocumentStatus eq 'bost_Open'") == 337
-    assert (
-        sl.requests_to("GET", "Orders/$count")[0].path
-        == "Orders/$count?$filter=DocumentStatus eq 'bost_Open'"
-    )
+    assert sl.requests_to("GET", "Orders/$count")[0].path == "Orders/$count?$filter=DocumentStatus eq 'bost_Open'"
 
 
 def test_money_in_answers_is_parsed_as_exact_decimals(sl, make_client):
@@ -567,9 +556,7 @@ def test_missing_entity_raises_not_found(sl, make_client):
 def test_create_sends_decimals_digit_for_digit_and_returns_the_created_entity(sl, make_client):
     sl.route = lambda seen: answer(201, {"DocEntry": 22, "DocTotal": 24.69})
 
-    created = make_client().create(
-        "Orders", {"DocumentLines": [{"UnitPrice": Decimal("12.345"), "Quantity": 2}]}
-    )
+    created = make_client().create("Orders", {"DocumentLines": [{"UnitPrice": Decimal("12.345"), "Quantity": 2}]})
 
     assert created == {"DocEntry": 22, "DocTotal": Decimal("24.69")}
     post = sl.requests_to("POST", "Orders")[0]
@@ -648,9 +635,7 @@ def batch_answer(parts: list[tuple[dict[str, str], bytes]], status: int = 200) -
     return status, [("Content-Type", "multipart/mixed;boundary=batchresponse_T1")], body
 
 
-def http_part(
-    status: int, reason: str, body: Any = None, content_id: int | None = None
-) -> tuple[dict, bytes]:
+def http_part(status: int, reason: str, body: Any = None, content_id: int | None = None) -> tuple[dict, bytes]:
     headers = {"Content-Type": "application/http", "Content-Transfer-Encoding": "binary"}
     if content_id is not None:
         headers["Content-ID"] = str(content_id)

@@ -51,9 +51,7 @@ def error_of(call, *args, **kwargs) -> SLError:
 
 
 def test_order_totals_follow_line_discounts_tax_per_line_and_freight(company: Company) -> None:
-    created = order(
-        company, DocumentAdditionalExpenses=[{"ExpenseCode": 1, "LineTotal": "12.50", "TaxCode": "CA"}]
-    )
+    created = order(company, DocumentAdditionalExpenses=[{"ExpenseCode": 1, "LineTotal": "12.50", "TaxCode": "CA"}])
     tent, fuel = created["DocumentLines"]
     assert tent["LineTotal"] == Decimal("578.00")
     assert fuel["Price"] == Decimal("7.191")
@@ -92,9 +90,7 @@ def test_line_total_given_sets_the_discount(company: Company) -> None:
         {
             "CardCode": "C00002",
             "DocDueDate": "2026-11-30",
-            "DocumentLines": [
-                {"ItemCode": "SOCK-MER-L", "Quantity": 3, "UnitPrice": "22.50", "LineTotal": "60.00"}
-            ],
+            "DocumentLines": [{"ItemCode": "SOCK-MER-L", "Quantity": 3, "UnitPrice": "22.50", "LineTotal": "60.00"}],
         },
     )
     line = created["DocumentLines"][0]
@@ -120,9 +116,7 @@ def test_line_total_given_sets_the_discount(company: Company) -> None:
         ({"DocumentAdditionalExpenses": [{"ExpenseCode": 77, "LineTotal": 5}]}, -5002, "ExpenseCode"),
     ],
 )
-def test_bad_order_is_refused_with_the_b1_code(
-    company: Company, change: dict, code: int, fragment: str
-) -> None:
+def test_bad_order_is_refused_with_the_b1_code(company: Company, change: dict, code: int, fragment: str) -> None:
     error = error_of(order, company, **change)
     assert (error.status, error.code) == (400, code)
     assert fragment in error.message
@@ -171,9 +165,9 @@ def test_down_payment_invoice_for_an_exact_amount(company: Company) -> None:
 def test_copy_from_rules(company: Company) -> None:
     base = order(company)
     lines = [{"BaseEntry": base["DocEntry"], "BaseLine": 0}]
-    assert error_of(
-        company.create, DOWN_PAYMENTS, {"CardCode": "C00002", "DocumentLines": lines}
-    ).message == ("Internal error (-5002) occurred")
+    assert error_of(company.create, DOWN_PAYMENTS, {"CardCode": "C00002", "DocumentLines": lines}).message == (
+        "Internal error (-5002) occurred"
+    )
     lines = [{"BaseType": 17, "BaseEntry": base["DocEntry"], "BaseLine": 0}]
     mismatch = error_of(company.create, DOWN_PAYMENTS, {"CardCode": "C00001", "DocumentLines": lines})
     assert "do not match" in mismatch.message
@@ -199,9 +193,7 @@ def payment(company: Company, doc_entry: int, amount: str, account: str = "1020"
             "TransferAccount": account,
             "TransferSum": amount,
             "TransferReference": "gid-1",
-            "PaymentInvoices": [
-                {"DocEntry": doc_entry, "SumApplied": amount, "InvoiceType": "it_DownPayment"}
-            ],
+            "PaymentInvoices": [{"DocEntry": doc_entry, "SumApplied": amount, "InvoiceType": "it_DownPayment"}],
         },
     )
 
@@ -253,10 +245,7 @@ def test_order_commits_stock_and_cancelling_it_releases_it(company: Company) -> 
     assert committed() == Decimal(0)
     cancelled = company.get(ORDERS, created["DocEntry"])
     assert (cancelled["Cancelled"], cancelled["DocumentStatus"]) == ("tYES", "bost_Close")
-    assert (
-        error_of(company.action, ORDERS, created["DocEntry"], "Cancel").message
-        == "Document is already closed"
-    )
+    assert error_of(company.action, ORDERS, created["DocEntry"], "Cancel").message == "Document is already closed"
 
 
 def test_order_with_a_down_payment_cannot_be_cancelled(company: Company) -> None:
@@ -278,9 +267,7 @@ def test_full_delivery_closes_the_order_and_moves_stock(company: Company) -> Non
         DELIVERIES,
         {
             "CardCode": "C00002",
-            "DocumentLines": [
-                {"BaseType": 17, "BaseEntry": created["DocEntry"], "BaseLine": n} for n in (0, 1)
-            ],
+            "DocumentLines": [{"BaseType": 17, "BaseEntry": created["DocEntry"], "BaseLine": n} for n in (0, 1)],
         },
     )
     closed = company.get(ORDERS, created["DocEntry"])
@@ -314,13 +301,8 @@ def test_business_partner_rules(company: Company) -> None:
     )
     duplicate = error_of(company.create, PARTNERS, {"CardCode": "CWEB1", "CardName": "again"})
     assert duplicate.code == -10 and duplicate.message.startswith("1320000140")
-    assert (
-        error_of(company.create, PARTNERS, {"CardName": "no code"}).message
-        == "Code undefined  [OCRD.CardCode]"
-    )
-    readded = error_of(
-        company.update, PARTNERS, "CWEB1", {"BPAddresses": [{"AddressName": "Home", "City": "Québec"}]}
-    )
+    assert error_of(company.create, PARTNERS, {"CardName": "no code"}).message == "Code undefined  [OCRD.CardCode]"
+    readded = error_of(company.update, PARTNERS, "CWEB1", {"BPAddresses": [{"AddressName": "Home", "City": "Québec"}]})
     assert readded.code == -2035
     company.update(PARTNERS, "CWEB1", {"BPAddresses": [{"RowNum": 0, "City": "Québec"}]})
     assert company.get(PARTNERS, "CWEB1")["BPAddresses"][0]["City"] == "Québec"
@@ -337,9 +319,7 @@ def test_data_version_and_etag_change_on_update(company: Company) -> None:
 
 
 def test_user_field_on_orders_lands_on_every_marketing_document(company: Company) -> None:
-    company.create(
-        FIELDS, {"TableName": "ORDR", "Name": "ShopifyOrderId", "Type": "db_Alpha", "EditSize": 30}
-    )
+    company.create(FIELDS, {"TableName": "ORDR", "Name": "ShopifyOrderId", "Type": "db_Alpha", "EditSize": 30})
     created = order(company, U_ShopifyOrderId="gid://shopify/Order/1")
     assert created["U_ShopifyOrderId"] == "gid://shopify/Order/1"
     assert company.entity_type(DOWN_PAYMENTS).prop("U_ShopifyOrderId") is not None

@@ -45,9 +45,7 @@ def get_error(status: int, body: bytes) -> ServiceLayerError:
     return error_from_response(status, body, method="GET", path="Orders(1)")
 
 
-@pytest.mark.parametrize(
-    "body", [v1(301, "Invalid session"), v2(301, "Invalid session"), flat(301, "Invalid")]
-)
+@pytest.mark.parametrize("body", [v1(301, "Invalid session"), v2(301, "Invalid session"), flat(301, "Invalid")])
 def test_invalid_session_in_every_envelope_is_session_expired(body):
     error = get_error(401, body)
 

@@ -152,10 +152,7 @@ def test_encode_json_writes_decimals_digit_for_digit():
 def test_encode_json_writes_nested_values_dates_and_text():
     body = {"DocDate": date(2024, 1, 31), "Lines": [{"Free": True, "Note": None, "Text": 'Zoë "Q"'}]}
 
-    assert (
-        encode_json(body)
-        == '{"DocDate":"2024-01-31","Lines":[{"Free":true,"Note":null,"Text":"Zoë \\"Q\\""}]}'
-    )
+    assert encode_json(body) == '{"DocDate":"2024-01-31","Lines":[{"Free":true,"Note":null,"Text":"Zoë \\"Q\\""}]}'
 
 
 def test_encode_json_refuses_values_that_are_not_json():

@@ -556,9 +556,7 @@ def test_orderby_refuses_unknown_and_non_scalar_properties(text: str, name: str)
     assert (error.status, error.code, error.message) == (400, 201, f"Property '{name}' is invalid")
 
 
-@pytest.mark.parametrize(
-    "text", ["", "DocEntry,", "DocEntry DESC", "DocEntry down", "DocEntry asc desc", " , "]
-)
+@pytest.mark.parametrize("text", ["", "DocEntry,", "DocEntry DESC", "DocEntry down", "DocEntry asc desc", " , "])
 def test_orderby_with_a_bad_direction_or_empty_item_is_refused(text: str) -> None:
     error = _refusal(query.compile_orderby, text, DOCUMENT)
     assert (error.status, error.code) == (400, 201)
