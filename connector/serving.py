@@ -9,8 +9,8 @@ from gunicorn.app.base import BaseApplication
 
 
 class _Gunicorn(BaseApplication):  # type: ignore[misc]
-    def __init__(self, app: Callable[..., Any], options: dict[str, Any]) -> None:
-        self.application = app
+    def __init__(self, factory: Callable[[], Callable[..., Any]], options: dict[str, Any]) -> None:
+        self.factory = factory
         self.options = options
         super().__init__()
 
@@ -20,12 +20,14 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
                 self.cfg.set(name, value)
 
     def load(self) -> Callable[..., Any]:
-        return self.application
+        # Called in each worker process after the fork: sockets, pools and threads belong to that process.
+        return self.factory()
 
 
 def serve(
-    app: Callable[..., Any],
+    app: Callable[..., Any] | None = None,
     *,
+    factory: Callable[[], Callable[..., Any]] | None = None,
     host: str,
     port: int,
     name: str,
@@ -36,12 +38,15 @@ def serve(
     access_log: bool = False,
     timeout: int = 300,
 ) -> None:
-    """Run `app` under gunicorn's threaded worker until SIGTERM or SIGINT.
+    """Run a WSGI app under gunicorn's threaded worker until SIGTERM or SIGINT.
 
-    Stateful apps (the emulators keep their company in memory) must run with one worker process.
+    Pass `factory` to build the app inside each worker process (anything holding sockets or threads), or a
+    ready `app`. Stateful apps (the emulators keep their data in memory) must run with one worker process.
     """
+    if (app is None) == (factory is None):
+        raise ValueError("pass exactly one of app and factory")
     _Gunicorn(
-        app,
+        factory or (lambda: app),
         {
             "bind": f"{host}:{port}",
             "workers": workers,
