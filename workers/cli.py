@@ -41,6 +41,29 @@ def _sap_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def _ingest(args: argparse.Namespace) -> int:
+    from connector.serving import serve
+    from connector.settings import RedisSettings, SettingsError, ShopifySettings
+    from workers.ingest import build_app
+
+    try:
+        shopify, redis_settings = ShopifySettings.from_env(), RedisSettings.from_env()
+    except SettingsError as error:
+        print(f"configuration error: {error}", file=sys.stderr)
+        return 2
+    serve(
+        factory=lambda: build_app(shopify, redis_settings),
+        host=args.host,
+        port=args.port,
+        name="shopb1-ingest",
+        workers=args.workers,
+        threads=args.threads,
+        access_log=args.access_log,
+        timeout=30,
+    )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="shopb1", description="Shopify <-> SAP Business One connector")
     parser.add_argument("-v", "--verbose", action="store_true", help="log at DEBUG level")
@@ -53,6 +76,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_arguments(sapb1)
     sapb1.set_defaults(handler=_emulate_sapb1)
+
+    ingest = commands.add_parser("ingest", help="receive Shopify webhooks (POST /webhooks/shopify), default port 8000")
+    ingest.add_argument("--host", default="0.0.0.0")
+    ingest.add_argument("--port", type=int, default=8000)
+    ingest.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
+    ingest.add_argument("--threads", type=int, default=16, help="threads per worker process")
+    ingest.add_argument("--access-log", action="store_true")
+    ingest.set_defaults(handler=_ingest)
 
     sap = commands.add_parser("sap", help="SAP Business One side")
     sap_commands = sap.add_subparsers(dest="sap_command", required=True)

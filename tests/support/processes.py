@@ -58,11 +58,11 @@ def start(
     command: list[str],
     *,
     port: int | None = None,
-    ready: Callable[[], bool] | None = None,
+    ready: Callable[[Process], bool] | None = None,
     env: dict[str, str] | None = None,
     timeout: float = 30,
 ) -> Process:
-    """Start `command` and wait until its port accepts connections (or `ready()` is true)."""
+    """Start `command` and wait until its port accepts connections (or `ready(process)` is true)."""
     log_fd, log_name = tempfile.mkstemp(prefix=f"shopb1-{name}-", suffix=".log")
     with os.fdopen(log_fd, "wb") as log_file:
         popen = subprocess.Popen(
@@ -73,9 +73,8 @@ def start(
             env={**os.environ, **(env or {})},
         )
     process = Process(name, popen, Path(log_name), port)
-    check = ready or (lambda: port is not None and port_open(port))
     deadline = time.monotonic() + timeout
-    while not check():
+    while not (ready(process) if ready else port is not None and port_open(port)):
         if popen.poll() is not None or time.monotonic() > deadline:
             process.stop()
             raise RuntimeError(f"{name} did not start ({' '.join(command)}):\n{process.log()[-4000:]}")
@@ -95,3 +94,12 @@ def running(name: str, command: list[str], **kwargs: object) -> Iterator[Process
 def shopb1(*args: str) -> list[str]:
     """The `shopb1` command of this checkout, run with the test interpreter."""
     return [sys.executable, "-m", "workers.cli", *args]
+
+
+def celery_worker(name: str, queues: list[str], env: dict[str, str], concurrency: int = 1) -> Process:
+    """A real Celery worker process (prefork pool) consuming `queues`, started like production starts it."""
+    command = [
+        sys.executable, "-m", "celery", "-A", "workers.celery_app", "worker", "-Q", ",".join(queues),
+        "-c", str(concurrency), "-n", f"{name}@%h", "--without-gossip", "--without-mingle", "--loglevel", "INFO",
+    ]  # fmt: skip
+    return start(name, command, env=env, ready=lambda process: "ready." in process.log(), timeout=60)

@@ -1,0 +1,86 @@
+"""The Celery application: broker and results on Redis, settings chosen for an idempotent at-least-once pipeline.
+
+Every setting that is not Celery's default says why. Tasks live in `tasks/`; the queues in `workers/queues.py`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celery import Celery
+from kombu import Queue as KombuQueue
+
+from connector.settings import RedisSettings
+from workers.queues import Queue
+
+# Longer than any task, retry countdown or ETA we schedule: a message unacknowledged for longer is redelivered.
+VISIBILITY_TIMEOUT = 2 * 3600
+
+
+def celery_config(redis: RedisSettings) -> dict[str, Any]:
+    transport = {
+        "visibility_timeout": VISIBILITY_TIMEOUT,
+        # Restore messages of a killed worker every 30 s once they pass the visibility timeout (default ~100 s).
+        "unacked_restore_interval": 30,
+        "unacked_restore_throttle": 1,
+        # Without a socket timeout a vanished Redis (failover, NAT) leaves workers waiting forever.
+        "socket_timeout": 30,
+        "socket_connect_timeout": 10,
+        "socket_keepalive": True,
+        "health_check_interval": 25,
+        "retry_on_timeout": True,
+        "global_keyprefix": f"{redis.key_prefix}:celery:",
+    }
+    return {
+        "broker_url": redis.url,
+        "result_backend": redis.url,
+        "broker_transport_options": transport,
+        "result_backend_transport_options": {"global_keyprefix": transport["global_keyprefix"]},
+        "broker_connection_retry_on_startup": True,
+        "task_serializer": "json",
+        "result_serializer": "json",
+        "accept_content": ["json"],
+        # Acknowledge after the task ran, so that a killed worker's task is delivered again (tasks are idempotent).
+        "task_acks_late": True,
+        # A pool child killed mid-task (OOM, SIGKILL) is retried like a failure, within max_retries, not looped.
+        "task_retry_on_worker_lost": True,
+        "task_reject_on_worker_lost": False,
+        # One message per process at a time: tasks wait on SAP for seconds, prefetching would starve other workers.
+        "worker_prefetch_multiplier": 1,
+        # After losing the broker a running acks_late task cannot be acknowledged and will run again anyway.
+        "worker_cancel_long_running_tasks_on_connection_loss": True,
+        "task_time_limit": 900,
+        "task_soft_time_limit": 840,
+        "task_track_started": True,
+        # Flower shows task events: names, arguments and states for operators.
+        "worker_send_task_events": True,
+        "task_send_sent_event": True,
+        "result_extended": True,
+        "result_expires": 7 * 86400,
+        "task_create_missing_queues": False,
+        "task_queues": [KombuQueue(queue.value, routing_key=queue.value) for queue in Queue],
+        "task_default_queue": Queue.WEBHOOKS.value,
+    }
+
+
+# Modules whose tasks a worker registers at start-up.
+TASK_MODULES = ["tasks.compliance"]
+
+
+def create_app(redis: RedisSettings | None = None) -> Celery:
+    app = Celery("shopb1", include=TASK_MODULES)
+    app.conf.update(celery_config(redis or RedisSettings.from_env()))
+    return app
+
+
+def create_publisher(redis: RedisSettings) -> Celery:
+    """A Celery app that only sends tasks (the ingest): no result backend, so publishing subscribes to nothing."""
+    app = Celery("shopb1-publisher")
+    config = celery_config(redis)
+    config["result_backend"] = None
+    app.conf.update(config)
+    return app
+
+
+# `celery -A workers.celery_app worker` finds this; its Redis comes from SHOPB1_REDIS_URL.
+app = create_app()
