@@ -215,7 +215,9 @@ class ServiceLayerEmulator:
                 return Response(204, [VERSION_HEADERS[request.version]])
             if request.path == "$batch":
                 return self._batch(request)
-            return self._resource(request)
+            # Under the store's lock, so a read never sees half of a changeset (the SL reads committed data only).
+            with self.company.store.lock:
+                return self._resource(request)
         except SLError as error:
             return error_response(error, request.version)
 
