@@ -28,5 +28,5 @@ class ConfigurationError(ConnectorError):
     kind = "configuration"
 
 
-class HeldForOperator(ConnectorError):
+class HeldForOperator(ConnectorError):  # noqa: N818 - names the outcome the operator sees
     kind = "held"

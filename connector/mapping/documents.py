@@ -1,0 +1,496 @@
+"""Shopify order -> SAP Business One request bodies: business partner, sales order, down payment, payment.
+
+Pure functions from a validated Order (connector.shopify.orders) and the mapping file to Service Layer bodies,
+plus the totals check that runs before anything is booked. Amounts stay Decimal (the SL client writes them as
+JSON numbers digit for digit); dates are "YYYY-MM-DD" strings.
+
+Decisions, so that callers and operators know what B1 receives:
+- Dates: a document is dated by the calendar date of the Shopify timestamp (processedAt of the order, of the
+  payment) in `timezone` when the caller gives it (the shop's, from Shop.ianaTimezone), else in the offset the
+  timestamp carries, which is UTC for the Admin GraphQL API.
+- Amounts are shop money. The presentment currency is refused when it differs from the shop's (B1 foreign
+  currency documents need exchange rates and FC fields that are not mapped yet).
+- Lines carry UnitPrice (before discounts) and LineTotal (after them), so B1 derives the line discount; B1 then
+  taxes each line as round(LineTotal x rate, 2). Shopify rounds each of a line's tax lines on its own, so a line
+  taxed by several (state + city) can differ by a cent; `check_totals` decides whether that is acceptable.
+- Taxes included in prices: B1 gets net LineTotals chosen so that net + B1's own tax on it adds up to
+  Shopify's gross amounts (see `_nets_for_gross`); DocTotal then equals Shopify's total, and VatSum can differ
+  from Shopify's tax by a cent where no net amount gives both.
+"""
+
+from __future__ import annotations
+
+import collections.abc
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, tzinfo
+from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
+from typing import Any
+
+from connector.errors import ConfigurationError, DataError, HeldForOperator
+from connector.mapping.config import Mapping
+from connector.shopify.orders import Address, Customer, LineItem, Order, ShippingLine, TaxLine, Transaction
+
+CENT = Decimal("0.01")
+HUNDRED = Decimal(100)
+ZERO = Decimal(0)
+ORDER_OBJECT_TYPE = 17  # BaseType of lines copied from a sales order
+MAX_CARD_CODE = 15
+MAX_CARD_NAME = 100
+MAX_EMAIL = 100
+MAX_PHONE = 20
+MAX_NUM_AT_CARD = 100
+MAX_COMMENTS = 254
+MAX_TRANSFER_REFERENCE = 27
+MAX_REMARKS = 254
+# Lengths of BPAddress and AddressExtension properties in B1.
+MAX_STREET = 100
+MAX_BUILDING = 100
+MAX_CITY = 100
+MAX_COUNTY = 100
+MAX_ZIP = 20
+MAX_STATE = 3
+MAX_COUNTRY = 3
+BILL_TO = "Bill to"
+SHIP_TO = "Ship to"
+_BASE36 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def cents(value: Decimal) -> Decimal:
+    """Rounded to the cent the way B1 rounds amounts (half up)."""
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def document_date(moment: datetime, timezone: tzinfo | None = None) -> date:
+    """The calendar date a B1 document gets for a Shopify timestamp (see the module's notes on dates)."""
+    return (moment.astimezone(timezone) if timezone is not None else moment).date()
+
+
+# --- business partners ------------------------------------------------------------------------------------
+
+
+def card_code(customer_id: int, mapping: Mapping) -> str:
+    """The CardCode of a Shopify customer: prefix + id in base 36, the same on every call (an idempotency key)."""
+    if customer_id <= 0:
+        raise ValueError(f"not a Shopify customer id: {customer_id}")
+    digits = ""
+    number = customer_id
+    while number:
+        number, remainder = divmod(number, 36)
+        digits = _BASE36[remainder] + digits
+    code = mapping.partner_code_prefix + digits
+    if len(code) > MAX_CARD_CODE:
+        raise ConfigurationError(
+            f"partner_code_prefix {mapping.partner_code_prefix!r} is too long for customer {customer_id}: "
+            f"CardCode {code!r} exceeds B1's {MAX_CARD_CODE} characters; use a shorter prefix"
+        )
+    return code
+
+
+def order_card_code(order: Order, mapping: Mapping) -> str:
+    """The business partner an order is booked on: its customer's, or the guest partner for a guest checkout."""
+    return card_code(order.customer.id, mapping) if order.customer else mapping.guest_partner
+
+
+def business_partner(customer: Customer, order: Order, mapping: Mapping) -> dict[str, Any]:
+    """The BusinessPartners body for a Shopify customer, with the order's addresses as bill-to and ship-to."""
+    billing = order.billing_address or customer.default_address
+    shipping = order.shipping_address or customer.default_address or billing
+    body: dict[str, Any] = {
+        "CardCode": card_code(customer.id, mapping),
+        "CardName": _card_name(customer, order),
+        "CardType": "cCustomer",
+        "PriceListNum": mapping.price_list,
+        "U_ShopifyCustomerId": str(customer.id),
+    }
+    email = customer.email or order.email
+    # A cut e-mail address would reach someone else: leave it out rather than truncate it.
+    if email and len(email) <= MAX_EMAIL:
+        body["EmailAddress"] = email
+    phone = customer.phone or (billing.phone if billing else None)
+    if phone:
+        body["Phone1"] = phone[:MAX_PHONE]
+    addresses = []
+    if billing:
+        addresses.append(_bp_address(BILL_TO, "bo_BillTo", billing))
+    if shipping:
+        addresses.append(_bp_address(SHIP_TO, "bo_ShipTo", shipping))
+    body["BPAddresses"] = addresses
+    return body
+
+
+def _card_name(customer: Customer, order: Order) -> str:
+    person = " ".join(part for part in (customer.first_name, customer.last_name) if part)
+    companies = (a.company for a in (customer.default_address, order.billing_address) if a and a.company)
+    name = person or next(companies, None) or customer.email or order.email or f"Shopify customer {customer.id}"
+    return name[:MAX_CARD_NAME]
+
+
+def _address_parts(address: Address) -> dict[str, str]:
+    """Street, building, city, zip, state, county, country of an address, cut to B1's lengths."""
+    parts = {
+        "Street": address.address1,
+        "Building": address.address2,
+        "City": address.city,
+        "ZipCode": address.zip,
+        "Country": address.country_code,
+    }
+    # B1's State is a code of at most 3 characters; a longer province code (JP-13) would be cut into a wrong
+    # code, so the province's name goes to County instead.
+    if address.province_code and len(address.province_code) <= MAX_STATE:
+        parts["State"] = address.province_code
+    elif address.province:
+        parts["County"] = address.province
+    limits = {
+        "Street": MAX_STREET,
+        "Building": MAX_BUILDING,
+        "City": MAX_CITY,
+        "ZipCode": MAX_ZIP,
+        "State": MAX_STATE,
+        "County": MAX_COUNTY,
+        "Country": MAX_COUNTRY,
+    }
+    return {name: value[: limits[name]] for name, value in parts.items() if value}
+
+
+def _bp_address(name: str, kind: str, address: Address) -> dict[str, Any]:
+    parts = _address_parts(address)
+    if "Building" in parts:
+        parts["BuildingFloorRoom"] = parts.pop("Building")
+    return {"AddressName": name, "AddressType": kind, **parts}
+
+
+def _address_extension(order: Order) -> dict[str, Any]:
+    extension: dict[str, Any] = {}
+    for prefix, address in (("BillTo", order.billing_address), ("ShipTo", order.shipping_address)):
+        if address:
+            extension.update({prefix + name: value for name, value in _address_parts(address).items()})
+    return extension
+
+
+# --- the sales order --------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Priced:
+    """A line or a freight line on its way to B1: what Shopify charged and how B1 must tax it."""
+
+    amount: Decimal  # after discounts; gross when the order's taxes are included
+    rate: Decimal  # 0.0725 for 7.25 %
+    shopify_tax: Decimal
+    tax_code: str
+    net: Decimal = field(init=False)  # the LineTotal B1 gets: the amount, unless taxes are included
+
+    def __post_init__(self) -> None:
+        self.net = self.amount
+
+
+def sales_order(order: Order, card_code: str, mapping: Mapping, *, timezone: tzinfo | None = None) -> dict[str, Any]:
+    """The Orders body for a Shopify order: lines, freight, tax codes, addresses and the Shopify binding."""
+    _check_currency(order, mapping)
+    if order.has_more_line_items:
+        raise ValueError(f"order {order.gid} has more line items than were read; add the remaining pages first")
+    lines = [line for line in order.line_items if line.quantity > 0]
+    if not lines:
+        raise DataError(f"order {order.name} ({order.id}) has no line items left to book")
+    shipping = [s for s in order.shipping_lines if not s.removed and s.price.shop != 0]
+    country = _tax_country(order)
+
+    priced_lines = [_priced_line(order, line, country, mapping) for line in lines]
+    priced_shipping = [_priced_shipping(order, s, country, mapping) for s in shipping]
+    if order.taxes_included:
+        _nets_for_gross(priced_lines + priced_shipping)
+
+    doc_date = document_date(order.processed_at, timezone)
+    comments = f"Shopify order {order.name}" + (" (test order)" if order.test else "")
+    body: dict[str, Any] = {
+        "CardCode": card_code,
+        "DocDate": doc_date.isoformat(),
+        "DocDueDate": (doc_date + timedelta(days=mapping.delivery_days)).isoformat(),
+        "NumAtCard": order.name[:MAX_NUM_AT_CARD],
+        "Comments": comments[:MAX_COMMENTS],
+        "U_ShopifyOrderId": str(order.id),
+        "DocumentLines": [
+            _document_line(line, priced, order.taxes_included, mapping)
+            for line, priced in zip(lines, priced_lines, strict=True)
+        ],
+    }
+    if shipping:
+        body["DocumentAdditionalExpenses"] = [
+            {"ExpenseCode": mapping.expense_code(s.code, s.title), "LineTotal": priced.net, "TaxCode": priced.tax_code}
+            for s, priced in zip(shipping, priced_shipping, strict=True)
+        ]
+    extension = _address_extension(order)
+    if extension:
+        body["AddressExtension"] = extension
+    return body
+
+
+def _check_currency(order: Order, mapping: Mapping) -> None:
+    if mapping.currency == "presentment" and order.presentment_currency != order.currency:
+        raise ConfigurationError(
+            f"order {order.name} ({order.id}) was paid in {order.presentment_currency}, the shop's currency is "
+            f"{order.currency}: documents in the presentment currency are not supported yet; set currency: shop"
+        )
+
+
+def _tax_country(order: Order) -> str | None:
+    for address in (order.shipping_address, order.billing_address):
+        if address and address.country_code:
+            return address.country_code
+    return None
+
+
+def _line_amount(line: LineItem) -> Decimal:
+    """Unit price x quantity less the line's discounts, scaled down when items were removed after checkout."""
+    discount = line.total_discount.shop
+    if line.quantity != line.ordered_quantity and line.ordered_quantity:
+        discount = cents(discount * line.quantity / line.ordered_quantity)
+    return line.unit_price.shop * line.quantity - discount
+
+
+def _rate_and_code(
+    tax_lines: tuple[TaxLine, ...], taxable: bool, country: str | None, mapping: Mapping, what: str
+) -> tuple[Decimal, str]:
+    if not taxable:
+        tax_lines = ()
+    rates = [t.rate for t in tax_lines]
+    if any(rate is None for rate in rates):
+        raise DataError(f"{what} has a tax line without a rate; B1 tax codes are chosen by rate")
+    rate = sum(rates, ZERO)
+    titles = frozenset(t.title for t in tax_lines)
+    code = mapping.tax_code(rate, country, titles)
+    if code is None:
+        raise ConfigurationError(
+            f"no tax code in the mapping for rate {rate.normalize():f} ({(rate * HUNDRED).normalize():f} %) in "
+            f"country {country or '(none)'} (tax lines: {', '.join(sorted(titles)) or 'none'}), needed by {what}"
+        )
+    return rate, code
+
+
+def _priced_line(order: Order, line: LineItem, country: str | None, mapping: Mapping) -> _Priced:
+    what = f"line item {line.id} ({line.name!r}) of order {order.name}"
+    if not line.sku:
+        raise DataError(f"{what} has no SKU, so it matches no B1 item; give the variant a SKU")
+    rate, code = _rate_and_code(line.tax_lines, line.taxable, country, mapping, what)
+    tax = sum((t.amount.shop for t in line.tax_lines), ZERO) if line.taxable else ZERO
+    return _Priced(_line_amount(line), rate, tax, code)
+
+
+def _priced_shipping(order: Order, shipping: ShippingLine, country: str | None, mapping: Mapping) -> _Priced:
+    what = f"shipping line {shipping.title!r} of order {order.name}"
+    rate, code = _rate_and_code(shipping.tax_lines, True, country, mapping, what)
+    tax = sum((t.amount.shop for t in shipping.tax_lines), ZERO)
+    return _Priced(shipping.price.shop, rate, tax, code)
+
+
+def _document_line(line: LineItem, priced: _Priced, taxes_included: bool, mapping: Mapping) -> dict[str, Any]:
+    unit_price = line.unit_price.shop
+    if taxes_included:
+        # B1's UnitPrice is net. Never below the net price after discount, or B1 would derive a negative
+        # discount from the rounded net LineTotal.
+        net_unit = unit_price / (1 + priced.rate)
+        floor = priced.net / line.quantity
+        unit_price = max(net_unit, floor).quantize(Decimal("0.000001"), rounding=ROUND_CEILING).normalize()
+    return {
+        "ItemCode": mapping.item_code(line.sku or ""),
+        "Quantity": line.quantity,
+        "UnitPrice": unit_price,
+        "LineTotal": priced.net,
+        "TaxCode": priced.tax_code,
+        # The Admin API gives no fulfilment location per line here; the mapping's default warehouse applies.
+        "WarehouseCode": mapping.warehouse(None),
+    }
+
+
+def _b1_gross(net: Decimal, rate: Decimal) -> Decimal:
+    """What B1 books for a net line total: the line plus its tax rounded to the cent."""
+    return net + cents(net * rate)
+
+
+def _net_for_gross(gross: Decimal, rate: Decimal, shopify_tax: Decimal | None = None) -> Decimal | None:
+    """A net amount whose B1 gross is exactly `gross`, preferring Shopify's own split; None if there is none."""
+    guess = cents(gross / (1 + rate))
+    candidates = [gross - shopify_tax] if shopify_tax is not None else []
+    candidates += [guess, guess - CENT, guess + CENT, guess - 2 * CENT, guess + 2 * CENT]
+    return next((net for net in candidates if _b1_gross(net, rate) == gross), None)
+
+
+def _nets_for_gross(entries: list[_Priced]) -> None:
+    """Net amounts for tax-inclusive entries whose B1 totals add up to Shopify's gross total.
+
+    B1 taxes net amounts, so some gross amounts have no net that B1 turns back into them (at 7.25 % about one
+    cent in fifteen). Such a cent is carried to the next entry, and a cent left at the end is given to
+    an earlier entry that can take it, so that the document's total matches whenever any split can.
+    """
+    carry = ZERO
+    for entry in entries:
+        target = entry.amount + carry
+        net = _net_for_gross(target, entry.rate, entry.shopify_tax if carry == 0 else None)
+        if net is None:
+            # One cent off; below the target first. For any rate under 100 % one of the two exists.
+            nearby = (_net_for_gross(target - CENT, entry.rate), _net_for_gross(target + CENT, entry.rate))
+            net = next((n for n in nearby if n is not None), cents(target / (1 + entry.rate)))
+        entry.net = net
+        carry = target - _b1_gross(net, entry.rate)
+    if carry == 0:
+        return
+    for entry in reversed(entries):
+        net = _net_for_gross(_b1_gross(entry.net, entry.rate) + carry, entry.rate)
+        if net is not None:
+            entry.net = net
+            return
+    # No entry can take the cent: the totals check holds the order if the tolerance does not cover it.
+
+
+# --- totals -----------------------------------------------------------------------------------------------
+
+
+def expected_doc_total(body: dict[str, Any], tax_rates: collections.abc.Mapping[str, Decimal]) -> Decimal:
+    """The DocTotal B1 computes for a sales order body: lines, tax per line, header discount, freight and its tax.
+
+    `tax_rates` are percentages by tax code, as B1 keeps them in SalesTaxCodes.Rate (7.25 for 7.25 %);
+    `tax_rates_from_mapping` gives them from the mapping file.
+    """
+
+    def rate_of(code: str | None, where: str) -> Decimal:
+        if code is None or code not in tax_rates:
+            raise ConfigurationError(f"{where}: no rate known for tax code {code!r}")
+        return Decimal(tax_rates[code])
+
+    discount = Decimal(body.get("DiscountPercent") or 0)
+    factor = 1 - discount / HUNDRED
+    lines_total = vat = ZERO
+    for number, line in enumerate(body.get("DocumentLines") or []):
+        if line.get("LineTotal") is None:
+            raise ValueError(f"DocumentLines[{number}] has no LineTotal")
+        total = cents(Decimal(line["LineTotal"]))
+        lines_total += total
+        vat += cents(total * factor * rate_of(line.get("TaxCode"), f"DocumentLines[{number}]") / HUNDRED)
+    expenses = ZERO
+    for number, expense in enumerate(body.get("DocumentAdditionalExpenses") or []):
+        total = cents(Decimal(expense.get("LineTotal") or 0))
+        expenses += total
+        vat += cents(total * rate_of(expense.get("TaxCode"), f"DocumentAdditionalExpenses[{number}]") / HUNDRED)
+    return lines_total - cents(lines_total * discount / HUNDRED) + expenses + vat
+
+
+def tax_rates_from_mapping(mapping: Mapping) -> dict[str, Decimal]:
+    """The percentage of each B1 tax code named in the mapping, as B1 should have it (7.25 for 0.0725)."""
+    rates: dict[str, Decimal] = {}
+    for rule in mapping.tax_codes:
+        percentage = (rule.rate * HUNDRED).normalize()
+        if rates.setdefault(rule.code, percentage) != percentage:
+            raise ConfigurationError(
+                f"tax code {rule.code} is mapped to two rates: {rates[rule.code]} % and {percentage} %"
+            )
+    return rates
+
+
+def check_totals(order: Order, b1_doc_total: Decimal, mapping: Mapping) -> None:
+    """Hold the order when B1's DocTotal and Shopify's current total differ by more than the tolerance.
+
+    Shopify's current total (after edits and removals) is the figure the sales order's current quantities add
+    up to; for an order nobody changed it is its total price.
+    """
+    shopify_total = order.current_total_price.shop
+    difference = b1_doc_total - shopify_total
+    if abs(difference) > mapping.rounding_tolerance:
+        raise HeldForOperator(
+            f"order {order.name} ({order.id}): B1 DocTotal {cents(b1_doc_total)} differs from Shopify's total "
+            f"{cents(shopify_total)} by {cents(difference)}, more than the tolerance {mapping.rounding_tolerance}"
+        )
+
+
+# --- payments ---------------------------------------------------------------------------------------------
+
+
+def _check_payment(order: Order, payment: Transaction) -> None:
+    if not payment.captured:
+        raise ValueError(f"transaction {payment.id} is a {payment.status} {payment.kind}, not a received payment")
+    if payment.amount.shop <= 0:
+        raise DataError(f"payment {payment.id} of order {order.name} has no positive amount ({payment.amount.shop})")
+
+
+def down_payment_invoice(
+    order: Order,
+    payment: Transaction,
+    sales_order_doc_entry: int,
+    sales_order_line_count: int,
+    card_code: str,
+    *,
+    sales_order_expenses: collections.abc.Sequence[collections.abc.Mapping[str, Any]] = (),
+    timezone: tzinfo | None = None,
+) -> dict[str, Any]:
+    """The DownPayments body for one received payment: an invoice based on the sales order, for that amount.
+
+    `sales_order_expenses` are the sales order's DocumentAdditionalExpenses (its body's or B1's answer). They
+    are copied with references to the order because copying lines does not bring freight along, and without
+    it the base is smaller than what the customer pays: a payment of the whole order would exceed it.
+    """
+    _check_payment(order, payment)
+    if sales_order_line_count < 1:
+        raise ValueError("a sales order has at least one line")
+    doc_date = document_date(payment.processed_at, timezone).isoformat()
+    body: dict[str, Any] = {
+        "CardCode": card_code,
+        "DocDate": doc_date,
+        "DocDueDate": doc_date,
+        "DownPaymentType": "dptInvoice",
+        "DocTotal": payment.amount.shop,
+        "NumAtCard": order.name[:MAX_NUM_AT_CARD],
+        "U_ShopifyOrderId": str(order.id),
+        "U_ShopifyTxnId": str(payment.id),
+        "DocumentLines": [
+            {"BaseType": ORDER_OBJECT_TYPE, "BaseEntry": sales_order_doc_entry, "BaseLine": number}
+            for number in range(sales_order_line_count)
+        ],
+    }
+    if sales_order_expenses:
+        body["DocumentAdditionalExpenses"] = [
+            {
+                "ExpenseCode": expense["ExpenseCode"],
+                "LineTotal": expense["LineTotal"],
+                "TaxCode": expense.get("TaxCode"),
+                "BaseDocType": ORDER_OBJECT_TYPE,
+                "BaseDocEntry": sales_order_doc_entry,
+                "BaseDocLine": number,
+            }
+            for number, expense in enumerate(sales_order_expenses)
+        ]
+    return body
+
+
+def incoming_payment(
+    order: Order,
+    payment: Transaction,
+    card_code: str,
+    down_payment_doc_entry: int,
+    mapping: Mapping,
+    *,
+    timezone: tzinfo | None = None,
+) -> dict[str, Any]:
+    """The IncomingPayments body for one received payment, applied to its down payment invoice."""
+    _check_payment(order, payment)
+    gateway = payment.gateway or ""
+    account = mapping.gateways.get(gateway)
+    if account is None:
+        raise ConfigurationError(
+            f"payment gateway {gateway or '(none)'!r} of order {order.name} (transaction {payment.id}) has no "
+            f"G/L account in the mapping's gateways"
+        )
+    doc_date = document_date(payment.processed_at, timezone).isoformat()
+    return {
+        "CardCode": card_code,
+        "DocType": "rCustomer",
+        "DocDate": doc_date,
+        "TransferAccount": account,
+        "TransferSum": payment.amount.shop,
+        "TransferDate": doc_date,
+        "TransferReference": str(payment.id)[:MAX_TRANSFER_REFERENCE],
+        "Remarks": f"Shopify order {order.name} via {gateway or 'no gateway'}"[:MAX_REMARKS],
+        "U_ShopifyOrderId": str(order.id),
+        "U_ShopifyTxnId": str(payment.id),
+        "PaymentInvoices": [
+            {"DocEntry": down_payment_doc_entry, "SumApplied": payment.amount.shop, "InvoiceType": "it_DownPayment"}
+        ],
+    }
