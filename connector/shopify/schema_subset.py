@@ -76,9 +76,7 @@ SELECTION: dict[str, str] = {
     ),
     "LineItemConnection": _CONNECTION,
     "LineItemEdge": _EDGE,
-    "ShippingLine": (
-        "id title code source originalPriceSet discountedPriceSet taxLines discountAllocations isRemoved"
-    ),
+    "ShippingLine": ("id title code source originalPriceSet discountedPriceSet taxLines discountAllocations isRemoved"),
     "ShippingLineConnection": _CONNECTION,
     "ShippingLineEdge": _EDGE,
     "TaxLine": "title rate ratePercentage priceSet channelLiable",
@@ -116,9 +114,7 @@ SELECTION: dict[str, str] = {
     "SelectedOption": "name value",
     "ProductVariantConnection": _CONNECTION,
     "ProductVariantEdge": _EDGE,
-    "InventoryItem": (
-        "id legacyResourceId sku tracked requiresShipping variant inventoryLevels inventoryLevel"
-    ),
+    "InventoryItem": ("id legacyResourceId sku tracked requiresShipping variant inventoryLevels inventoryLevel"),
     "InventoryItemConnection": _CONNECTION,
     "InventoryItemEdge": _EDGE,
     "InventoryLevel": "id location item quantities updatedAt",
@@ -133,8 +129,7 @@ SELECTION: dict[str, str] = {
     "WebhookSubscriptionConnection": _CONNECTION,
     "WebhookSubscriptionEdge": _EDGE,
     "BulkOperation": (
-        "id status errorCode type query createdAt completedAt objectCount rootObjectCount fileSize url "
-        "partialDataUrl"
+        "id status errorCode type query createdAt completedAt objectCount rootObjectCount fileSize url partialDataUrl"
     ),
     "PageInfo": "hasNextPage hasPreviousPage startCursor endCursor",
     "Job": "id done",
@@ -200,9 +195,7 @@ class _Subset:
             copy = kind(
                 name,
                 lambda o=original: self._fields(o),
-                interfaces=lambda o=original: [
-                    self.named(i.name) for i in o.interfaces if i.name in SELECTION
-                ],
+                interfaces=lambda o=original: [self.named(i.name) for i in o.interfaces if i.name in SELECTION],
             )
             self.types[name] = copy
         elif isinstance(original, GraphQLUnionType):
@@ -234,6 +227,8 @@ class _Subset:
         return GraphQLArgument(
             self._wrapped(arg.type),
             default_value=arg.default_value,
+            # graphql-core 3.3 keeps SDL defaults (`= false`) in `default`, not in `default_value`.
+            default=arg.default,
             deprecation_reason=_deprecated(arg.deprecation_reason),
         )
 
@@ -241,6 +236,7 @@ class _Subset:
         return GraphQLInputField(
             self._wrapped(field.type),
             default_value=field.default_value,
+            default=field.default,
             deprecation_reason=_deprecated(field.deprecation_reason),
         )
 

@@ -1,0 +1,286 @@
+"""The store emulator's refusals: top-level GraphQL errors and mutation `userErrors`, codes and texts.
+
+Every refusal is built here so that codes and texts live in one place. "seen" marks a text recorded from a
+real store or documented by Shopify (reference shopify.md §4.3, §6.4, §7.4; enum descriptions of the 2026-07
+schema); "assumed" marks one no public source gave: the code is the schema's, the wording is ours, and clients
+must key on the code, never on the text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from graphql import GraphQLError
+
+DOC_RATE_LIMITS = "https://shopify.dev/api/usage/rate-limits"
+DOC_LIMITS = "https://shopify.dev/api/usage/limits#rate-limits"
+DOC_ACCESS_SCOPES = "https://shopify.dev/api/usage/access-scopes"
+
+# seen: the HTTP 401 body for a missing or wrong X-Shopify-Access-Token.
+INVALID_TOKEN = "[API] Invalid API key or access token (unrecognized login or wrong password)"
+
+
+@dataclass
+class UserError:
+    """One entry of a mutation's `userErrors`: the input path, the text and (for typed errors) the code."""
+
+    field: list[str] | None
+    message: str
+    code: str | None = None
+
+
+class MutationError(Exception):
+    """A mutation refused for business reasons: HTTP 200, data with `userErrors`, nothing changed."""
+
+    def __init__(self, errors: list[UserError]) -> None:
+        super().__init__("; ".join(error.message for error in errors))
+        self.errors = errors
+
+
+def refuse(field: list[str] | None, message: str, code: str | None = None) -> MutationError:
+    return MutationError([UserError(field, message, code)])
+
+
+def path(*parts: str | int) -> list[str]:
+    """A userError `field`: list indexes are strings, as Shopify sends them."""
+    return [str(part) for part in parts]
+
+
+# --- top-level errors ----------------------------------------------------------------------------------------
+
+
+def throttled() -> dict[str, Any]:
+    # seen (shape; documentation link as the brief of this emulator gives it)
+    return {"message": "Throttled", "extensions": {"code": "THROTTLED", "documentation": DOC_RATE_LIMITS}}
+
+
+def max_cost_exceeded(cost: int, max_cost: int) -> dict[str, Any]:
+    # seen: official sample
+    message = (
+        f"Query cost is {cost}, which exceeds the single query max cost limit ({max_cost}).\n\n"
+        "See https://shopify.dev/concepts/about-apis/rate-limits for more information on how the\n"
+        "cost of a query is calculated.\n\n"
+        "To query larger amounts of data with fewer limits, bulk operations should be used instead.\n"
+        "See https://shopify.dev/tutorials/perform-bulk-operations-with-admin-api for usage details.\n"
+    )
+    return {
+        "message": message,
+        "extensions": {"code": "MAX_COST_EXCEEDED", "cost": cost, "maxCost": max_cost, "documentation": DOC_LIMITS},
+    }
+
+
+def manual_payment_amount_denied() -> GraphQLError:
+    # seen: live capture on a non-Plus store
+    required = (
+        "`write_orders` access scope. Also: The user must have mark_orders_as_paid permission. "
+        "The API client must be installed on a Shopify Plus store to use the amount field."
+    )
+    return GraphQLError(
+        f"Access denied for orderCreateManualPayment field. Required access: {required}",
+        extensions={"code": "ACCESS_DENIED", "documentation": DOC_ACCESS_SCOPES, "requiredAccess": required},
+    )
+
+
+def invalid_global_id(value: object) -> GraphQLError:
+    # assumed wording and extensions
+    return GraphQLError(
+        f"Invalid global id '{value}'",
+        extensions={"code": "argumentLiteralsIncompatible", "typeName": "CoercionError"},
+    )
+
+
+def first_or_last_required() -> GraphQLError:
+    # assumed: a connection read without first or last
+    return GraphQLError("you must provide one of first or last")
+
+
+def page_too_large(limit: int) -> GraphQLError:
+    # assumed wording: connections serve at most 250 nodes per page
+    return GraphQLError(f"The maximum page size is {limit}: first and last must be {limit} or less.")
+
+
+def idempotency_key_required(field_name: str) -> GraphQLError:
+    # assumed wording: from 2026-04 these mutations refuse to run without @idempotent(key:)
+    return GraphQLError(
+        f'The {field_name} mutation requires an idempotency key: add @idempotent(key: "<unique key>").',
+        extensions={"code": "BAD_REQUEST"},
+    )
+
+
+def idempotency_key_blank() -> GraphQLError:
+    # assumed wording; the rule (no empty or whitespace-only key) is documented on the directive
+    return GraphQLError(
+        "The idempotency key cannot be an empty string or whitespace only.", extensions={"code": "BAD_REQUEST"}
+    )
+
+
+# --- userErrors: orders ---------------------------------------------------------------------------------------
+
+
+def order_not_found(field: list[str], code: str | None = None) -> MutationError:
+    return refuse(field, "Order does not exist", code)  # assumed
+
+
+def transaction_not_found(field: list[str]) -> MutationError:
+    return refuse(field, "Parent transaction does not exist", None)  # assumed
+
+
+def not_an_authorization(field: list[str]) -> MutationError:
+    return refuse(field, "Parent transaction must be a successful authorization", None)  # assumed
+
+
+def capture_amount_too_high(field: list[str], capturable: str) -> MutationError:
+    # assumed wording; the rule (never more than the authorized remainder) is documented on OrderCaptureInput
+    return refuse(field, f"Amount can't be greater than the capturable amount ({capturable})", None)
+
+
+def already_captured(field: list[str]) -> MutationError:
+    # assumed: multi-capture needs Shopify Plus; a used authorization can't be captured again
+    return refuse(field, "This authorization has already been captured and can't be captured again", None)
+
+
+def amount_not_positive(field: list[str], code: str | None = None) -> MutationError:
+    return refuse(field, "Amount must be greater than zero", code)  # assumed
+
+
+def currency_mismatch(field: list[str], expected: str, code: str | None = None) -> MutationError:
+    return refuse(field, f"Currency must be the order's presentment currency ({expected})", code)  # assumed
+
+
+def order_cancelled(field: list[str], code: str | None = None) -> MutationError:
+    return refuse(field, "Order has been cancelled", code)  # assumed
+
+
+def cannot_mark_as_paid(field: list[str]) -> MutationError:
+    return refuse(field, "Order can't be marked as paid: it has no outstanding balance", None)  # assumed
+
+
+def amount_exceeds_balance(field: list[str]) -> MutationError:
+    # assumed wording of AMOUNT_EXCEEDS_BALANCE
+    return refuse(field, "Amount exceeds the order's outstanding balance", "AMOUNT_EXCEEDS_BALANCE")
+
+
+def processed_at_in_future(field: list[str], code: str) -> MutationError:
+    return refuse(field, "Processed at can't be in the future", code)  # assumed
+
+
+def already_cancelled(field: list[str]) -> MutationError:
+    return refuse(field, "Order has already been cancelled", "INVALID")  # assumed
+
+
+def pending_authorization(field: list[str]) -> MutationError:
+    # documented rule: an order with pending payment authorizations can't be cancelled; wording assumed
+    return refuse(field, "Order has pending payment authorizations and can't be cancelled", "INVALID")
+
+
+def store_credit_not_emulated(field: list[str], code: str | None = "INVALID") -> MutationError:
+    # not a Shopify error: the emulator has no store credit
+    return refuse(field, "Refunds to store credit are not supported by the store emulator", code)
+
+
+def invalid_order_input(field: list[str], message: str) -> MutationError:
+    return refuse(field, message, "INVALID")  # assumed wordings, passed by the caller
+
+
+def redundant_customer_fields(field: list[str]) -> MutationError:
+    return refuse(
+        field,
+        "Only one of customerId, customer.toAssociate and customer.toUpsert can be given",
+        "REDUNDANT_CUSTOMER_FIELDS",
+    )  # assumed
+
+
+def inventory_claim_failed(field: list[str], sku: str | None) -> MutationError:
+    return refuse(
+        field, f"Not enough inventory available for {sku or 'the variant'}", "INVENTORY_CLAIM_FAILED"
+    )  # assumed
+
+
+# --- userErrors: customers -------------------------------------------------------------------------------------
+
+
+def customer_identity_missing() -> MutationError:
+    return refuse(None, "A name, phone number or email address must be present", None)  # assumed
+
+
+def email_invalid(field: list[str]) -> MutationError:
+    return refuse(field, "Email is invalid", None)  # assumed
+
+
+def email_taken(field: list[str]) -> MutationError:
+    return refuse(field, "Email has already been taken", None)  # assumed
+
+
+def phone_taken(field: list[str]) -> MutationError:
+    return refuse(field, "Phone has already been taken", None)  # assumed
+
+
+# --- userErrors: inventorySetQuantities (texts: the schema's descriptions of each code, seen) ---------------
+
+INVENTORY_SET_TEXTS = {
+    "INVALID_INVENTORY_ITEM": "The specified inventory item could not be found.",
+    "INVALID_LOCATION": "The specified location could not be found.",
+    "INVALID_QUANTITY_NEGATIVE": "The quantity can't be negative.",
+    "INVALID_REASON": "The specified reason is invalid.",
+    "INVALID_REFERENCE_DOCUMENT": "The specified reference document is invalid.",
+    "ITEM_NOT_STOCKED_AT_LOCATION": "The specified inventory item is not stocked at the location.",
+    "INVALID_QUANTITY_TOO_HIGH": "The total quantity can't be higher than 1,000,000,000.",
+    "INVALID_QUANTITY_TOO_LOW": "The total quantity can't be lower than -1,000,000,000.",
+    "CHANGE_FROM_QUANTITY_STALE": "The changeFromQuantity value does not match persisted value.",
+    "INVALID_NAME": "The quantity name must be either 'available' or 'on_hand'.",
+    "NO_DUPLICATE_INVENTORY_ITEM_ID_GROUP_ID_PAIR": (
+        "The combination of inventoryItemId and locationId must be unique."
+    ),
+    "IDEMPOTENCY_KEY_PARAMETER_MISMATCH": (
+        "The same idempotency key cannot be used with different operation parameters."
+    ),
+    # assumed: the code is the schema's closest one; the 2026-07 schema only says a missing value is an error
+    "COMPARE_QUANTITY_REQUIRED": (
+        "The changeFromQuantity argument must be given to each quantity (null skips the check)."
+    ),
+}
+
+
+def inventory_set(field: list[str] | None, code: str) -> UserError:
+    return UserError(field, INVENTORY_SET_TEXTS[code], code)
+
+
+def idempotency_mismatch(with_code: bool = True) -> MutationError:
+    text = INVENTORY_SET_TEXTS["IDEMPOTENCY_KEY_PARAMETER_MISMATCH"]
+    return refuse(None, text, "IDEMPOTENCY_KEY_PARAMETER_MISMATCH" if with_code else None)
+
+
+# --- userErrors: products ---------------------------------------------------------------------------------------
+
+
+def product_error(field: list[str] | None, message: str, code: str) -> UserError:
+    return UserError(field, message, code)  # assumed wordings, passed by the caller
+
+
+# --- userErrors: webhooks and bulk operations -------------------------------------------------------------------
+
+
+def address_invalid(field: list[str]) -> MutationError:
+    return refuse(field, "Address for this topic has already been taken", None)  # assumed (duplicate topic+uri)
+
+
+def subscription_not_found(field: list[str]) -> MutationError:
+    return refuse(field, "Webhook subscription does not exist", None)  # assumed
+
+
+def uri_invalid(field: list[str]) -> MutationError:
+    return refuse(field, "Address is invalid", None)  # assumed
+
+
+def bulk_in_progress(ids: list[str]) -> MutationError:
+    # seen: the live text lists the running operations
+    return refuse(
+        None,
+        f"A bulk query operation for this app and shop is already in progress: {', '.join(ids)}.",
+        "OPERATION_IN_PROGRESS",
+    )
+
+
+def bulk_query_invalid(message: str) -> MutationError:
+    return refuse(["query"], message, "INVALID")  # assumed wordings, passed by the caller

@@ -1,0 +1,564 @@
+"""Webhook bodies: the REST shapes of API 2026-07 (reference shopify.md §3-§5), built from the emulated records.
+
+Ids are JSON integers (above 2**53), money is a string with two decimals, timestamps carry the shop's offset,
+and `admin_graphql_api_id` names every record. An order body never contains its transactions.
+"""
+
+from __future__ import annotations
+
+import base64
+from decimal import Decimal
+from typing import Any
+
+from connector.testing.shopify.model import (
+    ZERO,
+    Address,
+    BulkOperation,
+    Customer,
+    InventoryLevel,
+    LineItem,
+    Order,
+    Product,
+    Refund,
+    ShippingLine,
+    TaxLine,
+    Transaction,
+    Variant,
+    decimal_string,
+    gid,
+    money_string,
+    shop_time,
+)
+from connector.testing.shopify.store import Store
+
+Payload = dict[str, Any]
+
+
+def money_set(amount: Decimal, currency: str) -> Payload:
+    shop = {"amount": money_string(amount), "currency_code": currency}
+    return {"shop_money": shop, "presentment_money": dict(shop)}
+
+
+def _unsettled_set(amount: Decimal, currency: str) -> Payload:
+    # This bag alone uses `currency` (not currency_code) and unscaled amounts.
+    value = {"amount": decimal_string(amount), "currency": currency}
+    return {"presentment_money": value, "shop_money": dict(value)}
+
+
+def _rate(value: Decimal) -> float:
+    return float(value)  # REST tax rates are JSON numbers (0.06)
+
+
+def _tags(tags: list[str]) -> str:
+    return ", ".join(tags)
+
+
+# --- orders ---
+
+
+def order(store: Store, record: Order) -> Payload:
+    """orders/create, orders/updated, orders/paid, orders/cancelled."""
+    zone, currency = store.shop.zone, record.currency
+    status = record.display_financial_status
+    customer = store.customers.get(record.customer_id) if record.customer_id else None
+    return {
+        "id": record.id,
+        "admin_graphql_api_id": gid("Order", record.id),
+        "app_id": store.config.app_id,
+        "browser_ip": None,
+        "buyer_accepts_marketing": record.buyer_accepts_marketing,
+        "cancel_reason": record.cancel_reason.lower() if record.cancel_reason else None,
+        "cancelled_at": shop_time(record.cancelled_at, zone),
+        "cart_token": None,
+        "checkout_token": None,
+        "client_details": None,
+        "closed_at": shop_time(record.closed_at, zone),
+        "confirmation_number": record.confirmation_number,
+        "confirmed": True,
+        "contact_email": record.email,
+        "created_at": shop_time(record.created_at, zone),
+        "currency": currency,
+        "current_shipping_price_set": money_set(record.current_shipping, currency),
+        "current_subtotal_price": money_string(record.current_subtotal),
+        "current_subtotal_price_set": money_set(record.current_subtotal, currency),
+        "current_total_additional_fees_set": None,
+        "current_total_discounts": money_string(record.current_total_discounts),
+        "current_total_discounts_set": money_set(record.current_total_discounts, currency),
+        "current_total_duties_set": None,
+        "current_total_price": money_string(record.current_total_price),
+        "current_total_price_set": money_set(record.current_total_price, currency),
+        "current_total_tax": money_string(record.current_total_tax),
+        "current_total_tax_set": money_set(record.current_total_tax, currency),
+        "customer_locale": "en",
+        "device_id": None,
+        "discount_codes": [
+            {
+                "code": application.code,
+                "amount": money_string(record.discount_amount(index)),
+                "type": "shipping" if application.target_type == "shipping_line" else application.value_type,
+            }
+            for index, application in enumerate(record.discount_applications)
+            if application.code
+        ],
+        "duties_included": False,
+        "email": record.email,
+        "estimated_taxes": False,
+        "financial_status": status.lower() if status else "pending",
+        "fulfillment_status": record.fulfillment_status,
+        "landing_site": None,
+        "landing_site_ref": None,
+        "location_id": None,
+        "merchant_business_entity_id": base64.b64encode(str(store.shop.id).encode()).decode().rstrip("="),
+        "merchant_of_record_app_id": None,
+        "name": record.name,
+        "note": record.note,
+        "note_attributes": [{"name": name, "value": value} for name, value in record.note_attributes],
+        "number": record.number - 1000,
+        "order_number": record.number,
+        "order_status_url": f"https://{store.shop.domain}/{store.shop.id}/orders/{record.token}/authenticate?key={record.token[:16]}",
+        "original_total_additional_fees_set": None,
+        "original_total_duties_set": None,
+        "payment_gateway_names": record.payment_gateway_names,
+        "phone": record.phone,
+        "po_number": record.po_number,
+        "presentment_currency": currency,
+        "processed_at": shop_time(record.processed_at, zone),
+        "reference": None,
+        "referring_site": None,
+        "source_identifier": record.source_identifier,
+        "source_name": record.source_name,
+        "source_url": None,
+        "subtotal_price": money_string(record.subtotal),
+        "subtotal_price_set": money_set(record.subtotal, currency),
+        "tags": _tags(record.tags),
+        "tax_exempt": record.tax_exempt,
+        "tax_lines": [tax_line(tax, currency) for tax in record.tax_lines],
+        "taxes_included": record.taxes_included,
+        "test": record.test,
+        "token": record.token,
+        "total_cash_rounding_payment_adjustment_set": money_set(ZERO, currency),
+        "total_cash_rounding_refund_adjustment_set": money_set(ZERO, currency),
+        "total_discounts": money_string(record.total_discounts),
+        "total_discounts_set": money_set(record.total_discounts, currency),
+        "total_line_items_price": money_string(record.total_line_items_price),
+        "total_line_items_price_set": money_set(record.total_line_items_price, currency),
+        "total_outstanding": money_string(record.total_outstanding),
+        "total_price": money_string(record.total_price),
+        "total_price_set": money_set(record.total_price, currency),
+        "total_shipping_price_set": money_set(record.shipping_price, currency),
+        "total_tax": money_string(record.total_tax),
+        "total_tax_set": money_set(record.total_tax, currency),
+        "total_tip_received": "0.00",
+        "total_weight": sum(line.grams * line.quantity for line in record.line_items),
+        "updated_at": shop_time(record.updated_at, zone),
+        "user_id": None,
+        "billing_address": address(record.billing_address),
+        "customer": customer_summary(store, customer) if customer else None,
+        "discount_applications": [
+            {
+                "target_type": application.target_type,
+                "type": application.kind,
+                "value": decimal_string(application.value),
+                "value_type": application.value_type,
+                "allocation_method": application.allocation_method,
+                "target_selection": application.target_selection,
+                "code": application.code,
+            }
+            for application in record.discount_applications
+        ],
+        "fulfillments": [],
+        "line_items": [line_item(store, line, currency) for line in record.line_items],
+        "payment_terms": None,
+        "refunds": [refund(store, record, entry) for entry in record.refunds],
+        "shipping_address": address(record.shipping_address),
+        "shipping_lines": [shipping_line(line, currency) for line in record.shipping_lines],
+        "returns": [],
+        "line_item_groups": [],
+    }
+
+
+def tax_line(tax: TaxLine, currency: str) -> Payload:
+    return {
+        "price": money_string(tax.price),
+        "rate": _rate(tax.rate),
+        "title": tax.title,
+        "price_set": money_set(tax.price, currency),
+        "channel_liable": tax.channel_liable,
+    }
+
+
+def line_item(store: Store, line: LineItem, currency: str) -> Payload:
+    variant = store.variants.get(line.variant_id) if line.variant_id else None
+    tracked = variant is not None and store.item_of(variant).tracked
+    return {
+        "id": line.id,
+        "admin_graphql_api_id": gid("LineItem", line.id),
+        "attributed_staffs": [],
+        "current_quantity": line.current_quantity,
+        "fulfillable_quantity": line.current_quantity,
+        "fulfillment_service": line.fulfillment_service,
+        "fulfillment_status": None,
+        "gift_card": line.gift_card,
+        "grams": line.grams,
+        "name": line.name,
+        "price": money_string(line.price),
+        "price_set": money_set(line.price, currency),
+        "product_exists": line.product_id is not None and line.product_id in store.products,
+        "product_id": line.product_id,
+        "properties": [{"name": name, "value": value} for name, value in line.properties],
+        "quantity": line.quantity,
+        "requires_shipping": line.requires_shipping,
+        "sales_line_item_group_id": None,
+        "sku": line.sku,
+        "taxable": line.taxable,
+        "title": line.title,
+        # Legacy field, left at zero as Shopify does for allocation-based discounts: use discount_allocations.
+        "total_discount": "0.00",
+        "total_discount_set": money_set(ZERO, currency),
+        "variant_id": line.variant_id,
+        "variant_inventory_management": "shopify" if tracked else None,
+        "variant_title": line.variant_title,
+        "vendor": line.vendor,
+        "tax_lines": [tax_line(tax, currency) for tax in line.tax_lines],
+        "duties": [],
+        "discount_allocations": [
+            {
+                "amount": money_string(allocation.amount),
+                "amount_set": money_set(allocation.amount, currency),
+                "discount_application_index": allocation.application_index,
+            }
+            for allocation in line.discount_allocations
+        ],
+    }
+
+
+def shipping_line(line: ShippingLine, currency: str) -> Payload:
+    discounted = line.discounted_price
+    return {
+        "id": line.id,
+        "carrier_identifier": None,
+        "code": line.code,
+        "current_discounted_price_set": money_set(ZERO if line.is_removed else discounted, currency),
+        "discounted_price": money_string(discounted),
+        "discounted_price_set": money_set(discounted, currency),
+        "is_removed": line.is_removed,
+        "phone": None,
+        "price": money_string(line.price),
+        "price_set": money_set(line.price, currency),
+        "requested_fulfillment_service_id": None,
+        "source": line.source,
+        "title": line.title,
+        "tax_lines": [tax_line(tax, currency) for tax in line.tax_lines],
+        "discount_allocations": [
+            {
+                "amount": money_string(allocation.amount),
+                "amount_set": money_set(allocation.amount, currency),
+                "discount_application_index": allocation.application_index,
+            }
+            for allocation in line.discount_allocations
+        ],
+    }
+
+
+def address(record: Address | None) -> Payload | None:
+    if record is None:
+        return None
+    return {
+        "first_name": record.first_name,
+        "address1": record.address1,
+        "phone": record.phone,
+        "city": record.city,
+        "zip": record.zip,
+        "province": record.province,
+        "country": record.country,
+        "last_name": record.last_name,
+        "address2": record.address2,
+        "company": record.company,
+        "latitude": None,
+        "longitude": None,
+        "name": record.name,
+        "country_code": record.country_code,
+        "province_code": record.province_code,
+    }
+
+
+# --- payments ---
+
+
+def transaction(store: Store, record: Transaction) -> Payload:
+    """order_transactions/create."""
+    zone = store.shop.zone
+    order_record = store.order_of(record)
+    unsettled = order_record.capturable_amount(record) if record.kind == "AUTHORIZATION" else ZERO
+    return {
+        "id": record.id,
+        "order_id": record.order_id,
+        "kind": record.kind.lower(),
+        "gateway": record.gateway,
+        "status": record.status.lower(),
+        "message": record.message,
+        "created_at": shop_time(record.created_at, zone),
+        "test": record.test,
+        "authorization": record.authorization_code,
+        "location_id": None,
+        "user_id": None,
+        "parent_id": record.parent_id,
+        "processed_at": shop_time(record.processed_at, zone),
+        "device_id": None,
+        "error_code": record.error_code.lower() if record.error_code else None,
+        "source_name": "web",
+        "payment_details": None if record.manual_payment_gateway else _payment_details(record),
+        "receipt": {},
+        "amount": money_string(record.amount),
+        "currency": record.currency,
+        "payment_id": record.payment_id,
+        "total_unsettled_set": _unsettled_set(unsettled, record.currency),
+        "manual_payment_gateway": record.manual_payment_gateway,
+        "amount_rounding": None,
+        "admin_graphql_api_id": gid("OrderTransaction", record.id),
+    }
+
+
+def _payment_details(record: Transaction) -> Payload:
+    # The emulator charges no card: the keys are there, the card data is not.
+    return {
+        "credit_card_bin": None,
+        "avs_result_code": None,
+        "cvv_result_code": None,
+        "credit_card_number": None,
+        "credit_card_company": None,
+        "buyer_action_info": None,
+        "credit_card_name": None,
+        "credit_card_wallet": None,
+        "credit_card_expiration_month": None,
+        "credit_card_expiration_year": None,
+        "payment_method_name": record.gateway or None,
+    }
+
+
+def refund(store: Store, order_record: Order, record: Refund) -> Payload:
+    """refunds/create (and each entry of an order's `refunds`)."""
+    zone, currency = store.shop.zone, order_record.currency
+    lines = {line.id: line for line in order_record.line_items}
+    adjustments = []
+    if record.shipping_amount:
+        adjustments.append(
+            {
+                "id": record.id + 1,
+                "order_id": order_record.id,
+                "refund_id": record.id,
+                "amount": money_string(-record.shipping_amount),
+                "tax_amount": "0.00",
+                "kind": "shipping_refund",
+                "reason": "Shipping refund",
+                "amount_set": money_set(-record.shipping_amount, currency),
+                "tax_amount_set": money_set(ZERO, currency),
+            }
+        )
+    return {
+        "id": record.id,
+        "order_id": order_record.id,
+        "created_at": shop_time(record.created_at, zone),
+        "note": record.note,
+        "user_id": None,
+        "processed_at": shop_time(record.processed_at, zone),
+        "duties": [],
+        "total_duties_set": money_set(ZERO, currency),
+        "return": None,
+        "refund_shipping_lines": [],
+        "restock": record.restock,
+        "admin_graphql_api_id": gid("Refund", record.id),
+        "order_adjustments": adjustments,
+        "refund_line_items": [
+            {
+                "id": item.id,
+                "quantity": item.quantity,
+                "line_item_id": item.line_item_id,
+                "location_id": item.location_id,
+                "restock_type": item.restock_type.lower(),
+                # These two alone are JSON numbers in Shopify's refund body.
+                "subtotal": float(item.subtotal),
+                "total_tax": float(item.total_tax),
+                "subtotal_set": money_set(item.subtotal, currency),
+                "total_tax_set": money_set(item.total_tax, currency),
+                "line_item": line_item(store, lines[item.line_item_id], currency),
+            }
+            for item in record.refund_line_items
+        ],
+        "transactions": [transaction(store, entry) for entry in record.transactions],
+    }
+
+
+# --- customers ---
+
+
+def customer(store: Store, record: Customer) -> Payload:
+    """customers/create, customers/update."""
+    summary = customer_summary(store, record)
+    summary["addresses"] = [customer_address(record, entry) for entry in record.addresses]
+    ordered = [
+        "id",
+        "created_at",
+        "updated_at",
+        "first_name",
+        "last_name",
+        "state",
+        "note",
+        "verified_email",
+        "multipass_identifier",
+        "tax_exempt",
+        "email",
+        "phone",
+        "currency",
+        "addresses",
+        "tax_exemptions",
+        "admin_graphql_api_id",
+        "default_address",
+    ]
+    return {key: summary[key] for key in ordered}
+
+
+def customer_summary(store: Store, record: Customer) -> Payload:
+    """The customer as embedded in an order body."""
+    zone = store.shop.zone
+    default = record.default_address
+    return {
+        "id": record.id,
+        "created_at": shop_time(record.created_at, zone),
+        "updated_at": shop_time(record.updated_at, zone),
+        "first_name": record.first_name,
+        "last_name": record.last_name,
+        "state": record.state.lower(),
+        "note": record.note,
+        "verified_email": record.verified_email,
+        "multipass_identifier": record.multipass_identifier,
+        "tax_exempt": record.tax_exempt,
+        "email": record.email,
+        "phone": record.phone,
+        "currency": store.shop.currency,
+        "tax_exemptions": [],
+        "admin_graphql_api_id": gid("Customer", record.id),
+        "default_address": customer_address(record, default) if default else None,
+    }
+
+
+def customer_address(owner: Customer, record: Address) -> Payload:
+    return {
+        "id": record.id,
+        "customer_id": owner.id,
+        "first_name": record.first_name,
+        "last_name": record.last_name,
+        "company": record.company,
+        "address1": record.address1,
+        "address2": record.address2,
+        "city": record.city,
+        "province": record.province,
+        "country": record.country,
+        "zip": record.zip,
+        "phone": record.phone,
+        "name": record.name,
+        "province_code": record.province_code,
+        "country_code": record.country_code,
+        "country_name": record.country,
+        "default": record is owner.default_address,
+    }
+
+
+# --- catalog ---
+
+
+def product(store: Store, record: Product) -> Payload:
+    """products/create, products/update."""
+    zone = store.shop.zone
+    return {
+        "admin_graphql_api_id": gid("Product", record.id),
+        "body_html": record.description_html,
+        "created_at": shop_time(record.created_at, zone),
+        "handle": record.handle,
+        "id": record.id,
+        "product_type": record.product_type,
+        "published_at": shop_time(record.published_at, zone),
+        "template_suffix": None,
+        "title": record.title,
+        "updated_at": shop_time(record.updated_at, zone),
+        "vendor": record.vendor,
+        "status": record.status.lower(),
+        "published_scope": "web",
+        "tags": _tags(sorted(record.tags)),
+        "variants": [variant(store, entry) for entry in record.variants],
+        "options": [
+            {
+                "id": option.id,
+                "product_id": record.id,
+                "name": option.name,
+                "position": option.position,
+                "values": list(option.values),
+            }
+            for option in record.options
+        ],
+        "images": [],
+        "image": None,
+        "media": [],
+        "variant_gids": [
+            {
+                "admin_graphql_api_id": gid("ProductVariant", entry.id),
+                "updated_at": entry.updated_at.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+            }
+            for entry in record.variants
+        ],
+        "has_variants_that_requires_components": False,
+        "category": None,
+    }
+
+
+def variant(store: Store, record: Variant) -> Payload:
+    zone = store.shop.zone
+    item = store.item_of(record)
+    available = sum(level.quantity("available") for level in store.levels_of(item.id))
+    options = [*record.option_values, None, None, None]
+    return {
+        "admin_graphql_api_id": gid("ProductVariant", record.id),
+        "barcode": record.barcode,
+        "compare_at_price": money_string(record.compare_at_price) if record.compare_at_price is not None else None,
+        "created_at": shop_time(record.created_at, zone),
+        "id": record.id,
+        "inventory_policy": record.inventory_policy.lower(),
+        "position": record.position,
+        "price": money_string(record.price),
+        "product_id": record.product_id,
+        "sku": item.sku,
+        "taxable": record.taxable,
+        "title": record.title,
+        "updated_at": shop_time(record.updated_at, zone),
+        "option1": options[0] if record.option_values else "Default Title",
+        "option2": options[1],
+        "option3": options[2],
+        "image_id": None,
+        "inventory_item_id": item.id,
+        "inventory_quantity": available,
+        "old_inventory_quantity": available,
+    }
+
+
+def inventory_level(store: Store, record: InventoryLevel) -> Payload:
+    """inventory_levels/update."""
+    return {
+        "inventory_item_id": record.item_id,
+        "location_id": record.location_id,
+        "available": record.quantity("available"),
+        "updated_at": shop_time(record.updated_at, store.shop.zone),
+        "admin_graphql_api_id": record.gid,
+    }
+
+
+def bulk_operation_finished(store: Store, record: BulkOperation) -> Payload:
+    """bulk_operations/finish."""
+    zone = store.shop.zone
+    return {
+        "admin_graphql_api_id": gid("BulkOperation", record.id),
+        "completed_at": shop_time(record.completed_at, zone),
+        "created_at": shop_time(record.created_at, zone),
+        "error_code": record.error_code.lower() if record.error_code else None,
+        "status": record.status.lower(),
+        "type": record.type.lower(),
+    }
