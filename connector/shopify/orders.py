@@ -1,10 +1,11 @@
 """A Shopify order as the connector reasons about it, read from the Admin GraphQL API.
 
 The pipeline always re-reads the current order (webhooks only say that something changed), so this is the one
-place where an order is parsed: `ORDER_FIELDS` says what to select, `order_from_graphql` checks and converts the
-answer. Money is Decimal from Shopify's strings, ids are lossless (legacyResourceId as int, GID as str), times
-are timezone-aware. Line items arrive in pages of 250: an order with more says so in `has_more_line_items`, and
-the caller fetches the rest with `ORDER_LINE_ITEMS_PAGE` and merges each page with `add_line_items_page`.
+place where an order is parsed: connector.shopify.queries.ORDER says what to select, `order_from_graphql`
+checks and converts the answer. Money is Decimal from Shopify's strings, ids are lossless (legacyResourceId as
+int, GID as str), times are timezone-aware. Line items arrive in pages: an order with more says so in
+`has_more_line_items`, and the caller fetches the rest with queries.ORDER_LINE_ITEMS and merges each page with
+`add_line_items_page`.
 """
 
 from __future__ import annotations
@@ -20,73 +21,8 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load
 
 from connector.errors import DataError
 
-LINE_ITEMS_PAGE_SIZE = 250
-# More shipping lines than this on one order is not something a checkout produces; such an order is refused.
+# More shipping lines than connector.shopify.queries.ORDER selects is not something a checkout produces.
 SHIPPING_LINES_PAGE_SIZE = 20
-
-_MONEY = "{ shopMoney { amount currencyCode } presentmentMoney { amount currencyCode } }"
-_ADDRESS = (
-    "{ firstName lastName name company address1 address2 city province provinceCode zip country countryCodeV2 phone }"
-)
-_TAX_LINE = f"{{ title rate ratePercentage priceSet {_MONEY} }}"
-_LINE_ITEM = (
-    f"{{ id sku name title quantity currentQuantity taxable requiresShipping originalUnitPriceSet {_MONEY} "
-    f"taxLines {_TAX_LINE} discountAllocations {{ allocatedAmountSet {_MONEY} }} }}"
-)
-
-ORDER_FIELDS = f"""
-fragment OrderFields on Order {{
-  id legacyResourceId name number createdAt processedAt updatedAt cancelledAt cancelReason test email
-  currencyCode presentmentCurrencyCode taxesIncluded displayFinancialStatus
-  subtotalPriceSet {_MONEY}
-  totalTaxSet {_MONEY}
-  totalDiscountsSet {_MONEY}
-  totalShippingPriceSet {_MONEY}
-  totalPriceSet {_MONEY}
-  currentTotalPriceSet {_MONEY}
-  totalOutstandingSet {_MONEY}
-  totalReceivedSet {_MONEY}
-  customer {{
-    id legacyResourceId firstName lastName
-    defaultEmailAddress {{ emailAddress }}
-    defaultPhoneNumber {{ phoneNumber }}
-    defaultAddress {_ADDRESS}
-  }}
-  billingAddress {_ADDRESS}
-  shippingAddress {_ADDRESS}
-  lineItems(first: {LINE_ITEMS_PAGE_SIZE}) {{
-    nodes {_LINE_ITEM}
-    pageInfo {{ hasNextPage endCursor }}
-  }}
-  shippingLines(first: {SHIPPING_LINES_PAGE_SIZE}) {{
-    nodes {{
-      id title code isRemoved
-      originalPriceSet {_MONEY}
-      discountedPriceSet {_MONEY}
-      taxLines {_TAX_LINE}
-    }}
-    pageInfo {{ hasNextPage endCursor }}
-  }}
-  transactions {{
-    id kind status gateway test processedAt createdAt
-    amountSet {_MONEY}
-    parentTransaction {{ id }}
-  }}
-}}
-"""
-
-# The line items after the first page; its answer's `order.lineItems` goes to add_line_items_page.
-ORDER_LINE_ITEMS_PAGE = f"""
-query OrderLineItemsPage($id: ID!, $after: String!) {{
-  order(id: $id) {{
-    id
-    lineItems(first: {LINE_ITEMS_PAGE_SIZE}, after: $after) {{
-      nodes {_LINE_ITEM}
-      pageInfo {{ hasNextPage endCursor }}
-    }}
-  }}
-}}
-"""
 
 CAPTURING_KINDS = frozenset({"SALE", "CAPTURE"})
 
@@ -231,12 +167,12 @@ class Order:
 
 
 def order_from_graphql(node: dict[str, Any]) -> Order:
-    """The order in an Admin API answer (`data.order`, selected with ORDER_FIELDS); DataError if malformed."""
+    """The order in an Admin API answer (`data.order`, selected by queries.ORDER); DataError if malformed."""
     return _load(_OrderSchema(), node, _describe(node))
 
 
 def add_line_items_page(order: Order, connection: dict[str, Any]) -> Order:
-    """The order with the next page of its line items (`data.order.lineItems` of ORDER_LINE_ITEMS_PAGE)."""
+    """The order with the next page of its line items (`data.order.lineItems` of queries.ORDER_LINE_ITEMS)."""
     if not order.has_more_line_items:
         raise ValueError(f"order {order.gid} has no more line items to add")
     page = _load(_LineItemConnectionSchema(), connection, order.gid)
@@ -378,7 +314,7 @@ def _optional(**kwargs: Any) -> dict[str, Any]:
 
 class _Schema(Schema):
     class Meta:
-        # The client may select more than ORDER_FIELDS (or __typename); what we do not use is ignored.
+        # The client may select more than queries.ORDER does (or __typename); what we do not use is ignored.
         unknown = EXCLUDE
 
 

@@ -1,4 +1,4 @@
-"""Admin GraphQL order answers for tests, shaped as ORDER_FIELDS selects them.
+"""Admin GraphQL order answers for tests, shaped as connector.shopify.queries.ORDER selects them.
 
 `order_node` assembles a node from parts; `consistent_order` computes the taxes and totals of an order the way
 Shopify does (each tax line rounded per line item, half up; amounts as strings without fixed scale), so the

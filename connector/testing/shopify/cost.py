@@ -1,6 +1,7 @@
 """Query cost and the leaky bucket, as Shopify's Admin GraphQL API charges them (reference shopify.md §6.4).
 
-Requested cost is computed from the document before anything runs: a leaf (scalar or enum) costs 0, an object 1
+Requested cost is computed from the document before anything runs: a leaf (scalar or enum) and the objects live
+Shopify does not charge for (money bags, page info) cost 0, any other object 1
 plus its selection, a connection 2 plus `first` (or `last`) times the cost of one node, a mutation 10 plus the
 connections its payload reads. It is reserved from the bucket up front; after execution the actual cost (the
 same rules over the nodes actually returned) is known and the difference is given back.
@@ -34,10 +35,18 @@ from graphql import (
     value_from_ast,
 )
 
+from connector.shopify.cost import FREE_TYPES
+
 MAX_QUERY_COST = 1000
 MUTATION_COST = 10
 CONNECTION_COST = 2
 OBJECT_COST = 1
+
+
+def _free(type_: Any) -> bool:
+    """Scalars, enums and the objects Shopify does not charge for (money bags, page info)."""
+    named = get_named_type(type_)
+    return is_leaf_type(named) or named.name in FREE_TYPES
 
 
 def is_connection(type_: Any) -> bool:
@@ -128,7 +137,7 @@ def _requested(walker: Walker, parent: Any, selection_set: SelectionSetNode | No
     """Cost of a selection; `objects` False counts connections only (inside a mutation payload)."""
     total = 0
     for node, definition in walker.fields(parent, selection_set):
-        if node.name.value.startswith("__") or is_leaf_type(get_named_type(definition.type)):
+        if node.name.value.startswith("__") or _free(definition.type):
             continue
         if is_connection(definition.type):
             size = walker.argument(node, definition, "first") or walker.argument(node, definition, "last") or 0
@@ -178,7 +187,7 @@ def _actual(walker: Walker, parent: Any, selection_set: SelectionSetNode | None,
     for node, definition in walker.fields(parent, selection_set):
         named = get_named_type(definition.type)
         key = node.alias.value if node.alias else node.name.value
-        if node.name.value.startswith("__") or is_leaf_type(named) or key not in value:
+        if node.name.value.startswith("__") or _free(named) or key not in value:
             continue
         child = value[key]
         if is_connection(definition.type):
