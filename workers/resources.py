@@ -7,11 +7,15 @@ from __future__ import annotations
 
 import os
 from functools import cache
+from typing import TYPE_CHECKING
 
 import redis
 
 from connector.ingest.events import EventStore
 from connector.settings import RedisSettings
+
+if TYPE_CHECKING:
+    from connector.shopify import ShopifyClient
 
 
 @cache
@@ -28,3 +32,10 @@ def redis_client(settings: RedisSettings | None = None) -> redis.Redis:
 def event_store(settings: RedisSettings | None = None) -> EventStore:
     settings = settings or RedisSettings.from_env()
     return EventStore(redis_client(settings), settings.key_prefix)
+
+
+def shopify_client(redis_settings: RedisSettings | None = None) -> ShopifyClient:
+    """The process's Shopify client; its cost budget is shared with every other process through Redis."""
+    from connector.shopify import ShopifyClient
+
+    return ShopifyClient.shared(redis_settings=redis_settings or RedisSettings.from_env())

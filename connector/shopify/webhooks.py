@@ -17,20 +17,20 @@ WEBHOOK_ID_HEADER = "X-Shopify-Webhook-Id"
 EVENT_ID_HEADER = "X-Shopify-Event-Id"
 TRIGGERED_AT_HEADER = "X-Shopify-Triggered-At"
 
-# Topics the connector processes; anything else is acknowledged and counted, never processed.
+# Topic groups, by the resource they carry.
 ORDER_TOPICS = ("orders/create", "orders/updated", "orders/paid", "orders/cancelled")
 PAYMENT_TOPICS = ("order_transactions/create", "refunds/create")
 CUSTOMER_TOPICS = ("customers/create", "customers/update")
 CATALOG_TOPICS = ("products/create", "products/update", "inventory_levels/update")
 COMPLIANCE_TOPICS = ("customers/data_request", "customers/redact", "shop/redact")
-HANDLED_TOPICS = frozenset(
-    ORDER_TOPICS + PAYMENT_TOPICS + CUSTOMER_TOPICS + CATALOG_TOPICS + COMPLIANCE_TOPICS
-)
+# Topics the connector processes today; anything else is acknowledged and counted, never processed.
+# Customers reach B1 with their orders; catalog topics arrive with the catalog sync.
+HANDLED_TOPICS = frozenset((*ORDER_TOPICS, "order_transactions/create", *COMPLIANCE_TOPICS))
 # What `shopb1 shopify subscribe` registers; compliance topics are declared in the app's configuration.
 SUBSCRIBED_TOPICS = tuple(sorted(HANDLED_TOPICS - set(COMPLIANCE_TOPICS)))
-# Other topics a shop may send to the connector's address; acknowledged, counted, not processed.
+# Every topic a shop may send to the connector's address.
 KNOWN_TOPICS = (
-    *sorted(HANDLED_TOPICS),
+    *ORDER_TOPICS, *PAYMENT_TOPICS, *CUSTOMER_TOPICS, *CATALOG_TOPICS, *COMPLIANCE_TOPICS,
     "app/uninstalled", "customers/delete", "inventory_items/create", "inventory_items/update",
     "inventory_levels/connect", "orders/delete", "orders/edited", "orders/fulfilled",
     "orders/partially_fulfilled", "products/delete", "shop/update",

@@ -52,6 +52,12 @@ class Process:
     def kill(self) -> None:
         self.stop(signal.SIGKILL)
 
+    def kill_group(self) -> None:
+        """SIGKILL the process and all its children at once, as when a container is OOM-killed."""
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.popen.pid, signal.SIGKILL)
+        self.popen.wait(10)
+
 
 def start(
     name: str,
@@ -71,6 +77,8 @@ def start(
             stderr=subprocess.STDOUT,
             cwd=REPO,
             env={**os.environ, **(env or {})},
+            # Its own process group, so that a test can kill it with every child (a worker's pool).
+            start_new_session=True,
         )
     process = Process(name, popen, Path(log_name), port)
     deadline = time.monotonic() + timeout

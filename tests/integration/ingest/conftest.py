@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -11,37 +10,10 @@ import pytest
 import redis
 
 from tests.support.processes import Process, free_port, start
+from tests.support.redis_server import RestartableRedis
 from tests.support.shopify_webhooks import SECRET, SHOP
 
 QUEUE_KEY = "shopb1:celery:shopb1.webhooks"
-
-
-@dataclass
-class RestartableRedis:
-    """A redis-server the test may stop and start again on the same port (with its data kept in AOF)."""
-
-    port: int
-    data_dir: str
-    process: Process | None = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> None:
-        binary = shutil.which("redis-server")
-        assert binary, "redis-server is not installed: run make setup"
-        command = [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "yes",
-                   "--dir", self.data_dir]  # fmt: skip
-        self.process = start("ingest-redis", command, port=self.port)
-
-    def stop(self) -> None:
-        if self.process is not None:
-            self.process.stop()
-            self.process = None
-
-    def client(self) -> redis.Redis:
-        return redis.Redis.from_url(self.url)
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,8 @@ from concurrent.futures import ThreadPoolExecutor
 import redis
 import requests
 
-from tests.integration.ingest.conftest import QUEUE_KEY, Ingest, RestartableRedis
+from tests.integration.ingest.conftest import QUEUE_KEY, Ingest
+from tests.support.redis_server import RestartableRedis
 from tests.support.shopify_webhooks import WebhookDelivery, order_payload
 
 
