@@ -1,4 +1,16 @@
-"""Task names shared by the tasks and by whoever enqueues them (the ingest sends tasks by name)."""
+"""Task names shared by the tasks and by whoever enqueues them (the ingest and the CLI send tasks by name)."""
 
 PROCESS_WEBHOOK = "shopb1.webhooks.process"
 COMPLIANCE_REQUEST = "shopb1.compliance.handle"
+
+SYNC_ORDER = "shopb1.orders.sync_order"
+UPSERT_CUSTOMER = "shopb1.customers.upsert_customer"
+RESOLVE_ITEMS = "shopb1.items.resolve_items"
+CREATE_SALES_ORDER = "shopb1.orders.create_sales_order"
+CREATE_DOWN_PAYMENT_INVOICE = "shopb1.down_payments.create_down_payment_invoice"
+POST_INCOMING_PAYMENT = "shopb1.payments.post_incoming_payment"
+CANCEL_ORDER = "shopb1.orders.cancel_order"
+FINISH_SYNC = "shopb1.orders.finish_sync"
+RELEASE_ORDER = "shopb1.orders.release_order"
+
+RECONCILE_ORDERS = "shopb1.reconcile.orders"

@@ -5,23 +5,27 @@ Every setting that is not Celery's default says why. Tasks live in `tasks/`; the
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from celery import Celery
 from kombu import Queue as KombuQueue
 
-from connector.settings import RedisSettings
+from connector.settings import EnvReader, RedisSettings
+from workers import signals
 from workers.queues import Queue
+from workers.schedules import beat_schedule
 
-# Longer than any task, retry countdown or ETA we schedule: a message unacknowledged for longer is redelivered.
-VISIBILITY_TIMEOUT = 2 * 3600
+# Longer than any task, retry countdown or ETA we schedule: a message unacknowledged for longer is redelivered
+# (a worker killed as a whole gets its tasks back after this). Tests shorten it to see that happen.
+VISIBILITY_TIMEOUT = EnvReader(os.environ).integer("SHOPB1_CELERY_VISIBILITY_TIMEOUT", 2 * 3600)
 
 
 def celery_config(redis: RedisSettings) -> dict[str, Any]:
     transport = {
         "visibility_timeout": VISIBILITY_TIMEOUT,
-        # Restore messages of a killed worker every 30 s once they pass the visibility timeout (default ~100 s).
-        "unacked_restore_interval": 30,
+        # Look for messages of a killed worker every 30 s (default ~100 s); they return once past the timeout.
+        "unacked_restore_interval": min(30, max(1, VISIBILITY_TIMEOUT // 2)),
         "unacked_restore_throttle": 1,
         # Without a socket timeout a vanished Redis (failover, NAT) leaves workers waiting forever.
         "socket_timeout": 30,
@@ -58,18 +62,22 @@ def celery_config(redis: RedisSettings) -> dict[str, Any]:
         "result_extended": True,
         "result_expires": 7 * 86400,
         "task_create_missing_queues": False,
+        # The errback that releases an order's lease must also run when a chord's header task fails.
+        "task_allow_error_cb_on_chord_header": True,
+        "beat_schedule": beat_schedule(),
         "task_queues": [KombuQueue(queue.value, routing_key=queue.value) for queue in Queue],
         "task_default_queue": Queue.WEBHOOKS.value,
     }
 
 
 # Modules whose tasks a worker registers at start-up.
-TASK_MODULES = ["tasks.compliance"]
+TASK_MODULES = ["tasks.compliance", "tasks.webhooks", "tasks.orders", "tasks.reconcile"]
 
 
 def create_app(redis: RedisSettings | None = None) -> Celery:
     app = Celery("shopb1", include=TASK_MODULES)
     app.conf.update(celery_config(redis or RedisSettings.from_env()))
+    app.steps["worker"].add(signals.LivenessFile)
     return app
 
 

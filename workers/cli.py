@@ -1,14 +1,18 @@
 """The `shopb1` command: every process and operator action of the connector starts here.
 
 Subcommands import what they need when they run, so `shopb1 --help` stays fast and an emulator does not load
-Celery.
+Celery. Operator actions (failed work, SAP preparation, webhook subscriptions) live in workers/operator.py.
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
+from collections.abc import Callable
+
+from connector.settings import SettingsError
 
 
 def _emulate_sapb1(args: argparse.Namespace) -> int:
@@ -18,39 +22,19 @@ def _emulate_sapb1(args: argparse.Namespace) -> int:
     return 0
 
 
-def _sap_check(args: argparse.Namespace) -> int:
-    """Log in to the configured Service Layer and show what the connector sees there."""
-    from connector.sapb1 import ServiceLayerClient, ServiceLayerError
-    from connector.settings import ServiceLayerSettings, SettingsError
+def _emulate_shopify(args: argparse.Namespace) -> int:
+    from connector.testing.shopify import server
 
-    try:
-        settings = ServiceLayerSettings.from_env()
-    except SettingsError as error:
-        print(f"configuration error: {error}", file=sys.stderr)
-        return 2
-    client = ServiceLayerClient(settings)
-    try:
-        client.login()
-        print(f"Service Layer {settings.url}: company {settings.company}, version {client.sl_version}")
-        for entity_set in ("BusinessPartners", "Items", "Orders", "DownPayments", "IncomingPayments"):
-            print(f"  {entity_set:<18} {client.count(entity_set):>8}")
-        client.logout()
-    except ServiceLayerError as error:
-        print(f"Service Layer refused: {error}", file=sys.stderr)
-        return 1
+    server.run(args)
     return 0
 
 
 def _ingest(args: argparse.Namespace) -> int:
     from connector.serving import serve
-    from connector.settings import RedisSettings, SettingsError, ShopifySettings
+    from connector.settings import RedisSettings, ShopifySettings
     from workers.ingest import build_app
 
-    try:
-        shopify, redis_settings = ShopifySettings.from_env(), RedisSettings.from_env()
-    except SettingsError as error:
-        print(f"configuration error: {error}", file=sys.stderr)
-        return 2
+    shopify, redis_settings = ShopifySettings.from_env(), RedisSettings.from_env()
     serve(
         factory=lambda: build_app(shopify, redis_settings),
         host=args.host,
@@ -64,6 +48,50 @@ def _ingest(args: argparse.Namespace) -> int:
     return 0
 
 
+def _worker(args: argparse.Namespace) -> int:
+    from workers.queues import Queue
+
+    queues = args.queues or ",".join(queue.value for queue in Queue)
+    name = args.name or f"shopb1-{queues.split(',')[0].removeprefix('shopb1.')}@%h"
+    arguments = ["worker", "-Q", queues, "-n", name, "-c", str(args.concurrency), "--loglevel", args.loglevel]
+    # Gossip and mingle only cost start-up time here; -E sends the task events Flower shows.
+    return _celery([*arguments, "--without-gossip", "--without-mingle", "-E"])
+
+
+def _beat(args: argparse.Namespace) -> int:
+    schedule = os.path.join(args.state_dir, "celerybeat-schedule")
+    return _celery(["beat", "--loglevel", args.loglevel, "-s", schedule])
+
+
+def _flower(args: argparse.Namespace) -> int:
+    auth = os.environ.get("SHOPB1_FLOWER_BASIC_AUTH")
+    command = ["flower", f"--port={args.port}", f"--address={args.address}", "--purge_offline_workers=60"]
+    if auth:
+        command.append(f"--basic-auth={auth}")
+    elif args.address not in ("127.0.0.1", "localhost"):
+        print(
+            "refusing to serve Flower beyond localhost without SHOPB1_FLOWER_BASIC_AUTH=user:password", file=sys.stderr
+        )
+        return 2
+    return _celery(command)
+
+
+def _celery(arguments: list[str]) -> int:
+    from workers.celery_app import app
+
+    app.start(["celery", *arguments])
+    return 0
+
+
+def _operator(action: str) -> Callable[[argparse.Namespace], int]:
+    def run(args: argparse.Namespace) -> int:
+        from workers import operator
+
+        return getattr(operator, action)(args)
+
+    return run
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="shopb1", description="Shopify <-> SAP Business One connector")
     parser.add_argument("-v", "--verbose", action="store_true", help="log at DEBUG level")
@@ -72,10 +100,15 @@ def build_parser() -> argparse.ArgumentParser:
     emulate = commands.add_parser("emulate", help="run an emulator of a system the connector talks to")
     emulated = emulate.add_subparsers(dest="system", required=True)
     sapb1 = emulated.add_parser("sapb1", help="SAP Business One Service Layer emulator (default port 50000)")
-    from connector.testing.sapb1.server import add_arguments
+    from connector.testing.sapb1.server import add_arguments as sapb1_arguments
 
-    add_arguments(sapb1)
+    sapb1_arguments(sapb1)
     sapb1.set_defaults(handler=_emulate_sapb1)
+    shopify = emulated.add_parser("shopify", help="Shopify store emulator: Admin API and webhooks (default port 8081)")
+    from connector.testing.shopify.server import add_arguments as shopify_arguments
+
+    shopify_arguments(shopify)
+    shopify.set_defaults(handler=_emulate_shopify)
 
     ingest = commands.add_parser("ingest", help="receive Shopify webhooks (POST /webhooks/shopify), default port 8000")
     ingest.add_argument("--host", default="0.0.0.0")
@@ -85,20 +118,73 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument("--access-log", action="store_true")
     ingest.set_defaults(handler=_ingest)
 
+    worker = commands.add_parser("worker", help="a Celery worker for some or all queues")
+    worker.add_argument("--queues", "-Q", help="comma-separated, e.g. shopb1.orders,shopb1.payments (default: all)")
+    worker.add_argument("--concurrency", "-c", type=int, default=2)
+    worker.add_argument("--name", "-n", help="worker node name (default from the first queue)")
+    worker.add_argument("--loglevel", default="INFO")
+    worker.set_defaults(handler=_worker)
+
+    beat = commands.add_parser("beat", help="Celery beat: the reconciliation sweep (run exactly one)")
+    beat.add_argument("--state-dir", default=os.environ.get("SHOPB1_STATE_DIR", "/tmp"))
+    beat.add_argument("--loglevel", default="INFO")
+    beat.set_defaults(handler=_beat)
+
+    flower = commands.add_parser("flower", help="Flower, the Celery monitor (default port 5555)")
+    flower.add_argument("--port", type=int, default=5555)
+    flower.add_argument("--address", default="127.0.0.1")
+    flower.set_defaults(handler=_flower)
+
+    failed = commands.add_parser("failed", help="work that failed for good (dead letters): list, show, retry, discard")
+    failed_commands = failed.add_subparsers(dest="failed_command", required=True)
+    listing = failed_commands.add_parser("list", help="open dead letters, newest first")
+    listing.add_argument("--type", choices=["data", "configuration", "held", "transient", "error"])
+    listing.add_argument("--all", action="store_true", help="include resolved and retrying letters")
+    listing.set_defaults(handler=_operator("failed_list"))
+    show = failed_commands.add_parser("show", help="one dead letter in full")
+    show.add_argument("id")
+    show.set_defaults(handler=_operator("failed_show"))
+    retry = failed_commands.add_parser("retry", help="run the failed work again, from Shopify's current state")
+    retry.add_argument("id", nargs="?")
+    retry.add_argument("--all", action="store_true", help="every open letter (of --type, if given)")
+    retry.add_argument("--type", choices=["data", "configuration", "held", "transient", "error"])
+    retry.set_defaults(handler=_operator("failed_retry"))
+    discard = failed_commands.add_parser("discard", help="forget a dead letter (the work is not done)")
+    discard.add_argument("id")
+    discard.set_defaults(handler=_operator("failed_discard"))
+
     sap = commands.add_parser("sap", help="SAP Business One side")
     sap_commands = sap.add_subparsers(dest="sap_command", required=True)
     check = sap_commands.add_parser("check", help="log in with the SHOPB1_SAP_* settings and count documents")
-    check.set_defaults(handler=_sap_check)
+    check.set_defaults(handler=_operator("sap_check"))
+    init = sap_commands.add_parser("init", help="create the user table and fields shopb1 needs (idempotent)")
+    init.set_defaults(handler=_operator("sap_init"))
+
+    shop = commands.add_parser("shopify", help="Shopify side")
+    shop_commands = shop.add_subparsers(dest="shopify_command", required=True)
+    subscribe = shop_commands.add_parser("subscribe", help="register the connector's webhook topics on the shop")
+    subscribe.add_argument("--address", required=True, help="public URL of the ingest, ending in /webhooks/shopify")
+    subscribe.set_defaults(handler=_operator("shopify_subscribe"))
+
+    sync = commands.add_parser("sync", help="synchronise now")
+    sync_commands = sync.add_subparsers(dest="sync_command", required=True)
+    order = sync_commands.add_parser("order", help="queue the synchronisation of one Shopify order")
+    order.add_argument("order_id", type=int)
+    order.set_defaults(handler=_operator("sync_order"))
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
+        level=logging.DEBUG if args.verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
     )
-    return args.handler(args)
+    try:
+        return args.handler(args)
+    except SettingsError as error:
+        print(f"configuration error: {error}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

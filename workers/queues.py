@@ -6,7 +6,15 @@ from enum import StrEnum
 
 
 class Queue(StrEnum):
-    # Webhook events accepted by the ingest, waiting to be turned into pipeline work.
+    # Webhook events accepted by the ingest, turned into pipeline work.
     WEBHOOKS = "shopb1.webhooks"
+    # Order synchronisations (planner, sales orders, cancellations, bookkeeping of the sync itself).
+    ORDERS = "shopb1.orders"
+    CUSTOMERS = "shopb1.customers"
+    ITEMS = "shopb1.items"
+    DOWN_PAYMENTS = "shopb1.down_payments"
+    PAYMENTS = "shopb1.payments"
+    # The reconciliation sweep on Celery beat.
+    RECONCILE = "shopb1.reconcile"
     # Compliance requests (customers/redact, shop/redact, customers/data_request).
     COMPLIANCE = "shopb1.compliance"

@@ -176,4 +176,3 @@ def load_mapping(path: str | Path | None = None) -> Mapping:
     except OSError as error:
         raise SettingsError(f"SHOPB1_MAPPING_FILE {str(path)!r} cannot be read: {error.strerror}") from None
     return parse_mapping(text, str(path))
-

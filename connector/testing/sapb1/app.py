@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import socket
 import threading
 import time
@@ -184,13 +185,13 @@ class ServiceLayerEmulator:
     def _admitted(self, request: Request, environ: dict[str, Any]) -> Response:
         is_login = request.path == "Login"
         self.injector.delay(login=is_login)
-        entity_set_name = request.path.split("(", 1)[0].split("/", 1)[0] or None
-        injected = self.injector.injected_error(entity_set_name)
+        entity_sets = _targets(request)
+        injected = self.injector.injected_error(entity_sets)
         if injected is not None:
             return _injected_failure(injected)
         response = self.handle(request)
         if response.status < 400 and not is_login and request.path != "Logout":
-            failure = self.injector.commit_then_fail(request.method, entity_set_name)
+            failure = self.injector.commit_then_fail(request.method, entity_sets)
             if failure == "drop" and _drop_connection(environ):
                 return Response(500)  # never reaches the client: the socket is gone
             if failure is not None:
@@ -669,6 +670,17 @@ def _http_part(response: Response, content_id: str | None) -> tuple[dict[str, st
         embedded_headers["Content-Length"] = str(len(response.body))
     reason = HTTPStatus(response.status).phrase
     return headers, batch_codec.encode_http_response(response.status, reason, embedded_headers, response.body)
+
+
+_BATCH_TARGET = re.compile(rb"^(?:POST|PATCH|PUT|DELETE|GET) +(?:\S*/b1s/v\d/)?([A-Za-z_]\w*)", re.MULTILINE)
+
+
+def _targets(request: Request) -> frozenset[str]:
+    """The entity sets a request touches, for aiming faults: a $batch also names those of its parts."""
+    name = request.path.split("(", 1)[0].split("/", 1)[0]
+    if name != "$batch":
+        return frozenset({name})
+    return frozenset({name, *(match.decode() for match in _BATCH_TARGET.findall(request.body))})
 
 
 def _drop_connection(environ: dict[str, Any]) -> bool:

@@ -24,8 +24,9 @@ class FaultRule:
     next: int = 0
     entity_sets: list[str] = field(default_factory=list)  # empty: every entity set
 
-    def matches(self, entity_set: str | None) -> bool:
-        return not self.entity_sets or entity_set in self.entity_sets
+    def matches(self, entity_sets: frozenset[str]) -> bool:
+        """Whether a request touching these entity sets (a $batch touches several) is a target."""
+        return not self.entity_sets or bool(entity_sets.intersection(self.entity_sets))
 
     def fire(self, rng: random.Random) -> bool:
         if self.next > 0:
@@ -151,22 +152,22 @@ class FaultInjector:
         if base + jitter > 0:
             time.sleep((base + jitter) / 1000)
 
-    def injected_error(self, entity_set: str | None) -> int | None:
+    def injected_error(self, entity_sets: frozenset[str]) -> int | None:
         """The status of a refusal to inject now, or None."""
         with self._lock:
             rule = self.faults.error
-            if rule.matches(entity_set) and rule.fire(self._rng):
+            if rule.matches(entity_sets) and rule.fire(self._rng):
                 self.stats.errors_injected += 1
                 return self._rng.choice(self.faults.error_statuses)
         return None
 
-    def commit_then_fail(self, method: str, entity_set: str | None) -> str | None:
+    def commit_then_fail(self, method: str, entity_sets: frozenset[str]) -> str | None:
         """ "502" or "drop" when this committed write must look failed to the client, else None."""
         if method not in WRITE_METHODS:
             return None
         with self._lock:
             rule = self.faults.commit_then_fail
-            if not (rule.matches(entity_set) and rule.fire(self._rng)):
+            if not (rule.matches(entity_sets) and rule.fire(self._rng)):
                 return None
             self.stats.commit_then_fail_injected += 1
             mode = self.faults.commit_then_fail_mode

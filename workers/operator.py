@@ -1,0 +1,163 @@
+"""Operator actions behind `shopb1 failed ...`, `shopb1 sap ...`, `shopb1 shopify subscribe`, `shopb1 sync`."""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import sys
+
+from connector.deadletters import OPEN, RETRYING, DeadLetter, DeadLetterStore
+from connector.settings import RedisSettings
+
+
+def _letters() -> DeadLetterStore:
+    from workers.resources import redis_client
+
+    settings = RedisSettings.from_env()
+    return DeadLetterStore(redis_client(settings), settings.key_prefix)
+
+
+def _when(stamp: float) -> str:
+    return datetime.datetime.fromtimestamp(stamp).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def failed_list(args: argparse.Namespace) -> int:
+    letters = list(_letters().letters(kind=args.type, state=None if args.all else OPEN))
+    if not letters:
+        print("no failed work" + (f" of type {args.type}" if args.type else ""))
+        return 0
+    print(f"{'id':<13} {'type':<13} {'step':<45} {'subject':<30} {'tries':>5}  last failure         error")
+    for letter in letters:
+        state = "" if letter.state == OPEN else f" [{letter.state}]"
+        print(
+            f"{letter.id:<13} {letter.kind:<13} {letter.step:<45} {letter.subject:<30} {letter.attempts:>5}  "
+            f"{_when(letter.last_failed_at)}  {letter.error_type}: {letter.message[:80]}{state}"
+        )
+    print(f"\n{len(letters)} letter(s). Retry one with `shopb1 failed retry ID`, all with `shopb1 failed retry --all`.")
+    return 0
+
+
+def failed_show(args: argparse.Namespace) -> int:
+    letter = _letters().get(args.id)
+    if letter is None:
+        print(f"no dead letter {args.id}", file=sys.stderr)
+        return 1
+    rows = [
+        ("id", letter.id), ("type", letter.kind), ("state", letter.state), ("step", letter.step),
+        ("subject", letter.subject), ("error", f"{letter.error_type}: {letter.message}"),
+        ("attempts", str(letter.attempts)), ("first failure", _when(letter.first_failed_at)),
+        ("last failure", _when(letter.last_failed_at)), ("then", letter.following or "-"),
+        ("retry runs", f"{letter.retry_task} {json.dumps(letter.retry_kwargs)}"), ("task id", letter.task_id or "-"),
+    ]  # fmt: skip
+    for name, value in rows:
+        print(f"{name:>14}  {value}")
+    return 0
+
+
+def failed_retry(args: argparse.Namespace) -> int:
+    store = _letters()
+    if args.all:
+        letters = list(store.letters(kind=args.type))
+    elif args.id:
+        letter = store.get(args.id)
+        letters = [letter] if letter is not None else []
+        if not letters:
+            print(f"no dead letter {args.id}", file=sys.stderr)
+            return 1
+    else:
+        print("name a dead letter id, or --all", file=sys.stderr)
+        return 2
+    retried = _retry(store, letters)
+    print(f"queued {retried} retr{'y' if retried == 1 else 'ies'}; `shopb1 failed list` shows what is still open")
+    return 0
+
+
+def _retry(store: DeadLetterStore, letters: list[DeadLetter]) -> int:
+    from workers.celery_app import app
+
+    done: set[tuple[str, str]] = set()
+    for letter in letters:
+        # Several steps of one order retry as one synchronisation of that order.
+        key = (letter.retry_task, json.dumps(letter.retry_kwargs, sort_keys=True))
+        if key not in done:
+            app.send_task(letter.retry_task, kwargs=letter.retry_kwargs, queue=_queue_of(letter.retry_task))
+            done.add(key)
+        store.mark(letter.id, RETRYING)
+    return len(done)
+
+
+def _queue_of(task_name: str) -> str:
+    from workers.queues import Queue
+
+    area = task_name.split(".")[1]
+    return next((queue.value for queue in Queue if queue.value == f"shopb1.{area}"), Queue.ORDERS.value)
+
+
+def failed_discard(args: argparse.Namespace) -> int:
+    if not _letters().discard(args.id):
+        print(f"no dead letter {args.id}", file=sys.stderr)
+        return 1
+    print(f"discarded {args.id}")
+    return 0
+
+
+def sap_check(_: argparse.Namespace) -> int:
+    """Log in to the configured Service Layer and show what the connector sees there."""
+    from connector.sapb1 import ServiceLayerClient, ServiceLayerError
+    from connector.settings import ServiceLayerSettings
+
+    settings = ServiceLayerSettings.from_env()
+    client = ServiceLayerClient(settings)
+    try:
+        client.login()
+        print(f"Service Layer {settings.url}: company {settings.company}, version {client.sl_version}")
+        for entity_set in ("BusinessPartners", "Items", "Orders", "DownPayments", "IncomingPayments"):
+            print(f"  {entity_set:<18} {client.count(entity_set):>8}")
+        client.logout()
+    except ServiceLayerError as error:
+        print(f"Service Layer refused: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def sap_init(_: argparse.Namespace) -> int:
+    """Create the user table and fields the connector needs; a second run changes nothing."""
+    from connector.b1.setup import prepare_company
+    from connector.sapb1 import ServiceLayerClient, ServiceLayerError
+    from connector.settings import ServiceLayerSettings
+
+    settings = ServiceLayerSettings.from_env()
+    try:
+        with ServiceLayerClient(settings) as client:
+            created = prepare_company(client)
+    except ServiceLayerError as error:
+        print(f"Service Layer refused: {error}", file=sys.stderr)
+        return 1
+    if created:
+        print(f"created in {settings.company}: {', '.join(created)}")
+    else:
+        print(f"{settings.company} already has everything shopb1 needs")
+    return 0
+
+
+def shopify_subscribe(args: argparse.Namespace) -> int:
+    """Subscribe the connector's topics to the ingest address; existing subscriptions are kept, not doubled."""
+    from connector.shopify.subscriptions import ensure_subscriptions
+    from connector.shopify.webhooks import SUBSCRIBED_TOPICS
+    from workers.resources import shopify_client
+
+    result = ensure_subscriptions(shopify_client(), args.address, SUBSCRIBED_TOPICS)
+    for topic, state in sorted(result.items()):
+        print(f"  {topic:<28} {state}")
+    return 0
+
+
+def sync_order(args: argparse.Namespace) -> int:
+    from tasks import names
+    from workers.celery_app import app
+    from workers.queues import Queue
+
+    app.send_task(names.SYNC_ORDER, kwargs={"order_id": args.order_id, "reason": "operator"}, queue=Queue.ORDERS.value)
+    print(f"queued the synchronisation of order {args.order_id}")
+    return 0

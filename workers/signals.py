@@ -1,0 +1,84 @@
+"""Worker process set-up: log lines that say which order and task they are about, Sentry, a liveness file.
+
+Connected when the Celery app is imported (workers/celery_app.py imports this module).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import pathlib
+from typing import Any
+
+from celery import bootsteps, signals
+
+LOG_FORMAT = "%(asctime)s %(levelname)s %(processName)s %(name)s task=%(task_id)s subject=%(subject)s %(message)s"
+# Touched every few seconds while the worker's event loop runs; a Kubernetes liveness probe checks its age.
+LIVENESS_FILE = pathlib.Path(os.environ.get("SHOPB1_WORKER_LIVENESS_FILE", "/tmp/shopb1-worker-alive"))
+
+
+class TaskContextFilter(logging.Filter):
+    """Adds the current task id and subject (order, customer, webhook) to every record."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        from celery import current_task
+
+        from tasks.base import current_subject
+
+        task = current_task
+        record.task_id = getattr(getattr(task, "request", None), "id", None) or "-"
+        record.subject = current_subject.get()
+        return True
+
+
+@signals.after_setup_logger.connect
+@signals.after_setup_task_logger.connect
+def _log_context(logger: logging.Logger, **_: Any) -> None:
+    for handler in logger.handlers:
+        handler.addFilter(TaskContextFilter())
+        handler.setFormatter(logging.Formatter(LOG_FORMAT))
+
+
+@signals.worker_process_init.connect
+@signals.celeryd_init.connect
+def _sentry(**_: Any) -> None:
+    """Errors to Sentry when SENTRY_DSN is set: task failures once retries are exhausted, no personal data."""
+    dsn = os.environ.get("SENTRY_DSN")
+    if not dsn:
+        return
+    import sentry_sdk
+    from sentry_sdk.integrations.celery import CeleryIntegration
+
+    sentry_sdk.init(
+        dsn=dsn,
+        integrations=[CeleryIntegration()],
+        # Task arguments are order ids; anything personal stays out of events.
+        send_default_pii=False,
+        environment=os.environ.get("SHOPB1_ENVIRONMENT", "production"),
+        before_send=scrub_event,
+    )
+
+
+def scrub_event(event: dict[str, Any], _hint: dict[str, Any]) -> dict[str, Any]:
+    """Drop what may quote a customer: request bodies, local variables of frames, user data."""
+    event.pop("user", None)
+    event.pop("request", None)
+    for exception in (event.get("exception") or {}).get("values") or []:
+        for frame in (exception.get("stacktrace") or {}).get("frames") or []:
+            frame.pop("vars", None)
+    return event
+
+
+class LivenessFile(bootsteps.StartStopStep):
+    """Touch LIVENESS_FILE every 5 s from the worker's timer: a stuck worker stops touching it."""
+
+    requires = {"celery.worker.components:Timer"}
+
+    def start(self, worker: Any) -> None:
+        self._timer = worker.timer.call_repeatedly(5.0, LIVENESS_FILE.touch, priority=10)
+        LIVENESS_FILE.touch()
+
+    def stop(self, worker: Any) -> None:
+        timer = getattr(self, "_timer", None)
+        if timer is not None:
+            timer.cancel()
