@@ -79,7 +79,7 @@ def _flower(args: argparse.Namespace) -> int:
 def _celery(arguments: list[str]) -> int:
     from workers.celery_app import app
 
-    app.start(["celery", *arguments])
+    app.start(arguments)
     return 0
 
 

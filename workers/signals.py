@@ -59,8 +59,14 @@ def _sentry(**_: Any) -> None:
     )
 
 
-def scrub_event(event: dict[str, Any], _hint: dict[str, Any]) -> dict[str, Any]:
-    """Drop what may quote a customer: request bodies, local variables of frames, user data."""
+def scrub_event(event: dict[str, Any], hint: dict[str, Any]) -> dict[str, Any] | None:
+    """Drop what may quote a customer (request bodies, local variables, user data), and the echo of a chord
+    whose header failed: that failure is reported on its own."""
+    from celery.exceptions import ChordError
+
+    exc_info = hint.get("exc_info")
+    if exc_info and isinstance(exc_info[1], ChordError):
+        return None
     event.pop("user", None)
     event.pop("request", None)
     for exception in (event.get("exception") or {}).get("values") or []:

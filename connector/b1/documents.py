@@ -377,6 +377,13 @@ class B1Documents:
             orderby="DocEntry",
         )
 
+    # --- tax codes -------------------------------------------------------------------------------
+
+    def tax_rates(self) -> dict[str, Decimal]:
+        """Rate in percent of every sales tax code of the company (SalesTaxCodes), as B1 will apply them."""
+        rows = self._client.query("SalesTaxCodes", select="Code,Rate")
+        return {row["Code"]: Decimal(str(row["Rate"])) for row in rows}
+
     # --- items -----------------------------------------------------------------------------------
 
     def existing_item_codes(self, item_codes: Iterable[str]) -> set[str]:

@@ -20,6 +20,7 @@ from connector.b1.documents import B1Documents, DocumentRef, SalesOrderRef
 from connector.errors import DataError, HeldForOperator
 from connector.mapping import documents as mapping_documents
 from connector.mapping.config import Mapping
+from connector.sapb1 import ServiceLayerError
 from connector.shopify import queries
 from connector.shopify.client import ShopifyClient
 from connector.shopify.orders import Order, Transaction, add_line_items_page, order_from_graphql
@@ -152,8 +153,16 @@ class OrderSync:
 
     @property
     def tax_rates(self) -> dict[str, Decimal]:
+        """B1's own rates, so that the check before posting catches a mapping pointing at the wrong tax code.
+
+        Companies without SalesTaxCodes (VAT localizations use VatGroups) fall back to the mapping's rates.
+        """
         if not self._tax_rates:
-            self._tax_rates.update(mapping_documents.tax_rates_from_mapping(self.mapping))
+            try:
+                self._tax_rates.update(self.b1.tax_rates())
+            except ServiceLayerError as error:
+                log.warning("b1_tax_rates_unavailable error=%s; checking totals with the mapping's rates", error)
+                self._tax_rates.update(mapping_documents.tax_rates_from_mapping(self.mapping))
         return self._tax_rates
 
 

@@ -1,0 +1,150 @@
+"""What operators rely on, with real processes: the reconciliation sweep, Flower, Sentry, held totals."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import threading
+import zlib
+from collections.abc import Iterator
+from decimal import Decimal
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+import requests
+
+from tests.support.processes import celery_worker, free_port, shopb1, start
+from tests.support.sales import Line, order_input, place_order
+from tests.support.stack import Stack, running_stack
+
+
+@pytest.fixture(scope="module")
+def stack() -> Iterator[Stack]:
+    with running_stack() as stack:
+        yield stack
+
+
+def booked_once(stack: Stack, order_id: int) -> bool:
+    return len(stack.documents("IncomingPayments", "U_ShopifyOrderId", order_id)) == 1 and (
+        len(stack.documents("Orders", "U_ShopifyOrderId", order_id)) == 1
+    )
+
+
+def test_reconciliation_sweep_books_an_order_whose_webhooks_were_all_lost(stack: Stack) -> None:
+    stack.start_worker("pipeline", concurrency=2)
+    stack.emulator_control("shopify", "PATCH", "webhooks/faults", {"drop": {"rate": 1.0, "topics": []}})
+    beat = None
+    try:
+        order = place_order(stack.shopify(), order_input([Line("TENT-4P-ORG", 1, Decimal("459.00"))]))
+        stats = stack.emulator_control("shopify", "GET", "webhooks/stats")["stats"]
+        assert stats["dropped"] >= 3 and stats["succeeded"] == 0
+        beat = start(
+            "beat",
+            shopb1("beat", "--state-dir", str(stack.workdir)),
+            env={**stack.env, "SHOPB1_RECONCILE_INTERVAL": "2"},
+            ready=lambda process: "beat: Starting" in process.log(),
+        )
+        stack.wait_for(lambda: booked_once(stack, order.id), 60, "the sweep to book the order")
+    finally:
+        if beat is not None:
+            beat.stop()
+        stack.emulator_control("shopify", "PUT", "webhooks/faults", {})
+        stack.stop("pipeline")
+    assert len(stack.documents("DownPayments", "U_ShopifyOrderId", order.id)) == 1
+
+
+def test_flower_shows_readable_task_names_and_order_ids_behind_a_login(stack: Stack) -> None:
+    stack.start_worker("pipeline", concurrency=2)
+    port = free_port()
+    flower = start(
+        "flower",
+        shopb1("flower", "--port", str(port)),
+        port=port,
+        env={**stack.env, "SHOPB1_FLOWER_BASIC_AUTH": "ops:night-shift"},
+    )
+    try:
+        order = place_order(stack.shopify(), order_input([Line("FILTER-SQZ", 2, Decimal("39.95"))]))
+        stack.wait_for(lambda: booked_once(stack, order.id), 60, "the order")
+        url = f"http://127.0.0.1:{port}/api/tasks"
+        assert requests.get(url, timeout=10).status_code == 401
+
+        def seen() -> dict | None:
+            tasks = requests.get(url, params={"limit": 500}, auth=("ops", "night-shift"), timeout=10).json()
+            named = {task["name"]: task for task in tasks.values() if str(order.id) in str(task.get("kwargs"))}
+            return named if "shopb1.orders.create_sales_order" in named else None
+
+        tasks = stack.wait_for(seen, 30, "Flower to see the order's tasks")
+        assert {"shopb1.orders.sync_order", "shopb1.down_payments.create_down_payment_invoice"} <= set(tasks)
+        shown = json.dumps(tasks)
+        assert "rosa" not in shown.lower() and "example.com" not in shown  # ids, never the customer
+    finally:
+        flower.stop()
+        stack.stop("pipeline")
+
+
+class _SentryReceiver(BaseHTTPRequestHandler):
+    """Stands in for sentry.io: stores every envelope the SDK posts."""
+
+    envelopes: list[bytes] = []
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        encoding = self.headers.get("Content-Encoding")
+        if encoding == "gzip":
+            body = gzip.decompress(body)
+        elif encoding == "deflate":
+            body = zlib.decompress(body)
+        type(self).envelopes.append(body)
+        self.send_response(200)
+        self.end_headers()
+
+    def log_message(self, *_: object) -> None:
+        pass
+
+
+@pytest.fixture
+def sentry() -> Iterator[tuple[str, list[bytes]]]:
+    _SentryReceiver.envelopes = []
+    server = ThreadingHTTPServer(("127.0.0.1", free_port()), _SentryReceiver)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://public@127.0.0.1:{server.server_port}/1", _SentryReceiver.envelopes
+    server.shutdown()
+
+
+def events(envelopes: list[bytes]) -> list[dict]:
+    found = []
+    for envelope in envelopes:
+        lines = envelope.split(b"\n")
+        for header, payload in zip(lines[1::2], lines[2::2], strict=False):
+            if json.loads(header or b"{}").get("type") == "event":
+                found.append(json.loads(payload))
+    return found
+
+
+def test_sentry_hears_of_final_failures_only_without_personal_data(
+    stack: Stack, sentry: tuple[str, list[bytes]]
+) -> None:
+    dsn, envelopes = sentry
+    env = {**os.environ, **stack.env, "SENTRY_DSN": dsn}
+    worker = celery_worker("sentry", ["shopb1.webhooks", "shopb1.orders", "shopb1.customers", "shopb1.items",
+                                      "shopb1.down_payments", "shopb1.payments"], env=env)  # fmt: skip
+    try:
+        # A transient SL failure that a retry cures: nothing for Sentry.
+        stack.emulator_control("sapb1", "PATCH", "faults", {"error": {"next": 2, "entity_sets": ["Items"]}})
+        retried = place_order(stack.shopify(), order_input([Line("KNIFE-FOLD", 1, Decimal("34.00"))]))
+        stack.wait_for(lambda: booked_once(stack, retried.id), 90, "the retried order")
+        # A data error fails at once: Sentry hears of it.
+        held = place_order(stack.shopify(), order_input([Line("NO-SUCH-ITEM", 1, Decimal("5.00"))]))
+        stack.wait_for(lambda: events(envelopes), 60, "a Sentry event")
+    finally:
+        worker.stop()
+        stack.emulator_control("sapb1", "PATCH", "faults", {"error": {"rate": 0, "next": 0, "entity_sets": []}})
+    reported = events(envelopes)
+    # Each event of the order (create, paid, transaction) tries it again and fails the same way.
+    assert {event["exception"]["values"][-1]["type"] for event in reported} == {"DataError"}
+    assert "NO-SUCH-ITEM" in reported[0]["exception"]["values"][-1]["value"]
+    raw = b"".join(envelopes).decode(errors="replace").lower()
+    assert "rosa" not in raw and "example.com" not in raw and "harbor" not in raw
+    assert str(held.id) in json.dumps(reported[0])
