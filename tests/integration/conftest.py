@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from tests.support.processes import Process, free_port, running, shopb1
+from connector.testing.processes import Process, free_port, running, shopb1
 from tests.support.sapb1 import EmulatedServiceLayer
 
 

@@ -8,7 +8,7 @@ from typing import Any
 import requests
 
 from connector.settings import ServiceLayerSettings
-from tests.support.processes import Process
+from connector.testing.processes import Process
 
 
 @dataclass

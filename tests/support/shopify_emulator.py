@@ -8,11 +8,11 @@ from typing import Any
 
 import requests
 
+from connector.testing.processes import Process
 from connector.testing.shopify.admin_api import AdminApi
 from connector.testing.shopify.bulk import BulkOperations
 from connector.testing.shopify.cost import Bucket
 from connector.testing.shopify.store import Store, StoreConfig
-from tests.support.processes import Process
 
 TOKEN = "shpat_shopb1_demo_token"
 API_VERSION = "2026-07"

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 import pytest
 import redis
 
-from tests.support.processes import Process, free_port, start
-from tests.support.redis_server import RestartableRedis
+from connector.testing.processes import Process, free_port, start
+from connector.testing.redis_server import RestartableRedis
 from tests.support.shopify_webhooks import SECRET, SHOP
 
 QUEUE_KEY = "shopb1:celery:shopb1.webhooks"
@@ -52,7 +52,7 @@ def ingest_environment(redis_url: str) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def ingest(ingest_redis: RestartableRedis) -> Iterator[Ingest]:
-    from tests.support.processes import shopb1
+    from connector.testing.processes import shopb1
 
     port = free_port()
     process = start(

@@ -11,9 +11,9 @@ import redis
 
 from connector import compliance
 from connector.ingest.events import EventStore
+from connector.testing.processes import Process, celery_worker
+from connector.testing.redis_server import RestartableRedis
 from tests.integration.ingest.conftest import Ingest, ingest_environment
-from tests.support.processes import Process, celery_worker
-from tests.support.redis_server import RestartableRedis
 from tests.support.shopify_webhooks import SHOP, WebhookDelivery, order_payload
 
 CUSTOMER_ID = 115310627314723954

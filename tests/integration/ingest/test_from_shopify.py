@@ -8,8 +8,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.support.sales import Line, order_input, place_order
-from tests.support.stack import Stack, running_stack
+from connector.testing.sales import Line, order_input, place_order
+from connector.testing.stack import Stack, running_stack
 
 WEBHOOK_QUEUE = "shopb1:celery:shopb1.webhooks"
 
@@ -34,7 +34,7 @@ def queued(stack: Stack) -> list[dict]:
 
 
 def test_subscriptions_are_registered_once(stack: Stack) -> None:
-    from tests.support.stack import _run_cli
+    from connector.testing.stack import _run_cli
 
     again = _run_cli(stack, "shopify", "subscribe", "--address", f"{stack.ingest_url}/webhooks/shopify")
     assert "created" not in again and again.count("exists") == 5

@@ -10,8 +10,8 @@ from concurrent.futures import ThreadPoolExecutor
 import redis
 import requests
 
+from connector.testing.redis_server import RestartableRedis
 from tests.integration.ingest.conftest import QUEUE_KEY, Ingest
-from tests.support.redis_server import RestartableRedis
 from tests.support.shopify_webhooks import WebhookDelivery, order_payload
 
 

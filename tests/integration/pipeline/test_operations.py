@@ -14,9 +14,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 import requests
 
-from tests.support.processes import celery_worker, free_port, shopb1, start
-from tests.support.sales import Line, order_input, place_order
-from tests.support.stack import Stack, running_stack
+from connector.testing.processes import celery_worker, free_port, shopb1, start
+from connector.testing.sales import Line, order_input, place_order
+from connector.testing.stack import Stack, running_stack
 
 
 @pytest.fixture(scope="module")

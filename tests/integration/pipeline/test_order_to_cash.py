@@ -15,9 +15,9 @@ from decimal import Decimal
 import pytest
 import requests
 
-from tests.support.processes import shopb1
-from tests.support.sales import NY, Line, PlacedOrder, cancel, capture, order_input, place_order
-from tests.support.stack import Stack, running_stack
+from connector.testing.processes import shopb1
+from connector.testing.sales import NY, Line, PlacedOrder, cancel, capture, order_input, place_order
+from connector.testing.stack import Stack, running_stack
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ import pytest
 import requests
 
 from connector.sapb1 import ServiceLayerClient, ServiceLayerError
-from tests.support.processes import free_port, running, shopb1
+from connector.testing.processes import free_port, running, shopb1
 from tests.support.sapb1 import EmulatedServiceLayer
 
 IDLE_SECONDS = 1.5

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.support.processes import free_port, running
+from connector.testing.processes import free_port, running
 from tests.support.shopify_emulator import SEED, EmulatedShop
 
 

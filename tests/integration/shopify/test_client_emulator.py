@@ -17,7 +17,7 @@ import pytest
 from connector.settings import RedisSettings, ShopifySettings
 from connector.shopify import ShopifyClient, children, cost_limiter
 from connector.shopify import queries as q
-from tests.support.processes import free_port, running
+from connector.testing.processes import free_port, running
 from tests.support.shopify_emulator import EmulatedShop
 
 BUCKET_SIZE = 100

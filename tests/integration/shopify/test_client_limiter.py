@@ -20,7 +20,7 @@ from connector.shopify.limiter import (
     ThrottleStatus,
     cost_limiter,
 )
-from tests.support.processes import free_port
+from connector.testing.processes import free_port
 
 SHOP = "limiter-test.myshopify.com"
 

@@ -16,7 +16,7 @@ import pytest
 import requests
 
 from connector.shopify import webhooks
-from tests.support.processes import free_port
+from connector.testing.processes import free_port
 from tests.support.shopify_emulator import TOKEN, EmulatedShop, money
 
 ORDER_CREATE = """

@@ -23,6 +23,7 @@ from connector.shopify.webhooks import (
     Delivery,
     verify,
 )
+from connector.testing.processes import free_port
 from connector.testing.shopify.webhook_sender import (
     FaultRule,
     Faults,
@@ -31,7 +32,6 @@ from connector.testing.shopify.webhook_sender import (
     WebhookSender,
     retry_delays,
 )
-from tests.support.processes import free_port
 
 SECRET = "integration_test_secret"
 

@@ -28,6 +28,7 @@ from connector.shopify.webhooks import (
     WEBHOOK_ID_HEADER,
     verify,
 )
+from connector.testing.processes import free_port
 from connector.testing.shopify.webhook_sender import (
     NAME_HEADER,
     FaultRule,
@@ -42,7 +43,6 @@ from connector.testing.shopify.webhook_sender import (
     serialise,
     triggered_at,
 )
-from tests.support.processes import free_port
 
 SECRET = "unit_test_secret"
 ORDER = {"id": 820982911946154508, "name": "#1001", "total_price": "598.94", "email": "zoë@example.com"}

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import redis
 
-from tests.support.processes import Process, start
+from connector.testing.processes import Process, start
 
 
 @dataclass

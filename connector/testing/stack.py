@@ -24,8 +24,8 @@ import requests
 from connector.sapb1 import ServiceLayerClient, format_filter
 from connector.settings import RedisSettings, ServiceLayerSettings, ShopifySettings
 from connector.shopify import ShopifyClient
-from tests.support.processes import Process, celery_worker, free_port, shopb1, start
-from tests.support.redis_server import RestartableRedis
+from connector.testing.processes import Process, celery_worker, free_port, shopb1, start
+from connector.testing.redis_server import RestartableRedis
 
 SHOP = "shopb1-demo.myshopify.com"
 APP_SECRET = "shopb1_demo_app_secret"
