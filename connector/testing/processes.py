@@ -67,9 +67,10 @@ def start(
     ready: Callable[[Process], bool] | None = None,
     env: dict[str, str] | None = None,
     timeout: float = 30,
+    log_dir: str | Path | None = None,
 ) -> Process:
     """Start `command` and wait until its port accepts connections (or `ready(process)` is true)."""
-    log_fd, log_name = tempfile.mkstemp(prefix=f"shopb1-{name}-", suffix=".log")
+    log_fd, log_name = tempfile.mkstemp(prefix=f"shopb1-{name}-", suffix=".log", dir=log_dir)
     with os.fdopen(log_fd, "wb") as log_file:
         popen = subprocess.Popen(
             command,
@@ -104,10 +105,9 @@ def shopb1(*args: str) -> list[str]:
     return [sys.executable, "-m", "workers.cli", *args]
 
 
-def celery_worker(name: str, queues: list[str], env: dict[str, str], concurrency: int = 1) -> Process:
-    """A real Celery worker process (prefork pool) consuming `queues`, started like production starts it."""
-    command = [
-        sys.executable, "-m", "celery", "-A", "workers.celery_app", "worker", "-Q", ",".join(queues),
-        "-c", str(concurrency), "-n", f"{name}@%h", "--without-gossip", "--without-mingle", "--loglevel", "INFO",
-    ]  # fmt: skip
+def celery_worker(name: str, queues: list[str] | None, env: dict[str, str], concurrency: int = 1) -> Process:
+    """A real Celery worker process (prefork pool) for `queues` (None: all), started as production starts it."""
+    command = shopb1(
+        "worker", "-n", f"{name}@%h", "-c", str(concurrency), *(["--queues", ",".join(queues)] if queues else [])
+    )
     return start(name, command, env=env, ready=lambda process: "ready." in process.log(), timeout=60)

@@ -1,8 +1,8 @@
-"""The whole connector as real processes: Redis, both emulators, the ingest and Celery workers.
+"""The whole connector as real processes: Redis, both emulators, the ingest, Celery workers, beat, Flower.
 
-Tests that prove the pipeline use this: orders are placed through the Shopify emulator's Admin API, its webhook
-sender delivers to the ingest, workers book the documents in the Service Layer emulator, and the test checks
-B1's side through the Service Layer. Nothing is mocked and nothing runs in the test process but the checks.
+The integration tests, `make demo` and the chaos run all start it the same way: orders are placed through the
+Shopify emulator's Admin API, its webhook sender delivers to the ingest, workers book the documents in the
+Service Layer emulator, and B1's side is read back through the Service Layer. Nothing is mocked.
 """
 
 from __future__ import annotations
@@ -24,39 +24,57 @@ import requests
 from connector.sapb1 import ServiceLayerClient, format_filter
 from connector.settings import RedisSettings, ServiceLayerSettings, ShopifySettings
 from connector.shopify import ShopifyClient
-from connector.testing.processes import Process, celery_worker, free_port, shopb1, start
+from connector.testing.processes import Process, celery_worker, free_port, port_open, shopb1, start
 from connector.testing.redis_server import RestartableRedis
 
 SHOP = "shopb1-demo.myshopify.com"
 APP_SECRET = "shopb1_demo_app_secret"
-ALL_QUEUES = [
-    "shopb1.webhooks", "shopb1.orders", "shopb1.customers", "shopb1.items", "shopb1.down_payments",
-    "shopb1.payments", "shopb1.reconcile", "shopb1.compliance",
-]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Ports:
+    redis: int
+    sapb1: int
+    shopify: int
+    ingest: int
+    flower: int
+
+    @classmethod
+    def free(cls) -> Ports:
+        return cls(free_port(), free_port(), free_port(), free_port(), free_port())
+
+    @classmethod
+    def standard(cls) -> Ports:
+        """The documented defaults (Redis on 6390, not 6379, so that a machine's own Redis is left alone)."""
+        return cls(6390, 50000, 8081, 8000, 5555)
+
+    def busy(self) -> list[int]:
+        return [port for port in (self.redis, self.sapb1, self.shopify, self.ingest, self.flower) if port_open(port)]
 
 
 @dataclass
 class Stack:
     redis: RestartableRedis
-    sl_port: int
-    shop_port: int
-    ingest_port: int
+    ports: Ports
     workdir: Path
+    # Faster than Shopify's 4-hour schedule, so that a failed delivery is retried within seconds.
+    webhook_time_scale: str = "0.001"
     processes: dict[str, Process] = field(default_factory=dict)
+    extra_env: dict[str, str] = field(default_factory=dict)
 
     # --- addresses and settings ---
 
     @property
     def sl_url(self) -> str:
-        return f"http://127.0.0.1:{self.sl_port}"
+        return f"http://127.0.0.1:{self.ports.sapb1}"
 
     @property
     def shop_url(self) -> str:
-        return f"http://127.0.0.1:{self.shop_port}"
+        return f"http://127.0.0.1:{self.ports.shopify}"
 
     @property
     def ingest_url(self) -> str:
-        return f"http://127.0.0.1:{self.ingest_port}"
+        return f"http://127.0.0.1:{self.ports.ingest}"
 
     @property
     def env(self) -> dict[str, str]:
@@ -71,6 +89,7 @@ class Stack:
             "SHOPB1_CELERY_VISIBILITY_TIMEOUT": "20",
             "SHOPB1_RECONCILE_INTERVAL": "3600",
             "SHOPB1_WORKER_LIVENESS_FILE": str(self.workdir / "worker-alive"),
+            **self.extra_env,
         }
 
     def sl(self) -> ServiceLayerClient:
@@ -88,15 +107,38 @@ class Stack:
 
     # --- processes ---
 
+    def start(self, name: str, command: list[str], **kwargs: Any) -> Process:
+        process = start(name, command, log_dir=self.workdir, **kwargs)
+        self.processes[name] = process
+        return process
+
     def start_worker(self, name: str, queues: list[str] | None = None, concurrency: int = 2) -> Process:
-        worker = celery_worker(name, queues or ALL_QUEUES, env=self.env, concurrency=concurrency)
+        worker = celery_worker(name, queues, env=self.env, concurrency=concurrency)
         self.processes[name] = worker
         return worker
+
+    def start_beat(self, interval: float) -> Process:
+        env = {**self.env, "SHOPB1_RECONCILE_INTERVAL": str(interval)}
+        return self.start("beat", shopb1("beat", "--state-dir", str(self.workdir)), env=env,
+                          ready=lambda process: "beat: Starting" in process.log())  # fmt: skip
+
+    def start_flower(self, basic_auth: str) -> Process:
+        env = {**self.env, "SHOPB1_FLOWER_BASIC_AUTH": basic_auth}
+        return self.start("flower", shopb1("flower", "--port", str(self.ports.flower)), port=self.ports.flower, env=env)
 
     def stop(self, name: str) -> None:
         process = self.processes.pop(name, None)
         if process is not None:
             process.stop()
+
+    def cli(self, *arguments: str) -> str:
+        """Run `shopb1 <arguments>` against this stack, as an operator would; its output."""
+        result = subprocess.run(
+            shopb1(*arguments), env={**os.environ, **self.env}, capture_output=True, text=True, timeout=120, check=False
+        )
+        if result.returncode != 0:
+            raise RuntimeError(f"shopb1 {' '.join(arguments)} failed:\n{result.stdout}\n{result.stderr}")
+        return result.stdout
 
     def emulator_control(self, system: str, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
         base = self.sl_url if system == "sapb1" else self.shop_url
@@ -104,18 +146,17 @@ class Stack:
         response.raise_for_status()
         return response.json()
 
-    # --- waiting for B1 ---
+    # --- reading B1 ---
 
     def documents(self, entity_set: str, field_name: str, value: int) -> list[dict[str, Any]]:
+        select = (
+            "DocEntry,DocTotal,Cancelled,CardCode,TransferSum,TransferAccount"
+            if entity_set == "IncomingPayments"
+            else "DocEntry,DocTotal,Cancelled,DocumentStatus,PaidToDate,CardCode"
+        )
         with self.sl() as client:
             return list(
-                client.query(
-                    entity_set,
-                    filter=format_filter(f"{field_name} eq {{}}", str(value)),
-                    select="DocEntry,DocTotal,Cancelled,DocumentStatus,PaidToDate,CardCode"
-                    if entity_set != "IncomingPayments"
-                    else "DocEntry,DocTotal,Cancelled,CardCode,TransferSum,TransferAccount",
-                )
+                client.query(entity_set, filter=format_filter(f"{field_name} eq {{}}", str(value)), select=select)
             )
 
     def wait_for(self, condition: Callable[[], Any], timeout: float = 60, what: str = "condition") -> Any:
@@ -128,49 +169,62 @@ class Stack:
                 raise AssertionError(f"timed out after {timeout} s waiting for {what}:\n{self.diagnostics()}")
             time.sleep(0.25)
 
+    def dead_letters(self) -> list[dict[str, Any]]:
+        client = self.redis_client()
+        letters = []
+        for letter_id in client.zrange(f"{self.key_prefix}:dead:index", 0, -1):
+            raw = client.get(f"{self.key_prefix}:dead:{letter_id.decode()}")
+            if raw:
+                letters.append(json.loads(raw))
+        return letters
+
     def diagnostics(self) -> str:
         """Dead letters and the tail of each process log, for a failing test's message."""
-        lines = []
-        client = self.redis_client()
-        for key in client.scan_iter(match=f"{self.key_prefix}:dead:*"):
-            if key.endswith(b":index"):
-                continue
-            letter = json.loads(client.get(key) or b"{}")
-            lines.append(f"dead letter: {letter.get('kind')} {letter.get('step')} {letter.get('subject')}: "
-                         f"{letter.get('message')}")  # fmt: skip
+        lines = [
+            f"dead letter: {letter['kind']} {letter['step']} {letter['subject']}: {letter['message']}"
+            for letter in self.dead_letters()
+        ]
         for name, process in self.processes.items():
             lines.append(f"--- {name} (last lines)\n" + "\n".join(process.log().splitlines()[-15:]))
         return "\n".join(lines)
 
 
 @contextmanager
-def running_stack(*, shop_flags: list[str] | None = None, sl_flags: list[str] | None = None) -> Iterator[Stack]:
-    """Everything but the workers, which each test starts as it needs them."""
-    with tempfile.TemporaryDirectory(prefix="shopb1-stack-") as workdir, ExitStack() as cleanup:
-        stack = Stack(RestartableRedis(free_port(), workdir), free_port(), free_port(), free_port(), Path(workdir))
+def running_stack(
+    *,
+    ports: Ports | None = None,
+    workdir: Path | None = None,
+    shop_flags: list[str] | None = None,
+    sl_flags: list[str] | None = None,
+    extra_env: dict[str, str] | None = None,
+) -> Iterator[Stack]:
+    """Redis, both emulators and the ingest, with the company prepared and the webhooks subscribed.
+
+    Workers, beat and Flower are started by the caller as it needs them; everything stops on leaving.
+    """
+    with ExitStack() as cleanup:
+        if workdir is None:
+            workdir = Path(cleanup.enter_context(tempfile.TemporaryDirectory(prefix="shopb1-stack-")))
+        workdir.mkdir(parents=True, exist_ok=True)
+        ports = ports or Ports.free()
+        redis_dir = workdir / "redis"
+        redis_dir.mkdir(exist_ok=True)
+        stack = Stack(RestartableRedis(ports.redis, str(redis_dir)), ports, workdir, extra_env=dict(extra_env or {}))
         stack.redis.start()
         cleanup.callback(stack.redis.stop)
-        cleanup.callback(lambda: [process.stop() for process in list(stack.processes.values())])
-        stack.processes["sapb1"] = start(
-            "sapb1", shopb1("emulate", "sapb1", "--port", str(stack.sl_port), *(sl_flags or [])), port=stack.sl_port
+        cleanup.callback(lambda: [process.stop() for process in reversed(list(stack.processes.values()))])
+        stack.start(
+            "sapb1", shopb1("emulate", "sapb1", "--port", str(ports.sapb1), *(sl_flags or [])), port=ports.sapb1
         )
-        shop_command = shopb1("emulate", "shopify", "--port", str(stack.shop_port), "--webhook-time-scale", "0.001")
-        stack.processes["shopify"] = start("shopify", [*shop_command, *(shop_flags or [])], port=stack.shop_port)
-        stack.processes["ingest"] = start(
+        shop_command = shopb1("emulate", "shopify", "--port", str(ports.shopify), "--webhook-time-scale",
+                              stack.webhook_time_scale)  # fmt: skip
+        stack.start("shopify", [*shop_command, *(shop_flags or [])], port=ports.shopify, env=stack.env)
+        stack.start(
             "ingest",
-            shopb1("ingest", "--host", "127.0.0.1", "--port", str(stack.ingest_port), "--workers", "1"),
-            port=stack.ingest_port,
+            shopb1("ingest", "--host", "127.0.0.1", "--port", str(ports.ingest), "--workers", "1"),
+            port=ports.ingest,
             env=stack.env,
         )
-        _run_cli(stack, "sap", "init")
-        _run_cli(stack, "shopify", "subscribe", "--address", f"{stack.ingest_url}/webhooks/shopify")
+        stack.cli("sap", "init")
+        stack.cli("shopify", "subscribe", "--address", f"{stack.ingest_url}/webhooks/shopify")
         yield stack
-
-
-def _run_cli(stack: Stack, *arguments: str) -> str:
-    result = subprocess.run(
-        shopb1(*arguments), env={**os.environ, **stack.env}, capture_output=True, text=True, timeout=60, check=False
-    )
-    if result.returncode != 0:
-        raise RuntimeError(f"shopb1 {' '.join(arguments)} failed:\n{result.stdout}\n{result.stderr}")
-    return result.stdout

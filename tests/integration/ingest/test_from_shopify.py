@@ -34,9 +34,7 @@ def queued(stack: Stack) -> list[dict]:
 
 
 def test_subscriptions_are_registered_once(stack: Stack) -> None:
-    from connector.testing.stack import _run_cli
-
-    again = _run_cli(stack, "shopify", "subscribe", "--address", f"{stack.ingest_url}/webhooks/shopify")
+    again = stack.cli("shopify", "subscribe", "--address", f"{stack.ingest_url}/webhooks/shopify")
     assert "created" not in again and again.count("exists") == 5
 
 

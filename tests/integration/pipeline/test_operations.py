@@ -14,7 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 import requests
 
-from connector.testing.processes import celery_worker, free_port, shopb1, start
+from connector.testing.processes import celery_worker, free_port
 from connector.testing.sales import Line, order_input, place_order
 from connector.testing.stack import Stack, running_stack
 
@@ -39,16 +39,11 @@ def test_reconciliation_sweep_books_an_order_whose_webhooks_were_all_lost(stack:
         order = place_order(stack.shopify(), order_input([Line("TENT-4P-ORG", 1, Decimal("459.00"))]))
         stats = stack.emulator_control("shopify", "GET", "webhooks/stats")["stats"]
         assert stats["dropped"] >= 3 and stats["succeeded"] == 0
-        beat = start(
-            "beat",
-            shopb1("beat", "--state-dir", str(stack.workdir)),
-            env={**stack.env, "SHOPB1_RECONCILE_INTERVAL": "2"},
-            ready=lambda process: "beat: Starting" in process.log(),
-        )
+        beat = stack.start_beat(interval=2)
         stack.wait_for(lambda: booked_once(stack, order.id), 60, "the sweep to book the order")
     finally:
         if beat is not None:
-            beat.stop()
+            stack.stop("beat")
         stack.emulator_control("shopify", "PUT", "webhooks/faults", {})
         stack.stop("pipeline")
     assert len(stack.documents("DownPayments", "U_ShopifyOrderId", order.id)) == 1
@@ -56,13 +51,8 @@ def test_reconciliation_sweep_books_an_order_whose_webhooks_were_all_lost(stack:
 
 def test_flower_shows_readable_task_names_and_order_ids_behind_a_login(stack: Stack) -> None:
     stack.start_worker("pipeline", concurrency=2)
-    port = free_port()
-    flower = start(
-        "flower",
-        shopb1("flower", "--port", str(port)),
-        port=port,
-        env={**stack.env, "SHOPB1_FLOWER_BASIC_AUTH": "ops:night-shift"},
-    )
+    stack.start_flower("ops:night-shift")
+    port = stack.ports.flower
     try:
         order = place_order(stack.shopify(), order_input([Line("FILTER-SQZ", 2, Decimal("39.95"))]))
         stack.wait_for(lambda: booked_once(stack, order.id), 60, "the order")
@@ -79,7 +69,7 @@ def test_flower_shows_readable_task_names_and_order_ids_behind_a_login(stack: St
         shown = json.dumps(tasks)
         assert "rosa" not in shown.lower() and "example.com" not in shown  # ids, never the customer
     finally:
-        flower.stop()
+        stack.stop("flower")
         stack.stop("pipeline")
 
 
