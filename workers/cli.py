@@ -83,6 +83,12 @@ def _celery(arguments: list[str]) -> int:
     return 0
 
 
+def _demo(args: argparse.Namespace) -> int:
+    from workers import demo
+
+    return demo.run(args)
+
+
 def _operator(action: str) -> Callable[[argparse.Namespace], int]:
     def run(args: argparse.Namespace) -> int:
         from workers import operator
@@ -165,6 +171,12 @@ def build_parser() -> argparse.ArgumentParser:
     subscribe = shop_commands.add_parser("subscribe", help="register the connector's webhook topics on the shop")
     subscribe.add_argument("--address", required=True, help="public URL of the ingest, ending in /webhooks/shopify")
     subscribe.set_defaults(handler=_operator("shopify_subscribe"))
+
+    demo = commands.add_parser("demo", help="play a sales day through the whole connector against the emulators")
+    from workers.demo import add_arguments as demo_arguments
+
+    demo_arguments(demo)
+    demo.set_defaults(handler=_demo)
 
     sync = commands.add_parser("sync", help="synchronise now")
     sync_commands = sync.add_subparsers(dest="sync_command", required=True)

@@ -515,10 +515,10 @@ SHOP = Document(
     "ShopRead",
     """
 query ShopRead {
-  shop { id name email myshopifyDomain currencyCode ianaTimezone }
+  shop { id name email myshopifyDomain currencyCode ianaTimezone plan { displayName partnerDevelopment shopifyPlus } }
 }
 """,
-    cost=1,
+    cost=2,
 )
 
 # --- the sales day the demo plays against the store emulator ---------------------------------------

@@ -56,7 +56,8 @@ SELECTION: dict[str, str] = {
         "webhookSubscriptionDelete bulkOperationRunQuery refundCreate"
     ),
     "Node": "id",
-    "Shop": "id name email myshopifyDomain currencyCode ianaTimezone",
+    "Shop": "id name email myshopifyDomain currencyCode ianaTimezone plan",
+    "ShopPlan": "displayName partnerDevelopment shopifyPlus",
     "Order": (
         "id legacyResourceId name number confirmationNumber createdAt processedAt updatedAt cancelledAt "
         "cancelReason closed closedAt test email phone sourceName tags note currencyCode "

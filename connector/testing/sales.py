@@ -1,4 +1,4 @@
-"""Selling through the Shopify emulator's Admin API, as a shop's checkout would: orders, captures, cancels.
+"""Selling through a shop's Admin API, as its checkout would: orders, captures, cancels, and a whole sales day.
 
 Prices, SKUs and tax rates match the demo company in the Service Layer emulator (SKUs are its ItemCodes; the
 CA rate 7.25 % is its tax code CA) and the demo mapping file.
@@ -6,16 +6,23 @@ CA rate 7.25 % is its tax code CA) and the demo mapping file.
 
 from __future__ import annotations
 
+import json
+import random
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from connector.shopify import ShopifyClient, queries
 from connector.shopify.orders import gid_number
+from connector.testing.sapb1.company import DEMO_COMPANY_FILE
 
 CENT = Decimal("0.01")
 CA = Decimal("0.0725")
 NY = Decimal("0.08875")
+TX = Decimal("0.0625")
+WA = Decimal("0.1025")
+OR = Decimal("0")
 
 
 def money(amount: Decimal | str) -> dict[str, Any]:
@@ -81,28 +88,32 @@ def order_input(
     payment: str = "paid",
     gateway: str = "shopify_payments",
     discount_percentage: Decimal = Decimal(0),
+    address: dict[str, str] | None = None,
+    shipping_rate: Decimal = CA,
 ) -> dict[str, Any]:
     """An OrderCreateOrderInput. payment: "paid" (a sale), "authorized" (to capture later) or "none"."""
+    address = address or ADDRESS
     order: dict[str, Any] = {
         "currency": "USD",
         "lineItems": [line.input(discount_percentage) for line in lines],
-        "billingAddress": ADDRESS,
-        "shippingAddress": ADDRESS,
+        "billingAddress": address,
+        "shippingAddress": address,
     }
     if email:
         order["email"] = email
         order["customer"] = {
-            "toUpsert": {"email": email, "firstName": ADDRESS["firstName"], "lastName": ADDRESS["lastName"]}
+            "toUpsert": {"email": email, "firstName": address["firstName"], "lastName": address["lastName"]}
         }
     if shipping:
+        shipping_taxes = [tax(shipping, shipping_rate)] if shipping_rate else []
         order["shippingLines"] = [
-            {"title": "Standard", "code": "STANDARD", "priceSet": money(shipping), "taxLines": [tax(shipping, CA)]}
+            {"title": "Standard", "code": "STANDARD", "priceSet": money(shipping), "taxLines": shipping_taxes}
         ]
     if discount_percentage:
         order["discountCode"] = {
             "itemPercentageDiscountCode": {"code": "SAVE", "percentage": float(discount_percentage)}
         }
-    total = expected_total(lines, shipping, discount_percentage)
+    total = expected_total(lines, shipping, discount_percentage, shipping_rate)
     if payment == "paid":
         order["transactions"] = [{"kind": "SALE", "status": "SUCCESS", "amountSet": money(total), "gateway": gateway}]
     elif payment == "authorized":
@@ -112,13 +123,15 @@ def order_input(
     return order
 
 
-def expected_total(lines: list[Line], shipping: Decimal | None, discount_percentage: Decimal = Decimal(0)) -> Decimal:
+def expected_total(
+    lines: list[Line], shipping: Decimal | None, discount_percentage: Decimal = Decimal(0), shipping_rate: Decimal = CA
+) -> Decimal:
     total = Decimal(0)
     for line in lines:
         net = line.net(discount_percentage)
         total += net + (net * line.rate).quantize(CENT, ROUND_HALF_UP)
     if shipping:
-        total += shipping + (shipping * CA).quantize(CENT, ROUND_HALF_UP)
+        total += shipping + (shipping * shipping_rate).quantize(CENT, ROUND_HALF_UP)
     return total
 
 
@@ -153,3 +166,154 @@ def cancel(client: ShopifyClient, order: PlacedOrder) -> None:
         queries.ORDER_CANCEL,
         {"orderId": order.gid, "reason": "CUSTOMER", "restock": True, "notifyCustomer": False},
     )
+
+
+# --- a sales day --------------------------------------------------------------------------------------------
+
+# Where the day's customers live: state, its sales tax rate (as the demo company's tax codes), a city and zip.
+STATES = (
+    ("CA", CA, "San José", "95112"),
+    ("CA", CA, "Sacramento", "95814"),
+    ("NY", NY, "Brooklyn", "11201"),
+    ("TX", TX, "Austin", "78701"),
+    ("WA", WA, "Seattle", "98101"),
+    ("OR", OR, "Portland", "97201"),
+)
+FIRST_NAMES = ("Rosa", "Zoë", "Seán", "Ana", "Liam", "Mei", "Kwame", "Ines", "Björn", "Priya", "Jean-Luc", "Noa")
+LAST_NAMES = ("O'Brien", "Núñez", "Smith", "D'Angelo", "Okafor", "Lindqvist", "Müller", "Chen", "García", "Kowalski")
+STREETS = ("Harbor St", "Main Street", "Pine Rd", "Elm Avenue, Apt 4B", "Camino del Sol", "Rue de la Paix")
+# Shares of the day, in percent.
+DEPOSIT_SHARE, GUEST_SHARE, DISCOUNT_SHARE, PAYPAL_SHARE = 25, 15, 20, 20
+# Built to fail: a product Shopify sells that SAP Business One does not know.
+UNKNOWN_SKU = "HEADBAND-2027"
+
+
+@dataclass
+class PlannedOrder:
+    number: int
+    lines: list[Line]
+    address: dict[str, str]
+    rate: Decimal
+    email: str | None
+    payment: str  # "paid" or "deposit"
+    gateway: str
+    discount: Decimal
+    shipping: Decimal | None
+    cancel: bool = False  # placed unpaid, then cancelled
+    built_to_fail: bool = False
+
+    def input(self) -> dict[str, Any]:
+        return order_input(
+            self.lines,
+            email=self.email,
+            shipping=self.shipping,
+            payment="none" if self.cancel else ("authorized" if self.payment == "deposit" else "paid"),
+            gateway=self.gateway,
+            discount_percentage=self.discount,
+            address=self.address,
+            shipping_rate=self.rate,
+        )
+
+    @property
+    def total(self) -> Decimal:
+        return expected_total(self.lines, self.shipping, self.discount, self.rate)
+
+    def deposit(self) -> Decimal:
+        return (self.total * Decimal("0.3")).quantize(CENT, ROUND_HALF_UP)
+
+
+def demo_catalog() -> list[tuple[str, Decimal]]:
+    """The demo company's items for sale with their retail prices (gift cards aside)."""
+    company = json.loads(DEMO_COMPANY_FILE.read_text())
+    catalog = []
+    for item in company["Items"]:
+        if item.get("InventoryItem") == "tNO":
+            continue
+        price = next(p["Price"] for p in item["ItemPrices"] if p["PriceList"] == 1)
+        catalog.append((item["ItemCode"], Decimal(str(price))))
+    return catalog
+
+
+def plan_sales_day(orders: int, seed: int = 2026) -> list[PlannedOrder]:
+    """A realistic day: prepaid orders and deposits, guests, discounts, shipping to several tax states, one order
+    cancelled before payment and one with a SKU SAP Business One does not know."""
+    rng = random.Random(seed)
+    catalog = demo_catalog()
+    plan = []
+    for number in range(orders):
+        state, rate, city, zip_code = rng.choice(STATES)
+        first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+        address = {
+            "firstName": first, "lastName": last, "address1": f"{rng.randint(1, 999)} {rng.choice(STREETS)}",
+            "city": city, "provinceCode": state, "countryCode": "US", "zip": zip_code,
+        }  # fmt: skip
+        lines = [
+            Line(sku, rng.choice((1, 1, 1, 2, 3)), price, rate)
+            for sku, price in rng.sample(catalog, rng.choice((1, 1, 2, 2, 3, 4)))
+        ]
+        guest = rng.randrange(100) < GUEST_SHARE
+        email = None if guest else f"{first}.{last}.{number % 40}@example.com".lower().replace("'", "")
+        plan.append(
+            PlannedOrder(
+                number=number,
+                lines=lines,
+                address=address,
+                rate=rate,
+                email=email,
+                payment="deposit" if rng.randrange(100) < DEPOSIT_SHARE else "paid",
+                gateway="paypal" if rng.randrange(100) < PAYPAL_SHARE else "shopify_payments",
+                discount=Decimal(10) if rng.randrange(100) < DISCOUNT_SHARE else Decimal(0),
+                shipping=None if rng.randrange(100) < 10 else Decimal(rng.choice(("5.95", "9.50", "12.95"))),
+            )
+        )
+    if orders >= 2:
+        plan[orders // 3].cancel = True
+        plan[orders // 2].lines.append(Line(UNKNOWN_SKU, 1, Decimal("14.00"), plan[orders // 2].rate))
+        plan[orders // 2].built_to_fail = True
+    return plan
+
+
+@dataclass
+class SoldOrder:
+    plan: PlannedOrder
+    placed: PlacedOrder
+    captured: list[Decimal] = field(default_factory=list)
+    cancelled: bool = False
+
+
+def sell(client: ShopifyClient, plan: list[PlannedOrder], *, threads: int = 4, on_sale: Any = None) -> list[SoldOrder]:
+    """Place the day's orders (several checkouts at once), take the deposits, then cancel what is to be cancelled.
+
+    The balances of the deposits are captured later, by `collect_balances`.
+    """
+
+    def checkout(planned: PlannedOrder) -> SoldOrder:
+        placed = place_order(client, planned.input())
+        sold = SoldOrder(planned, placed)
+        if planned.cancel:
+            cancel(client, placed)
+            sold.cancelled = True
+        elif planned.payment == "deposit":
+            capture(client, placed, planned.deposit())
+            sold.captured.append(planned.deposit())
+        else:
+            sold.captured.append(placed.total)
+        if on_sale is not None:
+            on_sale(sold)
+        return sold
+
+    with ThreadPoolExecutor(threads) as pool:
+        return list(pool.map(checkout, plan))
+
+
+def collect_balances(client: ShopifyClient, sold: list[SoldOrder], *, threads: int = 4) -> None:
+    """Later in the day, the customers who paid a deposit pay the rest."""
+
+    def collect(order: SoldOrder) -> None:
+        balance = order.placed.total - sum(order.captured)
+        capture(client, order.placed, balance, final=True)
+        order.captured.append(balance)
+
+    deposits = [order for order in sold if order.plan.payment == "deposit" and not order.cancelled]
+    with ThreadPoolExecutor(threads) as pool:
+        list(pool.map(collect, deposits))

@@ -23,7 +23,7 @@ import requests
 
 from connector.sapb1 import ServiceLayerClient, format_filter
 from connector.settings import RedisSettings, ServiceLayerSettings, ShopifySettings
-from connector.shopify import ShopifyClient
+from connector.shopify import ShopifyClient, cost_limiter
 from connector.testing.processes import Process, celery_worker, free_port, port_open, shopb1, start
 from connector.testing.redis_server import RestartableRedis
 
@@ -96,7 +96,9 @@ class Stack:
         return ServiceLayerClient(ServiceLayerSettings.from_env(self.env))
 
     def shopify(self) -> ShopifyClient:
-        return ShopifyClient(ShopifySettings.from_env(self.env))
+        """A client that spends the shop's cost budget together with the connector's processes."""
+        settings = ShopifySettings.from_env(self.env)
+        return ShopifyClient(settings, cost_limiter(settings.shop, RedisSettings.from_env(self.env)))
 
     def redis_client(self) -> redis.Redis:
         return self.redis.client()

@@ -121,6 +121,7 @@ RESOLVERS: dict[str, dict[str, Resolver]] = {
     "QueryRoot": queries.QUERY_ROOT,
     "Mutation": mutations.MUTATION,
     "Shop": queries.SHOP,
+    "ShopPlan": queries.SHOP_PLAN,
     "Order": queries.ORDER,
     "LineItem": queries.LINE_ITEM,
     "ShippingLine": queries.SHIPPING_LINE,

@@ -576,6 +576,14 @@ SHOP: dict[str, Resolver] = {
     "myshopifyDomain": field("domain"),
     "currencyCode": field("currency"),
     "ianaTimezone": field("timezone"),
+    "plan": lambda s, info: s,
+}
+
+# The emulated shop is a development store: what a demo may write to without fear.
+SHOP_PLAN: dict[str, Resolver] = {
+    "displayName": lambda s, info: "Shopify Plus" if s.plan == "plus" else "Basic",
+    "partnerDevelopment": lambda s, info: True,
+    "shopifyPlus": lambda s, info: s.plan == "plus",
 }
 
 

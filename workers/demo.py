@@ -1,0 +1,254 @@
+"""`make demo` (`shopb1 demo`): a sales day through the whole connector, then a summary a merchant understands.
+
+Starts every process the connector runs in production — Redis with AOF, the ingest, one Celery worker per queue,
+beat, Flower behind a login — in front of the two emulators, plays a day of orders through the Shopify
+emulator's Admin API (prepaid orders, deposits with the balance paid later, guests, discounts, shipping, several
+tax rates, a cancellation, one order with a SKU that SAP Business One does not know) and waits until B1 holds the
+documents. Everything it started stops on exit, Ctrl-C included, unless --keep-running.
+"""
+
+from __future__ import annotations
+
+import argparse
+import secrets
+import signal
+import sys
+import threading
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from connector.sapb1 import ServiceLayerClient
+from connector.testing.sales import SoldOrder, collect_balances, plan_sales_day, sell
+from connector.testing.stack import Ports, Stack, running_stack
+
+# One worker process per queue, as in production; the busy steps get two pool processes.
+WORKERS = {
+    "shopb1.webhooks": 2, "shopb1.orders": 2, "shopb1.customers": 1, "shopb1.items": 1,
+    "shopb1.down_payments": 2, "shopb1.payments": 2, "shopb1.reconcile": 1, "shopb1.compliance": 1,
+}  # fmt: skip
+RECONCILE_INTERVAL = 30
+RUNS_DIR = Path("var/demo")
+
+
+@dataclass
+class Booked:
+    """What B1 holds for one Shopify order, read through the Service Layer."""
+
+    sales_orders: list[dict[str, Any]] = field(default_factory=list)
+    down_payments: list[dict[str, Any]] = field(default_factory=list)
+    payments: list[dict[str, Any]] = field(default_factory=list)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--orders", type=int, default=200, help="orders in the sales day (default 200)")
+    parser.add_argument("--seed", type=int, default=2026, help="seed of the day's random mix, for a repeatable day")
+    parser.add_argument("--keep-running", action="store_true", help="leave everything running to explore; Ctrl-C stops")
+    parser.add_argument("--timeout", type=float, default=900, help="seconds to wait for B1 to hold everything")
+
+
+def run(args: argparse.Namespace) -> int:
+    ports = Ports.standard()
+    busy = ports.busy()
+    if busy:
+        print(f"ports {busy} are in use: is another demo running? Stop it, or free those ports.", file=sys.stderr)
+        return 2
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    workdir = RUNS_DIR / datetime.now().strftime("%Y%m%d-%H%M%S")
+    password = secrets.token_urlsafe(9)
+    started = time.monotonic()
+    print(f"shopb1 demo: starting Redis, both emulators, the ingest, {len(WORKERS)} workers, beat and Flower ...")
+    try:
+        with running_stack(ports=ports, workdir=workdir.resolve()) as stack:
+            for queue, concurrency in WORKERS.items():
+                stack.start_worker(queue.removeprefix("shopb1."), [queue], concurrency)
+            stack.start_beat(RECONCILE_INTERVAL)
+            stack.start_flower(f"shopb1:{password}")
+            print(f"  everything is up after {time.monotonic() - started:.0f} s; logs in {workdir}/")
+            result = play(stack, args)
+            elapsed = time.monotonic() - started
+            print_summary(stack, result, args=args, password=password, seconds=elapsed, workdir=workdir)
+            if args.keep_running:
+                print("\nStill running (--keep-running): explore, then press Ctrl-C to stop everything.")
+                while True:
+                    time.sleep(3600)
+            return 0 if result.complete else 1
+    except KeyboardInterrupt:
+        print("\nstopped: every process the demo started has been stopped")
+        return 130
+
+
+@dataclass
+class DayResult:
+    sold: list[SoldOrder]
+    booked: dict[int, Booked]
+    complete: bool
+    selling_seconds: float
+    booking_seconds: float
+
+
+def play(stack: Stack, args: argparse.Namespace) -> DayResult:
+    plan = plan_sales_day(args.orders, args.seed)
+    shop = stack.shopify()
+    stop = threading.Event()
+    sold_so_far: list[SoldOrder] = []
+    progress = threading.Thread(target=_show_progress, args=(stack, plan, sold_so_far, stop), daemon=True)
+    progress.start()
+    selling = time.monotonic()
+    try:
+        sold = sell(shop, plan, on_sale=sold_so_far.append)
+        # Later in the day, the customers who paid a deposit pay the rest.
+        collect_balances(shop, sold)
+        selling_seconds = time.monotonic() - selling
+        booking = time.monotonic()
+        complete = _wait_until_booked(stack, sold, args.timeout)
+        booking_seconds = time.monotonic() - booking
+    finally:
+        stop.set()
+        progress.join()
+    return DayResult(sold, _booked(stack), complete, selling_seconds, booking_seconds)
+
+
+def _expected(sold: list[SoldOrder]) -> list[SoldOrder]:
+    """Orders that must be fully booked: neither cancelled nor built to fail."""
+    return [order for order in sold if not order.cancelled and not order.plan.built_to_fail]
+
+
+def _wait_until_booked(stack: Stack, sold: list[SoldOrder], timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        booked = _booked(stack)
+        done = all(_fully_booked(order, booked.get(order.placed.id, Booked())) for order in _expected(sold))
+        held = all(letter["kind"] in ("data", "held") for letter in stack.dead_letters())
+        if done and held:
+            return True
+        time.sleep(1)
+    return False
+
+
+def _fully_booked(order: SoldOrder, booked: Booked) -> bool:
+    return bool(booked.sales_orders) and len(booked.payments) >= len(order.captured)
+
+
+def _booked(stack: Stack) -> dict[int, Booked]:
+    """Every document the connector made, by Shopify order id."""
+    by_order: dict[int, Booked] = defaultdict(Booked)
+    with ServiceLayerClient(stack.sl().settings) as sl:
+        selections = {
+            "sales_orders": ("Orders", "DocEntry,DocTotal,Cancelled,CardCode,U_ShopifyOrderId"),
+            "down_payments": ("DownPayments", "DocEntry,DocTotal,PaidToDate,U_ShopifyOrderId,U_ShopifyTxnId"),
+            "payments": ("IncomingPayments", "DocEntry,DocTotal,TransferAccount,U_ShopifyOrderId,U_ShopifyTxnId"),
+        }
+        for kind, (entity_set, select) in selections.items():
+            for row in sl.query(entity_set, filter="U_ShopifyOrderId ne null", select=select, page_size=500):
+                getattr(by_order[int(row["U_ShopifyOrderId"])], kind).append(row)
+    return by_order
+
+
+def _show_progress(stack: Stack, plan: list[Any], sold: list[SoldOrder], stop: threading.Event) -> None:
+    client = stack.redis_client()
+    queue_keys = [f"{stack.key_prefix}:celery:{queue}" for queue in WORKERS]
+    started = time.monotonic()
+    while not stop.wait(1.0):
+        try:
+            booked = _booked(stack)
+            waiting = sum(client.llen(key) for key in queue_keys)
+            letters = len(stack.dead_letters())
+        except Exception:  # the progress line must never stop the demo
+            continue
+        line = (
+            f"  {time.monotonic() - started:5.0f} s | Shopify: {len(sold):>4}/{len(plan)} orders | B1: "
+            f"{sum(len(b.sales_orders) for b in booked.values()):>4} sales orders, "
+            f"{sum(len(b.down_payments) for b in booked.values()):>4} down payment invoices, "
+            f"{sum(len(b.payments) for b in booked.values()):>4} incoming payments | {waiting:>3} tasks queued | "
+            f"{letters} held"
+        )
+        if sys.stdout.isatty():
+            print("\r" + line, end="", flush=True)
+        elif int(time.monotonic() - started) % 5 == 0:
+            print(line, flush=True)
+    print()
+
+
+def _money(value: Decimal) -> str:
+    return f"{value:,.2f}"
+
+
+def print_summary(
+    stack: Stack, result: DayResult, *, args: argparse.Namespace, password: str, seconds: float, workdir: Path
+) -> None:
+    sold, booked = result.sold, result.booked
+    expected = _expected(sold)
+    shop_value = sum((order.placed.total for order in expected), Decimal(0))
+    shop_paid = [amount for order in expected for amount in order.captured]
+    b1_orders = [so for order in expected for so in booked.get(order.placed.id, Booked()).sales_orders]
+    b1_value = sum((Decimal(str(so["DocTotal"])) for so in b1_orders), Decimal(0))
+    dps = [dp for order in expected for dp in booked.get(order.placed.id, Booked()).down_payments]
+    ips = [ip for order in expected for ip in booked.get(order.placed.id, Booked()).payments]
+    dp_value = sum((Decimal(str(dp["DocTotal"])) for dp in dps), Decimal(0))
+    ip_value = sum((Decimal(str(ip["DocTotal"])) for ip in ips), Decimal(0))
+    mismatched = [
+        order.placed.name for order in expected if _order_mismatch(order, booked.get(order.placed.id, Booked()))
+    ]
+    deposits = [order for order in expected if order.plan.payment == "deposit"]
+    guests = [order for order in expected if order.plan.email is None]
+    cancelled = [order for order in sold if order.cancelled]
+    cancelled_b1 = [so for order in cancelled for so in booked.get(order.placed.id, Booked()).sales_orders]
+
+    guests_on_partner = sum(
+        1
+        for order in guests
+        for so in booked.get(order.placed.id, Booked()).sales_orders
+        if so["CardCode"] == "C-GUEST"
+    )
+    print(f"\nshopb1 demo: a sales day of {len(sold)} orders, done in {seconds:.0f} s (selling "
+          f"{result.selling_seconds:.0f} s, booking caught up {result.booking_seconds:.0f} s later)\n")  # fmt: skip
+    rows = [
+        ("", "Shopify", "SAP Business One"),
+        ("Orders placed", f"{len(sold)}", "one cancelled and one with an unknown SKU on purpose (below)"),
+        ("Orders to book", f"{len(expected)}", f"{len(b1_orders)} sales orders"),
+        ("  value", _money(shop_value), f"{_money(b1_value)}  (difference {_money(b1_value - shop_value)})"),
+        ("Payments captured", f"{len(shop_paid)}", f"{len(dps)} down payment invoices, {len(ips)} incoming payments"),
+        ("  amount", _money(sum(shop_paid, Decimal(0))),
+         f"{_money(dp_value)} invoiced, {_money(ip_value)} received"),
+        ("Deposits, balance paid later", f"{len(deposits)} orders",
+         f"{sum(len(booked[o.placed.id].down_payments) for o in deposits if o.placed.id in booked)} "
+         "down payment invoices"),
+        ("Guest checkouts", f"{len(guests)}", f"{guests_on_partner} sales orders on the guest partner C-GUEST"),
+        ("Cancelled before payment", f"{len(cancelled)}",
+         f"{sum(1 for so in cancelled_b1 if so['Cancelled'] == 'tYES')} cancelled, "
+         f"{len(cancelled) - len(cancelled_b1)} never booked"),
+    ]  # fmt: skip
+    for label, shop, b1 in rows:
+        print(f"  {label:<30} {shop:>14}   {b1}")
+    verdict = "every booked order reconciles to the cent" if not mismatched else f"MISMATCH on {mismatched}"
+    print(f"\n  Check per order (sales order total, down payments and payments against Shopify): {verdict}.")
+    letters = stack.dead_letters()
+    env = f"SHOPB1_REDIS_URL={stack.redis.url}"
+    if letters:
+        print(f"\n  Held for the operator ({len(letters)}):")
+        for letter in letters:
+            print(f"    [{letter['kind']}] {letter['subject']}: {letter['message'][:110]}")
+        print("  The unknown SKU is there on purpose. Create the item in B1, then retry:")
+        print(f"    {env} .venv/bin/shopb1 failed list")
+        print(f"    {env} .venv/bin/shopb1 failed retry --all")
+    if not result.complete:
+        print(f"\n  NOT COMPLETE after {args.timeout:.0f} s: see the logs in {workdir}/")
+    print(f"\n  Flower: http://127.0.0.1:{stack.ports.flower}  (user shopb1, password {password})"
+          + ("" if args.keep_running else " — gone when the demo ends; use --keep-running to explore"))  # fmt: skip
+    print(f"  Service Layer emulator: {stack.sl_url}/b1s/v2  (company SHOPB1_DEMO, manager/manager)")
+    print(f"  Shopify emulator: {stack.shop_url}/admin/api/2026-07/graphql.json   Logs: {workdir}/")
+
+
+def _order_mismatch(order: SoldOrder, booked: Booked) -> bool:
+    if len(booked.sales_orders) != 1:
+        return True
+    if Decimal(str(booked.sales_orders[0]["DocTotal"])) != order.placed.total:
+        return True
+    invoiced = sorted(Decimal(str(dp["DocTotal"])) for dp in booked.down_payments)
+    received = sorted(Decimal(str(ip["DocTotal"])) for ip in booked.payments)
+    return invoiced != sorted(order.captured) or received != sorted(order.captured)
