@@ -10,6 +10,8 @@ documents. Everything it started stops on exit, Ctrl-C included, unless --keep-r
 from __future__ import annotations
 
 import argparse
+import os
+import re
 import secrets
 import signal
 import sys
@@ -22,7 +24,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from connector.mapping.config import load_mapping
 from connector.sapb1 import ServiceLayerClient
+from connector.settings import ServiceLayerSettings, ShopifySettings
+from connector.shopify import ShopifyClient, ShopifyError, queries
 from connector.testing.sales import SoldOrder, collect_balances, plan_sales_day, sell
 from connector.testing.stack import Ports, Stack, running_stack
 
@@ -46,13 +51,30 @@ class Booked:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--orders", type=int, default=200, help="orders in the sales day (default 200)")
+    parser.add_argument(
+        "--real",
+        action="store_true",
+        help="play against the shop and B1 named by SHOPB1_SHOPIFY_* and SHOPB1_SAP_* instead of the emulators",
+    )
+    parser.add_argument(
+        "--allow-production", action="store_true", help="with --real: write even where it looks like production"
+    )
     parser.add_argument("--seed", type=int, default=2026, help="seed of the day's random mix, for a repeatable day")
     parser.add_argument("--keep-running", action="store_true", help="leave everything running to explore; Ctrl-C stops")
     parser.add_argument("--timeout", type=float, default=900, help="seconds to wait for B1 to hold everything")
 
 
 def run(args: argparse.Namespace) -> int:
-    ports = Ports.standard()
+    if args.real:
+        risks = production_risks(dict(os.environ))
+        if risks and not args.allow_production:
+            print("refusing to play a sales day there, it looks like production:", file=sys.stderr)
+            for risk in risks:
+                print(f"  - {risk}", file=sys.stderr)
+            print("use a development store and a test company, or pass --allow-production", file=sys.stderr)
+            return 2
+    # The documented ports, unless a test asks for free ones so that it can run beside a developer's demo.
+    ports = Ports.free() if os.environ.get("SHOPB1_DEMO_PORTS") == "free" else Ports.standard()
     busy = ports.busy()
     if busy:
         print(f"ports {busy} are in use: is another demo running? Stop it, or free those ports.", file=sys.stderr)
@@ -63,10 +85,11 @@ def run(args: argparse.Namespace) -> int:
     started = time.monotonic()
     print(f"shopb1 demo: starting Redis, both emulators, the ingest, {len(WORKERS)} workers, beat and Flower ...")
     try:
-        with running_stack(ports=ports, workdir=workdir.resolve()) as stack:
+        with running_stack(ports=ports, workdir=workdir.resolve(), emulators=not args.real) as stack:
             for queue, concurrency in WORKERS.items():
                 stack.start_worker(queue.removeprefix("shopb1."), [queue], concurrency)
-            stack.start_beat(RECONCILE_INTERVAL)
+            # Against a real shop the webhooks cannot reach this machine: the sweep brings the orders in.
+            stack.start_beat(RECONCILE_INTERVAL if not args.real else 15)
             stack.start_flower(f"shopb1:{password}")
             print(f"  everything is up after {time.monotonic() - started:.0f} s; logs in {workdir}/")
             result = play(stack, args)
@@ -92,7 +115,7 @@ class DayResult:
 
 
 def play(stack: Stack, args: argparse.Namespace) -> DayResult:
-    plan = plan_sales_day(args.orders, args.seed)
+    plan = plan_sales_day(args.orders, args.seed, catalog=b1_catalog(stack) if args.real else None)
     shop = stack.shopify()
     stop = threading.Event()
     sold_so_far: list[SoldOrder] = []
@@ -111,6 +134,45 @@ def play(stack: Stack, args: argparse.Namespace) -> DayResult:
         stop.set()
         progress.join()
     return DayResult(sold, _booked(stack), complete, selling_seconds, booking_seconds)
+
+
+# Words that a test company's name or a staging system carries; a name without them may be the books of record.
+TEST_COMPANY = re.compile(r"TEST|DEMO|DEV|SANDBOX|TRAIN|QA|UAT|STAG", re.IGNORECASE)
+
+
+def production_risks(environ: dict[str, str]) -> list[str]:
+    """Why the configured shop and company may be production: a reason per system, empty when both look safe."""
+    risks = []
+    sap = ServiceLayerSettings.from_env(environ)
+    if not TEST_COMPANY.search(sap.company):
+        risks.append(
+            f"SAP company {sap.company!r} has no TEST, DEMO, DEV, SANDBOX, TRAIN, QA, UAT or STAGING in its name"
+        )
+    shopify = ShopifySettings.from_env(environ)
+    try:
+        shop = ShopifyClient(shopify).execute(queries.SHOP)["shop"]
+    except ShopifyError as error:
+        risks.append(f"shop {shopify.shop} could not be checked: {error}")
+        return risks
+    if not shop["plan"]["partnerDevelopment"]:
+        risks.append(f"shop {shopify.shop} is not a development store (plan {shop['plan']['displayName']})")
+    return risks
+
+
+def b1_catalog(stack: Stack, size: int = 40) -> list[tuple[str, Decimal]]:
+    """Items of the real company to sell: for sale, valid, with a price in the mapping's price list."""
+    price_list = load_mapping().price_list
+    catalog = []
+    with stack.sl() as sl:
+        rows = sl.query("Items", filter="SalesItem eq 'tYES' and Valid eq 'tYES' and Frozen eq 'tNO'",
+                        select="ItemCode,ItemPrices", orderby="ItemCode")  # fmt: skip
+        for row in rows:
+            price = next((p["Price"] for p in row["ItemPrices"] if p["PriceList"] == price_list and p["Price"]), None)
+            if price:
+                catalog.append((row["ItemCode"], Decimal(str(price))))
+            if len(catalog) == size:
+                break
+    return catalog
 
 
 def _expected(sold: list[SoldOrder]) -> list[SoldOrder]:
@@ -199,11 +261,12 @@ def print_summary(
     cancelled = [order for order in sold if order.cancelled]
     cancelled_b1 = [so for order in cancelled for so in booked.get(order.placed.id, Booked()).sales_orders]
 
+    guest = load_mapping().guest_partner
     guests_on_partner = sum(
         1
         for order in guests
         for so in booked.get(order.placed.id, Booked()).sales_orders
-        if so["CardCode"] == "C-GUEST"
+        if so["CardCode"] == guest
     )
     print(f"\nshopb1 demo: a sales day of {len(sold)} orders, done in {seconds:.0f} s (selling "
           f"{result.selling_seconds:.0f} s, booking caught up {result.booking_seconds:.0f} s later)\n")  # fmt: skip
@@ -218,7 +281,7 @@ def print_summary(
         ("Deposits, balance paid later", f"{len(deposits)} orders",
          f"{sum(len(booked[o.placed.id].down_payments) for o in deposits if o.placed.id in booked)} "
          "down payment invoices"),
-        ("Guest checkouts", f"{len(guests)}", f"{guests_on_partner} sales orders on the guest partner C-GUEST"),
+        ("Guest checkouts", f"{len(guests)}", f"{guests_on_partner} sales orders on the guest partner {guest}"),
         ("Cancelled before payment", f"{len(cancelled)}",
          f"{sum(1 for so in cancelled_b1 if so['Cancelled'] == 'tYES')} cancelled, "
          f"{len(cancelled) - len(cancelled_b1)} never booked"),
@@ -240,8 +303,10 @@ def print_summary(
         print(f"\n  NOT COMPLETE after {args.timeout:.0f} s: see the logs in {workdir}/")
     print(f"\n  Flower: http://127.0.0.1:{stack.ports.flower}  (user shopb1, password {password})"
           + ("" if args.keep_running else " — gone when the demo ends; use --keep-running to explore"))  # fmt: skip
-    print(f"  Service Layer emulator: {stack.sl_url}/b1s/v2  (company SHOPB1_DEMO, manager/manager)")
-    print(f"  Shopify emulator: {stack.shop_url}/admin/api/2026-07/graphql.json   Logs: {workdir}/")
+    if stack.emulators:
+        print(f"  Service Layer emulator: {stack.sl_url}/b1s/v2  (company SHOPB1_DEMO, manager/manager)")
+        print(f"  Shopify emulator: {stack.shop_url}/admin/api/2026-07/graphql.json")
+    print(f"  Logs: {workdir}/")
 
 
 def _order_mismatch(order: SoldOrder, booked: Booked) -> bool:

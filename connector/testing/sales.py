@@ -234,11 +234,14 @@ def demo_catalog() -> list[tuple[str, Decimal]]:
     return catalog
 
 
-def plan_sales_day(orders: int, seed: int = 2026) -> list[PlannedOrder]:
+def plan_sales_day(
+    orders: int, seed: int = 2026, catalog: list[tuple[str, Decimal]] | None = None
+) -> list[PlannedOrder]:
     """A realistic day: prepaid orders and deposits, guests, discounts, shipping to several tax states, one order
-    cancelled before payment and one with a SKU SAP Business One does not know."""
+    cancelled before payment and one with a SKU SAP Business One does not know. `catalog` (SKU, price) defaults
+    to the demo company's items."""
     rng = random.Random(seed)
-    catalog = demo_catalog()
+    catalog = catalog or demo_catalog()
     plan = []
     for number in range(orders):
         state, rate, city, zip_code = rng.choice(STATES)

@@ -61,6 +61,8 @@ class Stack:
     webhook_time_scale: str = "0.001"
     processes: dict[str, Process] = field(default_factory=dict)
     extra_env: dict[str, str] = field(default_factory=dict)
+    # False: the SHOPB1_SAP_* and SHOPB1_SHOPIFY_* settings of the environment name a real B1 and a real shop.
+    emulators: bool = True
 
     # --- addresses and settings ---
 
@@ -78,26 +80,33 @@ class Stack:
 
     @property
     def env(self) -> dict[str, str]:
-        """What every connector process is started with."""
-        return {
+        """What every connector process is started with (on top of this process's environment)."""
+        env = {
             "SHOPB1_REDIS_URL": self.redis.url,
-            "SHOPB1_SAP_URL": f"{self.sl_url}/b1s/v2",
-            "SHOPB1_SHOPIFY_SHOP": SHOP,
-            "SHOPB1_SHOPIFY_ADMIN_URL": self.shop_url,
-            "SHOPB1_SHOPIFY_APP_SECRET": APP_SECRET,
             # A worker killed as a whole gets its tasks back after this many seconds.
             "SHOPB1_CELERY_VISIBILITY_TIMEOUT": "20",
             "SHOPB1_RECONCILE_INTERVAL": "3600",
             "SHOPB1_WORKER_LIVENESS_FILE": str(self.workdir / "worker-alive"),
-            **self.extra_env,
         }
+        if self.emulators:
+            env |= {
+                "SHOPB1_SAP_URL": f"{self.sl_url}/b1s/v2",
+                "SHOPB1_SHOPIFY_SHOP": SHOP,
+                "SHOPB1_SHOPIFY_ADMIN_URL": self.shop_url,
+                "SHOPB1_SHOPIFY_APP_SECRET": APP_SECRET,
+            }
+        return env | self.extra_env
+
+    @property
+    def settings_env(self) -> dict[str, str]:
+        return {**os.environ, **self.env}
 
     def sl(self) -> ServiceLayerClient:
-        return ServiceLayerClient(ServiceLayerSettings.from_env(self.env))
+        return ServiceLayerClient(ServiceLayerSettings.from_env(self.settings_env))
 
     def shopify(self) -> ShopifyClient:
         """A client that spends the shop's cost budget together with the connector's processes."""
-        settings = ShopifySettings.from_env(self.env)
+        settings = ShopifySettings.from_env(self.settings_env)
         return ShopifyClient(settings, cost_limiter(settings.shop, RedisSettings.from_env(self.env)))
 
     def redis_client(self) -> redis.Redis:
@@ -199,9 +208,12 @@ def running_stack(
     shop_flags: list[str] | None = None,
     sl_flags: list[str] | None = None,
     extra_env: dict[str, str] | None = None,
+    emulators: bool = True,
 ) -> Iterator[Stack]:
     """Redis, both emulators and the ingest, with the company prepared and the webhooks subscribed.
 
+    Without emulators the environment's settings name a real B1 and shop; the ingest is started all the same,
+    though a real shop can only reach it at a public address (the reconciliation sweep makes up for that).
     Workers, beat and Flower are started by the caller as it needs them; everything stops on leaving.
     """
     with ExitStack() as cleanup:
@@ -228,5 +240,6 @@ def running_stack(
             env=stack.env,
         )
         stack.cli("sap", "init")
-        stack.cli("shopify", "subscribe", "--address", f"{stack.ingest_url}/webhooks/shopify")
+        if emulators:
+            stack.cli("shopify", "subscribe", "--address", f"{stack.ingest_url}/webhooks/shopify")
         yield stack

@@ -1,0 +1,47 @@
+"""`make demo` as a newcomer runs it: the whole sales day, its summary, and the refusal to touch production."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Iterator
+
+import pytest
+
+from connector.testing.processes import free_port, running, shopb1
+
+
+def demo(*arguments: str, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        shopb1("demo", *arguments),
+        env={**os.environ, "SHOPB1_DEMO_PORTS": "free", **env},
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+
+
+def test_a_small_sales_day_reconciles_to_the_cent_and_names_what_is_held() -> None:
+    result = demo("--orders", "24", "--seed", "7")
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    summary = result.stdout
+    assert "every booked order reconciles to the cent" in summary
+    assert "(difference 0.00)" in summary
+    assert "unknown SKU in SAP Business One" in summary and "HEADBAND-2027" in summary
+    assert "shopb1 failed retry --all" in summary
+    assert "Flower: http://127.0.0.1:" in summary
+
+
+@pytest.fixture(scope="module")
+def shop() -> Iterator[str]:
+    port = free_port()
+    with running("shopify", shopb1("emulate", "shopify", "--port", str(port)), port=port):
+        yield f"http://127.0.0.1:{port}"
+
+
+def test_a_company_that_looks_like_production_is_refused(shop: str) -> None:
+    result = demo("--real", SHOPB1_SAP_COMPANY="ACME_LIVE", SHOPB1_SHOPIFY_ADMIN_URL=shop)
+    assert result.returncode == 2
+    assert "looks like production" in result.stderr and "ACME_LIVE" in result.stderr
+    assert "is not a development store" not in result.stderr  # the emulated shop is one
