@@ -8,6 +8,7 @@ credentials) are environment variables instead; see connector/settings.py.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -17,6 +18,7 @@ import yaml
 from marshmallow import RAISE, Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from connector.settings import SettingsError
+from connector.validation import describe
 
 DEFAULT_MAPPING_FILE = Path(__file__).with_name("demo_mapping.yaml")
 
@@ -29,6 +31,45 @@ class TaxCodeRule:
     code: str
     country: str | None = None  # ISO code of the shipping country; None matches any country
     title: str | None = None  # only lines whose tax line titles include this one
+
+
+# Fields of a product that either side may own; prices, stock, status and product type are always B1's.
+OWNED_FIELDS = ("title", "description", "barcode")
+B1, SHOPIFY = "b1", "shopify"
+
+
+@dataclass(frozen=True)
+class VariantGroups:
+    """B1 items that become variants of one product: those whose ItemCode matches `pattern` with the same
+    `product` group; the `option` group is the variant's value of the product's one option."""
+
+    pattern: re.Pattern[str]
+    option_name: str
+    titles: dict[str, str] = field(default_factory=dict)  # product key -> product title
+
+    def key_of(self, item_code: str) -> tuple[str, str] | None:
+        """(product key, option value) of a grouped item, None for an item that is a product of its own."""
+        match = self.pattern.fullmatch(item_code)
+        return (match.group("product"), match.group("option")) if match else None
+
+
+@dataclass(frozen=True)
+class CatalogMapping:
+    """Which B1 items are published in Shopify and how: prices, stock, product types, who owns which field."""
+
+    price_list: int
+    currency: str
+    safety_buffer: int = 0  # units held back per warehouse
+    item_groups: tuple[int, ...] = ()  # ItemsGroupCode in scope; empty: every group
+    product_types: dict[int, str] = field(default_factory=dict)  # ItemsGroupCode -> Shopify product type
+    description_field: str | None = None  # the Items property holding the description, e.g. User_Text
+    inactive_status: str = "DRAFT"  # Shopify status of an item that is not valid, frozen or out of scope
+    vendor: str | None = None
+    owners: dict[str, str] = field(default_factory=lambda: dict.fromkeys(OWNED_FIELDS, B1))
+    variant_groups: VariantGroups | None = None
+
+    def owned_by_shopify(self, name: str) -> bool:
+        return self.owners.get(name) == SHOPIFY
 
 
 @dataclass(frozen=True)
@@ -47,6 +88,7 @@ class Mapping:
     rounding_tolerance: Decimal = Decimal("0.01")
     skip_test_orders: bool = False
     delivery_days: int = 0  # DocDueDate = order date + this
+    catalog: CatalogMapping | None = None  # None: the catalog is not synchronised
 
     def tax_code(self, rate: Decimal, country: str | None, titles: frozenset[str] = frozenset()) -> str | None:
         """The B1 tax code for a line's total tax rate, or None when the mapping has no rule for it."""
@@ -95,6 +137,61 @@ class _ShippingSchema(Schema):
     by_code = fields.Dict(keys=fields.String(), values=fields.Integer(), load_default=dict)
 
 
+_PROPERTY_NAME = validate.Regexp(r"^[A-Za-z][A-Za-z0-9_]*$", error="must be an Items property such as User_Text")
+
+
+def _product_pattern(text: str) -> bool:
+    """The pattern compiles, names `product` and `option`, and starts with `product`: the members of a group
+    are then found in B1 as the items whose code starts with the product key."""
+    try:
+        compiled = re.compile(text)
+    except re.error as error:
+        raise ValidationError(f"not a regular expression: {error}") from None
+    if not {"product", "option"} <= set(compiled.groupindex):
+        raise ValidationError("must name the groups (?P<product>...) and (?P<option>...)")
+    if not text.startswith("^(?P<product>"):
+        raise ValidationError("must start with ^(?P<product>...): the product key is the start of the item code")
+    return True
+
+
+class _VariantGroupsSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    item_code_pattern = fields.String(required=True, validate=_product_pattern)
+    option_name = fields.String(required=True, validate=validate.Length(min=1, max=255))
+    titles = fields.Dict(keys=fields.String(), values=fields.String(validate=validate.Length(min=1)), load_default=dict)
+
+    @post_load
+    def make(self, data: dict[str, Any], **_: Any) -> VariantGroups:
+        return VariantGroups(re.compile(data["item_code_pattern"]), data["option_name"], data["titles"])
+
+
+class _CatalogSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    price_list = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    currency = fields.String(required=True, validate=validate.Regexp(r"^[A-Z]{3}$", error="an ISO code such as USD"))
+    safety_buffer = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    item_groups = fields.List(fields.Integer(), load_default=list)
+    product_types = fields.Dict(keys=fields.Integer(), values=fields.String(), load_default=dict)
+    description_field = fields.String(load_default=None, validate=_PROPERTY_NAME)
+    inactive_status = fields.String(load_default="DRAFT", validate=validate.OneOf(["DRAFT", "ARCHIVED"]))
+    vendor = fields.String(load_default=None)
+    owners = fields.Dict(
+        keys=fields.String(validate=validate.OneOf(OWNED_FIELDS)),
+        values=fields.String(validate=validate.OneOf([B1, SHOPIFY])),
+        load_default=dict,
+    )
+    variant_groups = fields.Nested(_VariantGroupsSchema, load_default=None)
+
+    @post_load
+    def make(self, data: dict[str, Any], **_: Any) -> CatalogMapping:
+        owners = {**dict.fromkeys(OWNED_FIELDS, B1), **data.pop("owners")}
+        return CatalogMapping(**{**data, "item_groups": tuple(data["item_groups"]), "owners": owners})
+
+
 # B1 field lengths: warehouse code 8, G/L account 15, item code 50.
 _WAREHOUSE = validate.Length(min=1, max=8)
 _ACCOUNT = validate.Length(min=1, max=15)
@@ -118,6 +215,19 @@ class MappingSchema(Schema):
     rounding_tolerance = fields.Decimal(load_default=Decimal("0.01"), validate=validate.Range(min=0, max=1))
     skip_test_orders = fields.Boolean(load_default=False)
     delivery_days = fields.Integer(load_default=0, validate=validate.Range(min=0, max=365))
+    catalog = fields.Nested(_CatalogSchema, load_default=None)
+
+    @validates_schema
+    def _one_location_per_warehouse(self, data: dict[str, Any], **_: Any) -> None:
+        # The catalog writes each warehouse's stock to its location: two locations would sell it twice.
+        if data.get("catalog") is None:
+            return
+        seen: dict[str, str] = {}
+        for location, warehouse in (data.get("locations") or {}).items():
+            if warehouse in seen:
+                message = f"warehouse {warehouse} is mapped to {seen[warehouse]!r} already; its stock can go to one"
+                raise ValidationError({"locations": {location: [message]}})
+            seen[warehouse] = location
 
     @validates_schema
     def _no_ambiguous_tax_rules(self, data: dict[str, Any], **_: Any) -> None:
@@ -141,19 +251,6 @@ class MappingSchema(Schema):
         )
 
 
-def _flatten(messages: Any, path: str = "") -> list[str]:
-    """marshmallow's nested messages as `key.sub[2].field: message` lines."""
-    if isinstance(messages, dict):
-        lines = []
-        for key, value in messages.items():
-            name = f"{path}[{key}]" if isinstance(key, int) else (f"{path}.{key}" if path else str(key))
-            lines += _flatten(value, name)
-        return lines
-    if isinstance(messages, list) and all(isinstance(item, str) for item in messages):
-        return [f"{path}: {' '.join(messages)}"]
-    return [f"{path}: {messages}"]
-
-
 def parse_mapping(text: str, source: str = "mapping") -> Mapping:
     try:
         document = yaml.safe_load(text)
@@ -164,8 +261,7 @@ def parse_mapping(text: str, source: str = "mapping") -> Mapping:
     try:
         return MappingSchema().load(document)
     except ValidationError as error:
-        details = "; ".join(_flatten(error.messages))
-        raise SettingsError(f"{source}: {details}") from None
+        raise SettingsError(f"{source}: {describe(error.messages)}") from None
 
 
 def load_mapping(path: str | Path | None = None) -> Mapping:

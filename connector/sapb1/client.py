@@ -25,6 +25,7 @@ from urllib.parse import urlsplit
 import requests
 from urllib3.exceptions import ConnectTimeoutError, MaxRetryError
 
+from connector.http import ThreadSessions
 from connector.sapb1.batch import (
     Batch,
     BatchPartResponse,
@@ -43,6 +44,7 @@ from connector.sapb1.errors import (
     error_from_response,
     parse_error_body,
 )
+from connector.sapb1.gate import Gate, Unlimited
 from connector.sapb1.odata import decode_json, encode_json, entity_path, parse_entity_path, query_string
 from connector.settings import ServiceLayerSettings
 
@@ -107,8 +109,11 @@ class ServiceLayerClient:
         clock: Callable[[], float] = time.monotonic,
         backoff_base: float = 0.5,
         backoff_cap: float = 8.0,
+        gate: Gate | None = None,
     ) -> None:
         self.settings = settings or ServiceLayerSettings.from_env()
+        # Every HTTP exchange (Login included) holds one of the gate's slots while it is in flight.
+        self.gate = gate or Unlimited()
         self._root = self.settings.url
         parts = urlsplit(self._root)
         self._origin = f"{parts.scheme}://{parts.netloc}"
@@ -132,19 +137,18 @@ class ServiceLayerClient:
     def _reset_process_local(self) -> None:
         """Locks and sockets must not cross a fork: a lock may be held by a thread the child does not have."""
         self._login_lock = threading.Lock()
-        self._local = threading.local()
-        self._http_sessions: weakref.WeakSet[requests.Session] = weakref.WeakSet()
-        self._http_sessions_lock = threading.Lock()
+        self._sessions = ThreadSessions(self._session_factory, _prepare_http)
 
     @classmethod
-    def shared(cls, settings: ServiceLayerSettings | None = None) -> ServiceLayerClient:
-        """The process's client for (url, company, user); a forked child gets its own on first use."""
+    def shared(cls, settings: ServiceLayerSettings | None = None, gate: Gate | None = None) -> ServiceLayerClient:
+        """The process's client for (url, company, user); a forked child gets its own on first use. `gate`
+        applies when this call creates the client."""
         settings = settings or ServiceLayerSettings.from_env()
         key = (settings.url, settings.company, settings.user)
         with _registry.lock:
             client = _registry.shared.get(key)
             if client is None:
-                client = _registry.shared[key] = cls(settings)
+                client = _registry.shared[key] = cls(settings, gate=gate)
             return client
 
     # --- reads -----------------------------------------------------------------------------------
@@ -319,10 +323,7 @@ class ServiceLayerClient:
 
     def close(self) -> None:
         """Close this process's pooled connections."""
-        with self._http_sessions_lock:
-            sessions = list(self._http_sessions)
-        for http in sessions:
-            http.close()
+        self._sessions.close_all()
 
     def __enter__(self) -> ServiceLayerClient:
         return self
@@ -515,30 +516,31 @@ class ServiceLayerClient:
         state: _B1Session | None = None,
     ) -> requests.Response:
         """One HTTP exchange and its log line."""
-        started = time.perf_counter()
         route = state.route_id if state else None
-        try:
-            response = self._http().request(
-                method,
-                url,
-                data=data,
-                headers=headers,
-                timeout=self.settings.timeout,
-                verify=self.settings.verify,
-                # A redirect would turn a POST into a GET; the SL does not redirect, so show it as an error.
-                allow_redirects=False,
-            )
-        except requests.RequestException as exc:
-            log.warning(
-                "sl_call method=%s path=%s status=- error=%s duration_ms=%d route=%s attempt=%d",
-                method,
-                log_path,
-                type(exc).__name__,
-                (time.perf_counter() - started) * 1000,
-                route,
-                attempt,
-            )
-            raise
+        with self.gate.slot():
+            started = time.perf_counter()
+            try:
+                response = self._http().request(
+                    method,
+                    url,
+                    data=data,
+                    headers=headers,
+                    timeout=self.settings.timeout,
+                    verify=self.settings.verify,
+                    # A redirect would turn a POST into a GET; the SL does not redirect, so show it as an error.
+                    allow_redirects=False,
+                )
+            except requests.RequestException as exc:
+                log.warning(
+                    "sl_call method=%s path=%s status=- error=%s duration_ms=%d route=%s attempt=%d",
+                    method,
+                    log_path,
+                    type(exc).__name__,
+                    (time.perf_counter() - started) * 1000,
+                    route,
+                    attempt,
+                )
+                raise
         status = response.status_code
         code = parse_error_body(response.content)[0] if status >= 400 else None
         log.log(
@@ -566,18 +568,8 @@ class ServiceLayerClient:
                     self._state = replace(self._state, route_id=route)
 
     def _http(self) -> requests.Session:
-        """This thread's requests.Session (they are not guaranteed thread-safe); all share the B1 session."""
-        http: requests.Session | None = getattr(self._local, "http", None)
-        if http is None:
-            http = self._session_factory()
-            # Cookies go in the header we build; a jar would add stale ones from an earlier login.
-            http.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
-            # Apache in front of the SL answers "Expect: 100-continue" with an empty 500.
-            http.headers.pop("Expect", None)
-            self._local.http = http
-            with self._http_sessions_lock:
-                self._http_sessions.add(http)
-        return http
+        """This thread's requests.Session; all of them share the one B1 session."""
+        return self._sessions.get()
 
     def _url(self, path: str, query: str | None = None) -> str:
         if path.startswith(("http://", "https://")):
@@ -615,6 +607,13 @@ class ServiceLayerClient:
     def _pause(self, attempt: int) -> None:
         ceiling = min(self._backoff_cap, self._backoff_base * 2 ** (attempt - 1))
         self._sleep(random.uniform(ceiling / 2, ceiling))
+
+
+def _prepare_http(http: requests.Session) -> None:
+    # Cookies go in the header we build; a jar would add stale ones from an earlier login.
+    http.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
+    # Apache in front of the SL answers "Expect: 100-continue" with an empty 500.
+    http.headers.pop("Expect", None)
 
 
 def _never_sent(exc: requests.RequestException) -> bool:

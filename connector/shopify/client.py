@@ -24,6 +24,7 @@ from typing import IO, Any
 import requests
 from urllib3.exceptions import ConnectTimeoutError, MaxRetryError
 
+from connector.http import ThreadSessions
 from connector.settings import RedisSettings, ShopifySettings
 from connector.shopify import decode
 from connector.shopify.bulk import nest_bulk_lines
@@ -101,9 +102,7 @@ class ShopifyClient:
 
     def _reset_process_local(self) -> None:
         """Sockets and locks must not cross a fork."""
-        self._local = threading.local()
-        self._http_sessions: weakref.WeakSet[requests.Session] = weakref.WeakSet()
-        self._http_sessions_lock = threading.Lock()
+        self._sessions = ThreadSessions(self._session_factory)
 
     @classmethod
     def shared(
@@ -518,13 +517,7 @@ class ShopifyClient:
         return (self.settings.connect_timeout, self.settings.read_timeout)
 
     def _http(self) -> requests.Session:
-        """This thread's requests.Session (sessions are not guaranteed thread-safe)."""
-        http: requests.Session | None = getattr(self._local, "http", None)
-        if http is None:
-            http = self._local.http = self._session_factory()
-            with self._http_sessions_lock:
-                self._http_sessions.add(http)
-        return http
+        return self._sessions.get()
 
     def _backoff(self, attempt: int) -> float:
         ceiling = min(self._backoff_cap, self._backoff_base * 2 ** (attempt - 1))
@@ -532,10 +525,7 @@ class ShopifyClient:
 
     def close(self) -> None:
         """Close this process's pooled connections."""
-        with self._http_sessions_lock:
-            sessions = list(self._http_sessions)
-        for http in sessions:
-            http.close()
+        self._sessions.close_all()
 
     def __enter__(self) -> ShopifyClient:
         return self

@@ -20,6 +20,7 @@ from typing import Any
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load
 
 from connector.errors import DataError
+from connector.validation import describe
 
 # More shipping lines than connector.shopify.queries.ORDER selects is not something a checkout produces.
 SHIPPING_LINES_PAGE_SIZE = 20
@@ -190,26 +191,12 @@ def _load(schema: Schema, node: Any, what: str) -> Any:
     try:
         return schema.load(node)
     except ValidationError as error:
-        details = "; ".join(_flatten(error.messages))
-        raise DataError(f"order {what} is malformed: {details}") from None
+        raise DataError(f"order {what} is malformed: {describe(error.messages)}") from None
 
 
 def _describe(node: Any) -> str:
     gid = node.get("id") if isinstance(node, dict) else None
     return gid if isinstance(gid, str) else "(without id)"
-
-
-def _flatten(messages: Any, path: str = "") -> list[str]:
-    """marshmallow's nested messages as `lineItems.nodes[0].sku: message` lines."""
-    if isinstance(messages, dict):
-        lines = []
-        for key, value in messages.items():
-            name = f"{path}[{key}]" if isinstance(key, int) else (f"{path}.{key}" if path else str(key))
-            lines += _flatten(value, name)
-        return lines
-    if isinstance(messages, list) and all(isinstance(item, str) for item in messages):
-        return [f"{path}: {' '.join(messages)}"]
-    return [f"{path}: {messages}"]
 
 
 # --- fields -----------------------------------------------------------------------------------------------

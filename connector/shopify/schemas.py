@@ -16,6 +16,7 @@ from typing import Any
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
 from connector.shopify import webhooks
+from connector.validation import error_lines
 
 _DECIMAL_TEXT = re.compile(r"-?\d+(\.\d+)?")
 _MAX_ID = 2**64
@@ -430,6 +431,7 @@ class ProductSchema(_Payload):
     id = ShopifyId(required=True)
     admin_graphql_api_id = _gid(required=True)
     title = fields.String(required=True)
+    body_html = fields.String(load_default=None, allow_none=True)
     handle = fields.String(load_default=None)
     status = fields.String(load_default=None)
     vendor = fields.String(load_default=None)
@@ -513,7 +515,7 @@ class PayloadError(ValueError):
         super().__init__(f"{topic} payload rejected: {self.summary()}")
 
     def summary(self, limit: int = 5) -> str:
-        parts = [f"{path}: {message}" for path, message in _flatten(self.messages)]
+        parts = [f"{path}: {message}" for path, message in error_lines(self.messages)]
         extra = f" (+{len(parts) - limit} more)" if len(parts) > limit else ""
         return "; ".join(parts[:limit]) + extra
 
@@ -545,18 +547,5 @@ def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a number")
 
 
-def _flatten(messages: Any, prefix: str = "") -> list[tuple[str, str]]:
-    if isinstance(messages, dict):
-        found: list[tuple[str, str]] = []
-        for key, value in messages.items():
-            found.extend(_flatten(value, f"{prefix}.{key}" if prefix else str(key)))
-        return found
-    if isinstance(messages, list) and all(isinstance(m, str) for m in messages):
-        return [(prefix, " ".join(messages))]
-    if isinstance(messages, list):
-        return [pair for m in messages for pair in _flatten(m, prefix)]
-    return [(prefix, str(messages))]
-
-
 def _paths(messages: dict[str, Any]) -> list[str]:
-    return [path for path, _ in _flatten(messages)]
+    return [path for path, _ in error_lines(messages)]

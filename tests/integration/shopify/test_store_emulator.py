@@ -72,16 +72,16 @@ def test_only_the_served_api_version_answers(shopify_emulator: EmulatedShop) -> 
 
 
 def test_an_invalid_document_is_http_200_with_shopifys_error_shape(shopify_emulator: EmulatedShop) -> None:
-    response = shopify_emulator.post("query Shop { shop { name plan } }")
+    response = shopify_emulator.post("query Shop { shop { name billingAddress } }")
     assert response.status_code == 200
     answer = response.json()
     assert "data" not in answer
     assert answer["errors"] == [
         {
-            "message": "Field 'plan' doesn't exist on type 'Shop'",
+            "message": "Field 'billingAddress' doesn't exist on type 'Shop'",
             "locations": [{"line": 1, "column": 26}],
-            "path": ["query Shop", "shop", "plan"],
-            "extensions": {"code": "undefinedField", "typeName": "Shop", "fieldName": "plan"},
+            "path": ["query Shop", "shop", "billingAddress"],
+            "extensions": {"code": "undefinedField", "typeName": "Shop", "fieldName": "billingAddress"},
         }
     ]
     no_query = requests.post(

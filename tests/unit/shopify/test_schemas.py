@@ -139,8 +139,8 @@ def test_missing_required_field_is_a_payload_error_naming_it():
     with pytest.raises(PayloadError) as caught:
         load_payload("orders/create", body(payload))
 
-    assert set(caught.value.fields) == {"line_items.0.price", "total_outstanding"}
-    assert "line_items.0.price: Missing data for required field." in str(caught.value)
+    assert set(caught.value.fields) == {"line_items[0].price", "total_outstanding"}
+    assert "line_items[0].price: Missing data for required field." in str(caught.value)
     assert caught.value.topic == "orders/create"
 
 
