@@ -107,6 +107,9 @@ class ServiceLayerSettings:
     read_timeout: float = 60.0
     read_retries: int = 3
     page_size: int = 100
+    # Service Layer requests in flight at once across every connector process (0: no limit). A real SL slows
+    # down well before it refuses (reference §7: throughput saturates around 40 concurrent requests).
+    max_concurrent: int = 0
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "url", _service_root(self.url))
@@ -119,6 +122,8 @@ class ServiceLayerSettings:
         # odata.maxpagesize=0 would switch paging off and fetch a whole table in one answer.
         if self.page_size < 1:
             raise SettingsError(f"SHOPB1_SAP_PAGE_SIZE must be 1 or more, got {self.page_size!r}")
+        if self.max_concurrent < 0:
+            raise SettingsError(f"SHOPB1_SAP_MAX_CONCURRENT must be 0 (no limit) or more, got {self.max_concurrent!r}")
         if self.ca_bundle is not None:
             if not self.verify_tls:
                 raise SettingsError("SHOPB1_SAP_CA_BUNDLE is set but SHOPB1_SAP_VERIFY_TLS is false; choose one")
@@ -140,6 +145,7 @@ class ServiceLayerSettings:
             read_timeout=env.number("SHOPB1_SAP_READ_TIMEOUT", 60.0),
             read_retries=env.integer("SHOPB1_SAP_READ_RETRIES", 3),
             page_size=env.integer("SHOPB1_SAP_PAGE_SIZE", 100),
+            max_concurrent=env.integer("SHOPB1_SAP_MAX_CONCURRENT", 0),
         )
 
     @property
@@ -243,4 +249,42 @@ class RedisSettings:
         return cls(
             url=env.text("SHOPB1_REDIS_URL", cls.url),
             key_prefix=env.text("SHOPB1_REDIS_KEY_PREFIX", cls.key_prefix),
+        )
+
+
+@dataclass(frozen=True)
+class CatalogSettings:
+    """How often the catalog is synchronised and in what portions; what to synchronise is the mapping file's."""
+
+    # B1 items changed since the last poll reach Shopify within about this many seconds.
+    poll_interval: float = 60.0
+    # Each poll reads again what changed this long before its checkpoint: UpdateTime has whole seconds, and a
+    # change committed late (a long transaction, clocks apart) would otherwise fall behind the checkpoint.
+    poll_overlap: float = 120.0
+    # Stock moved by documents does not always touch an item's UpdateDate, so every item's stock is compared
+    # this often as well.
+    stock_sweep_interval: float = 900.0
+    # Items per task: one page of B1 items is read, written to Shopify and checkpointed at a time.
+    page_size: int = 100
+
+    def __post_init__(self) -> None:
+        for name, value in (
+            ("SHOPB1_CATALOG_POLL_INTERVAL", self.poll_interval),
+            ("SHOPB1_CATALOG_STOCK_SWEEP_INTERVAL", self.stock_sweep_interval),
+        ):
+            if value <= 0:
+                raise SettingsError(f"{name} must be positive, got {value!r}")
+        if self.poll_overlap < 0:
+            raise SettingsError(f"SHOPB1_CATALOG_POLL_OVERLAP must be 0 or more, got {self.poll_overlap!r}")
+        if not 1 <= self.page_size <= 500:
+            raise SettingsError(f"SHOPB1_CATALOG_PAGE_SIZE must be 1 to 500, got {self.page_size!r}")
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] = os.environ) -> CatalogSettings:
+        env = EnvReader(environ)
+        return cls(
+            poll_interval=env.number("SHOPB1_CATALOG_POLL_INTERVAL", cls.poll_interval),
+            poll_overlap=env.number("SHOPB1_CATALOG_POLL_OVERLAP", cls.poll_overlap),
+            stock_sweep_interval=env.number("SHOPB1_CATALOG_STOCK_SWEEP_INTERVAL", cls.stock_sweep_interval),
+            page_size=env.integer("SHOPB1_CATALOG_PAGE_SIZE", cls.page_size),
         )
