@@ -7,6 +7,7 @@ import logging
 from typing import Any
 
 from connector import compliance
+from tasks.base import dead_letters
 from tasks.names import COMPLIANCE_REQUEST
 from workers.celery_app import app
 from workers.queues import Queue
@@ -24,11 +25,15 @@ def handle_compliance_request(webhook_id: str, topic: str) -> dict[str, Any]:
         log.warning("compliance_event_missing webhook_id=%s topic=%s", webhook_id, topic)
         return {"webhook_id": webhook_id, "missing": True}
     payload = event.payload()
+    letters = dead_letters()
     if topic == "shop/redact":
-        return {"removed_events": compliance.redact_shop(store)}
+        return {"removed_events": compliance.redact_shop(store), "removed_dead_letters": letters.forget_all()}
     subject = compliance.DataSubject.from_payload(payload)
     if topic == "customers/redact":
-        return {"redacted_events": compliance.redact_customer(store, subject)}
+        return {
+            "redacted_events": compliance.redact_customer(store, subject),
+            "redacted_dead_letters": letters.redact_customer(subject.customer_id, subject.order_ids),
+        }
     findings = compliance.find(store, subject)
     # Kept for the merchant: which stored events hold this customer's data, by topic.
     report = {

@@ -10,6 +10,7 @@ import pytest
 import redis
 
 from connector import compliance
+from connector.deadletters import DeadLetter, DeadLetterStore
 from connector.ingest.events import EventStore
 from connector.testing.processes import Process, celery_worker
 from connector.testing.redis_server import RestartableRedis
@@ -59,6 +60,13 @@ def test_customer_redact_scrubs_that_customers_stored_events_only(
     someone_else.payload["customer"]["email"] = "other@example.com"
     for delivery in (theirs, someone_else):
         assert delivery.send(ingest.webhook_url).status_code == 200
+    # A failure of their order kept for the operator, whose error text quotes them.
+    letters = DeadLetterStore(broker, "shopb1")
+    letters.record(
+        DeadLetter(id="L1", kind="data", step="shopb1.customers.upsert_customer", subject="order 820982911946154508",
+                   error_type="ValidationError", message="CardName 'Rosa O'Brien' refused", retry_task="x",
+                   retry_kwargs={}, order_id=820982911946154508, customer_id=CUSTOMER_ID)
+    )  # fmt: skip
     redact = WebhookDelivery(
         "customers/redact",
         {"shop_id": 954889, "shop_domain": SHOP, "customer": {"id": CUSTOMER_ID, "email": "rosa.obrien@example.com",
@@ -71,6 +79,7 @@ def test_customer_redact_scrubs_that_customers_stored_events_only(
     assert stored_payload(broker, someone_else.webhook_id)["customer"]["first_name"] == "Rosa"
     # The request itself named the customer: it is scrubbed as well.
     wait_for(lambda: stored_payload(broker, redact.webhook_id)["customer"]["email"] is None)
+    assert "Rosa" not in letters.get("L1").message
 
 
 def test_data_request_reports_what_is_held(ingest: Ingest, broker: redis.Redis, compliance_worker: Process) -> None:
@@ -87,11 +96,15 @@ def test_data_request_reports_what_is_held(ingest: Ingest, broker: redis.Redis, 
     assert order.webhook_id in report["webhook_ids"] and report["events"]["orders/create"] == 1
 
 
-def test_shop_redact_forgets_every_stored_event(
+def test_shop_redact_forgets_every_stored_event_and_dead_letter(
     ingest: Ingest, broker: redis.Redis, compliance_worker: Process
 ) -> None:
     assert WebhookDelivery("orders/create", order_payload()).send(ingest.webhook_url).status_code == 200
+    letters = DeadLetterStore(broker, "shopb1")
+    letters.record(DeadLetter(id="L2", kind="data", step="s", subject="order 1", error_type="E", message="m",
+                              retry_task="x", retry_kwargs={}, order_id=1))  # fmt: skip
     redact = WebhookDelivery("shop/redact", {"shop_id": 954889, "shop_domain": SHOP})
     assert redact.send(ingest.webhook_url).status_code == 200
     store = EventStore(broker, "shopb1")
     wait_for(lambda: list(store.webhook_ids()) == [])
+    wait_for(lambda: letters.get("L2") is None)
