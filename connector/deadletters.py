@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -106,6 +106,18 @@ class DeadLetterStore:
         for letter in list(self.letters(state=None)):
             if letter.order_id == order_id and letter.state != RESOLVED:
                 self.mark(letter.id, RESOLVED)
+                closed += 1
+        return closed
+
+    def resolve(self, letter_ids: Iterable[str]) -> int:
+        """Close these letters, where open: their work has now succeeded (one read for them all)."""
+        ids = list(letter_ids)
+        if not ids:
+            return 0
+        closed = 0
+        for letter_id, raw in zip(ids, self.redis.mget([self._key(i) for i in ids]), strict=True):
+            if raw is not None and json.loads(raw)["state"] != RESOLVED:
+                self.mark(letter_id, RESOLVED)
                 closed += 1
         return closed
 

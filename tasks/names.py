@@ -14,3 +14,10 @@ FINISH_SYNC = "shopb1.orders.finish_sync"
 RELEASE_ORDER = "shopb1.orders.release_order"
 
 RECONCILE_ORDERS = "shopb1.reconcile.orders"
+
+POLL_CATALOG = "shopb1.catalog.poll"
+LOAD_CATALOG_PAGE = "shopb1.catalog.load_page"
+SWEEP_STOCK = "shopb1.catalog.sweep_stock"
+SWEEP_STOCK_PAGE = "shopb1.catalog.sweep_stock_page"
+SYNC_ITEM = "shopb1.catalog.sync_item"
+APPLY_PRODUCT_EDIT = "shopb1.catalog.apply_product_edit"

@@ -23,21 +23,24 @@ from celery import chain, chord, group
 
 from connector.b1.documents import B1Documents, DocumentRef, SalesOrderRef
 from connector.mapping.config import load_mapping
-from connector.sapb1 import ServiceLayerClient
-from connector.settings import RedisSettings, ServiceLayerSettings
+from connector.settings import RedisSettings
 from connector.shopify import ShopifyClient
 from connector.shopify.orders import Order, Transaction
 from connector.sync.orders import OrderSync, plan, snapshot_json
 from tasks import names
 from tasks.base import SyncTask, TransientError, dead_letters
-from workers.celery_app import app
+from workers.celery_app import VISIBILITY_TIMEOUT, app
 from workers.queues import Queue
-from workers.resources import redis_client
+from workers.resources import redis_client, service_layer_client
 
 log = logging.getLogger(__name__)
 
-# Longer than a normal synchronisation; if it dies, the next event or the sweep takes over after this.
-LEASE_SECONDS = 600
+# Longer than a normal synchronisation; if it dies, the next event or the sweep takes over after this. A canvas can
+# die without failing (so without its errback releasing the order): a worker SIGKILLed between popping a message
+# and recording it as unacknowledged loses that message, a gap of kombu's Redis transport. A killed worker's other
+# messages come back after one visibility timeout, so three of them leave a live synchronisation time to finish;
+# at most 10 minutes (the production visibility timeout is two hours).
+LEASE_SECONDS = min(600, 3 * VISIBILITY_TIMEOUT)
 SNAPSHOT_SECONDS = 86400
 
 
@@ -50,7 +53,7 @@ class OrderStep(SyncTask):
     def retry_task(self) -> str:
         return names.SYNC_ORDER
 
-    def retry_kwargs(self, kwargs: dict[str, Any]) -> dict[str, Any]:
+    def operator_retry_kwargs(self, kwargs: dict[str, Any]) -> dict[str, Any]:
         return {"order_id": kwargs["order_id"], "reason": "operator retry"}
 
 
@@ -61,7 +64,7 @@ def order_sync() -> OrderSync:
     redis_settings = RedisSettings.from_env()
     return OrderSync(
         shopify=ShopifyClient.shared(redis_settings=redis_settings),
-        b1=B1Documents(ServiceLayerClient.shared(ServiceLayerSettings.from_env())),
+        b1=B1Documents(service_layer_client()),
         mapping=load_mapping(),
     )
 
@@ -99,8 +102,11 @@ def sync_order(self: SyncTask, order_id: int, reason: str = "webhook", updated_a
     client = redis_client()
     if updated_at and _is_stale(order_id, updated_at):
         return {"order_id": order_id, "action": "stale", "reason": reason}
-    token = uuid.uuid4().hex
-    if not client.set(_key(order_id, "lease"), token, nx=True, ex=LEASE_SECONDS):
+    # The task id, not a random token: when the worker running this message dies before it launched the canvas,
+    # the redelivered message (same id) takes its own lease back instead of waiting out LEASE_SECONDS.
+    token = self.request.id or uuid.uuid4().hex
+    lease = _key(order_id, "lease")
+    if not client.set(lease, token, nx=True, ex=LEASE_SECONDS) and client.get(lease) != token.encode():
         client.set(_key(order_id, "dirty"), "1", ex=LEASE_SECONDS * 2)
         return {"order_id": order_id, "action": "deferred", "reason": reason}
     try:
@@ -138,6 +144,11 @@ def _booking_canvas(order_id: int, payments: list[int], done: Any) -> Any:
     if not chains:
         return chain(booked, done)
     return chain(booked, group(chains), done)
+
+
+def synchronising(order_id: int) -> bool:
+    """Whether a synchronisation of the order holds its lease right now."""
+    return bool(redis_client().exists(_key(order_id, "lease")))
 
 
 def _is_stale(order_id: int, updated_at: str) -> bool:

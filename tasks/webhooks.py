@@ -7,7 +7,7 @@ from typing import Any
 
 from connector.errors import DataError
 from connector.shopify import PayloadError, load_payload
-from connector.shopify.webhooks import ORDER_TOPICS
+from connector.shopify.webhooks import ORDER_TOPICS, PRODUCT_TOPICS
 from tasks import names
 from tasks.base import SyncTask
 from workers.celery_app import app
@@ -37,6 +37,14 @@ def process_webhook(webhook_id: str, topic: str) -> dict[str, Any]:
     elif topic == "order_transactions/create":
         # A transaction changes what must be booked; its order is read afresh, so no staleness check.
         order_id, updated_at = payload["order_id"], None
+    elif topic in PRODUCT_TOPICS:
+        # Most product events echo our own writes or a sale's stock change; the catalog step tells them apart.
+        app.send_task(
+            names.APPLY_PRODUCT_EDIT,
+            kwargs={"webhook_id": webhook_id, "product_id": payload["id"]},
+            queue=Queue.CATALOG.value,
+        )
+        return {"webhook_id": webhook_id, "product_id": payload["id"], "action": "catalog"}
     else:
         return {"webhook_id": webhook_id, "action": "ignored", "topic": topic}
     app.send_task(

@@ -51,8 +51,10 @@ def celery_config(redis: RedisSettings) -> dict[str, Any]:
         "task_reject_on_worker_lost": False,
         # One message per process at a time: tasks wait on SAP for seconds, prefetching would starve other workers.
         "worker_prefetch_multiplier": 1,
-        # After losing the broker a running acks_late task cannot be acknowledged and will run again anyway.
-        "worker_cancel_long_running_tasks_on_connection_loss": True,
+        # Let a running task finish when the broker connection drops. Cancelling it (Celery's coming default)
+        # marks it revoked and acknowledges its message once Redis is back: with the Redis transport the
+        # unacknowledged copy lives in Redis, not in a channel, so the task would be lost, not delivered again.
+        "worker_cancel_long_running_tasks_on_connection_loss": False,
         "task_time_limit": 900,
         "task_soft_time_limit": 840,
         "task_track_started": True,
@@ -71,7 +73,7 @@ def celery_config(redis: RedisSettings) -> dict[str, Any]:
 
 
 # Modules whose tasks a worker registers at start-up.
-TASK_MODULES = ["tasks.compliance", "tasks.webhooks", "tasks.orders", "tasks.reconcile"]
+TASK_MODULES = ["tasks.compliance", "tasks.webhooks", "tasks.orders", "tasks.reconcile", "tasks.catalog"]
 
 
 def create_app(redis: RedisSettings | None = None) -> Celery:

@@ -1,4 +1,6 @@
-"""Operator actions behind `shopb1 failed ...`, `shopb1 sap ...`, `shopb1 shopify subscribe`, `shopb1 sync`."""
+"""Operator actions behind `shopb1 failed ...`, `shopb1 sap ...`, `shopb1 shopify subscribe`, `shopb1 sync`.
+
+The catalog's full load, with its progress bar and report, is in workers/catalog_load.py."""
 
 from __future__ import annotations
 
@@ -23,7 +25,11 @@ def _when(stamp: float) -> str:
 
 
 def failed_list(args: argparse.Namespace) -> int:
-    letters = list(_letters().letters(kind=args.type, state=None if args.all else OPEN))
+    letters = [
+        letter
+        for letter in _letters().letters(kind=args.type, state=None if args.all else OPEN)
+        if not args.step or letter.step == args.step
+    ]
     if not letters:
         print("no failed work" + (f" of type {args.type}" if args.type else ""))
         return 0
@@ -58,7 +64,7 @@ def failed_show(args: argparse.Namespace) -> int:
 def failed_retry(args: argparse.Namespace) -> int:
     store = _letters()
     if args.all:
-        letters = list(store.letters(kind=args.type))
+        letters = [letter for letter in store.letters(kind=args.type) if not args.step or letter.step == args.step]
     elif args.id:
         letter = store.get(args.id)
         letters = [letter] if letter is not None else []
@@ -161,3 +167,20 @@ def sync_order(args: argparse.Namespace) -> int:
     app.send_task(names.SYNC_ORDER, kwargs={"order_id": args.order_id, "reason": "operator"}, queue=Queue.ORDERS.value)
     print(f"queued the synchronisation of order {args.order_id}")
     return 0
+
+
+def sync_catalog(args: argparse.Namespace) -> int:
+    from connector.errors import ConfigurationError
+    from workers import catalog_load
+
+    try:
+        if args.status:
+            return catalog_load.status()
+        if args.check:
+            return catalog_load.check()
+        if args.full:
+            return catalog_load.full_load(restart=args.restart, detach=args.detach)
+        return catalog_load.poll_now()
+    except ConfigurationError as error:
+        print(f"configuration error: {error}", file=sys.stderr)
+        return 2

@@ -14,6 +14,8 @@ class Queue(StrEnum):
     ITEMS = "shopb1.items"
     DOWN_PAYMENTS = "shopb1.down_payments"
     PAYMENTS = "shopb1.payments"
+    # The catalog: B1 items, prices and stock to Shopify (poll, full load, stock sweep), product edits to B1.
+    CATALOG = "shopb1.catalog"
     # The reconciliation sweep on Celery beat.
     RECONCILE = "shopb1.reconcile"
     # Compliance requests (customers/redact, shop/redact, customers/data_request).

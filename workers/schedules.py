@@ -1,10 +1,12 @@
-"""Celery beat's schedule: the reconciliation sweep that heals lost webhooks."""
+"""Celery beat's schedule: the reconciliation sweep that heals lost webhooks, the catalog's poll of B1 and its
+stock sweep."""
 
 from __future__ import annotations
 
 import os
 from typing import Any
 
+from connector.settings import CatalogSettings
 from tasks import names
 from workers.queues import Queue
 
@@ -12,10 +14,22 @@ from workers.queues import Queue
 def beat_schedule() -> dict[str, Any]:
     # Every 5 minutes by default: a dropped webhook is booked within about that long.
     interval = float(os.environ.get("SHOPB1_RECONCILE_INTERVAL", "300"))
+    catalog = CatalogSettings.from_env()
     return {
         "reconcile-orders": {
             "task": names.RECONCILE_ORDERS,
             "schedule": interval,
             "options": {"queue": Queue.RECONCILE.value, "expires": interval},
-        }
+        },
+        # A poll that finds nothing changed costs one Service Layer query and no Shopify call.
+        "poll-catalog": {
+            "task": names.POLL_CATALOG,
+            "schedule": catalog.poll_interval,
+            "options": {"queue": Queue.CATALOG.value, "expires": catalog.poll_interval},
+        },
+        "sweep-stock": {
+            "task": names.SWEEP_STOCK,
+            "schedule": catalog.stock_sweep_interval,
+            "options": {"queue": Queue.CATALOG.value, "expires": catalog.stock_sweep_interval},
+        },
     }

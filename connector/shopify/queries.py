@@ -301,6 +301,24 @@ query ProductVariantsPage($id: ID!, $after: String) {
     cost=203,
 )
 
+# One product as it is now, for the fields Shopify may own: read before a products/update event changes B1,
+# since the event may be older than the product.
+PRODUCT = Document(
+    "ProductRead",
+    """
+query ProductRead($id: ID!) {
+  product(id: $id) {
+    id title descriptionHtml updatedAt
+    variants(first: 100) {
+      nodes { id sku barcode }
+      pageInfo { hasNextPage endCursor }
+    }
+  }
+}
+""",
+    cost=103,
+)
+
 # Variants whose SKU matches; `query` comes from sku_search(). Shopify does not enforce unique SKUs, so the
 # caller must handle several (shopify.md 7.6).
 PRODUCT_BY_SKU = Document(
@@ -639,6 +657,7 @@ DOCUMENTS: tuple[Document, ...] = (
     CUSTOMER,
     PRODUCTS,
     PRODUCT_VARIANTS,
+    PRODUCT,
     PRODUCT_BY_SKU,
     PRODUCT_SET,
     VARIANTS_BULK_UPDATE,

@@ -21,11 +21,12 @@ TRIGGERED_AT_HEADER = "X-Shopify-Triggered-At"
 ORDER_TOPICS = ("orders/create", "orders/updated", "orders/paid", "orders/cancelled")
 PAYMENT_TOPICS = ("order_transactions/create", "refunds/create")
 CUSTOMER_TOPICS = ("customers/create", "customers/update")
-CATALOG_TOPICS = ("products/create", "products/update", "inventory_levels/update")
+PRODUCT_TOPICS = ("products/create", "products/update")
+CATALOG_TOPICS = (*PRODUCT_TOPICS, "inventory_levels/update")
 COMPLIANCE_TOPICS = ("customers/data_request", "customers/redact", "shop/redact")
-# Topics the connector processes today; anything else is acknowledged and counted, never processed.
-# Customers reach B1 with their orders; catalog topics arrive with the catalog sync.
-HANDLED_TOPICS = frozenset((*ORDER_TOPICS, "order_transactions/create", *COMPLIANCE_TOPICS))
+# Topics the connector processes; anything else is acknowledged and counted, never processed. Customers reach
+# B1 with their orders. Stock is B1's to set, so inventory_levels/update is not taken (it echoes our writes).
+HANDLED_TOPICS = frozenset((*ORDER_TOPICS, "order_transactions/create", *PRODUCT_TOPICS, *COMPLIANCE_TOPICS))
 # What `shopb1 shopify subscribe` registers; compliance topics are declared in the app's configuration.
 SUBSCRIBED_TOPICS = tuple(sorted(HANDLED_TOPICS - set(COMPLIANCE_TOPICS)))
 # Every topic a shop may send to the connector's address.

@@ -124,3 +124,25 @@ def test_env_reader_serves_other_settings_modules_too():
     assert env.integer("SHOPB1_X", 1) == 7
     assert env.flag("SHOPB1_Y", False) is True
     assert env.text("SHOPB1_Z", "fallback") == "fallback"
+
+
+def test_service_layer_requests_are_unlimited_unless_a_maximum_is_set():
+    assert ServiceLayerSettings.from_env({}).max_concurrent == 0
+    assert ServiceLayerSettings.from_env({"SHOPB1_SAP_MAX_CONCURRENT": "8"}).max_concurrent == 8
+    with pytest.raises(SettingsError, match="SHOPB1_SAP_MAX_CONCURRENT"):
+        ServiceLayerSettings.from_env({"SHOPB1_SAP_MAX_CONCURRENT": "-1"})
+
+
+def test_catalog_intervals_and_page_size_are_read_and_checked():
+    from connector.settings import CatalogSettings
+
+    defaults = CatalogSettings.from_env({})
+    assert (defaults.poll_interval, defaults.poll_overlap, defaults.stock_sweep_interval, defaults.page_size) == (
+        60.0, 120.0, 900.0, 100,
+    )  # fmt: skip
+    tuned = CatalogSettings.from_env({"SHOPB1_CATALOG_POLL_INTERVAL": "15", "SHOPB1_CATALOG_PAGE_SIZE": "250"})
+    assert (tuned.poll_interval, tuned.page_size) == (15.0, 250)
+    for name, value in [("SHOPB1_CATALOG_POLL_INTERVAL", "0"), ("SHOPB1_CATALOG_STOCK_SWEEP_INTERVAL", "-5"),
+                        ("SHOPB1_CATALOG_POLL_OVERLAP", "-1"), ("SHOPB1_CATALOG_PAGE_SIZE", "501")]:  # fmt: skip
+        with pytest.raises(SettingsError, match=name):
+            CatalogSettings.from_env({name: value})

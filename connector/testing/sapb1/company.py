@@ -161,11 +161,13 @@ class Company:
                 raise messages.entity_does_not_exist(display_key(key))
             documents.run_action(self, entity_set, current, name)
 
-    def save(self, entity_set_name: str, key: Hashable, row: Row) -> None:
-        """Store a changed row: a new data version (hence a new ETag) and the update stamp."""
+    def save(self, entity_set_name: str, key: Hashable, row: Row, *, stamp: bool = True) -> None:
+        """Store a changed row: a new data version (hence a new ETag) and, unless `stamp` is False, the update
+        stamp (UpdateDate, UpdateTime)."""
         if "DataVersion" in row:
             row["DataVersion"] += 1
-        stamp_updated(row)
+        if stamp:
+            stamp_updated(row)
         self.store.put(entity_set_name, key, row)
 
     def key_of(self, entity_set: schema.EntitySet, row: Row) -> Hashable:
@@ -195,6 +197,8 @@ class Company:
             return self._new_user_table_row(entity_set, row, language)
         if entity_set.object_type == 24:
             return documents.new_incoming_payment(self, row)
+        if entity_set.name in schema.INVENTORY_DOCUMENT_SETS:
+            return documents.new_inventory_document(self, entity_set, row)
         if entity_set.object_type is not None:
             return documents.new_document(self, entity_set, row, body)
         key = row.get(entity_set.key)
@@ -402,7 +406,8 @@ class Company:
         return company
 
     def set_stock(self, item_code: str, in_stock: dict[str, Any]) -> None:
-        """Put stock on hand directly (a goods receipt would, in B1); used by seeds and test set-ups."""
+        """Put stock on hand directly (in B1 a goods receipt or issue would); used by seeds and test set-ups.
+        Like every stock movement it leaves the item's UpdateDate alone."""
         with self.store.transaction():
             row = copy.deepcopy(self.store.get("Items", item_code))
             if row is None:
@@ -411,7 +416,7 @@ class Company:
                 if info["WarehouseCode"] in in_stock:
                     info["InStock"] = Decimal(str(in_stock[info["WarehouseCode"]]))
             refresh_item_totals(row)
-            self.save("Items", item_code, row)
+            self.save("Items", item_code, row, stamp=False)
 
 
 # --- helpers shared with documents.py -----------------------------------------------------------------------

@@ -414,7 +414,9 @@ def _move_stock(
     from connector.testing.sapb1.company import refresh_item_totals
 
     refresh_item_totals(item)
-    company.save("Items", item["ItemCode"], item)
+    # Assumed: B1 keeps stock per warehouse (OITW); documents moving it leave the item's UpdateDate (OITM)
+    # alone, as integrators report, which is why a stock sync cannot rely on UpdateDate alone.
+    company.save("Items", item["ItemCode"], item, stamp=False)
 
 
 def _consume_base_line(company: Company, line: Row, quantity: Decimal, *, release_commitment: bool) -> None:
@@ -433,6 +435,63 @@ def _consume_base_line(company: Company, line: Row, quantity: Decimal, *, releas
     if all(b["LineStatus"] == "bost_Close" for b in base["DocumentLines"]):
         base["DocumentStatus"] = "bost_Close"
     company.save(base_set, base["DocEntry"], base)
+
+
+# --- goods receipts and goods issues -------------------------------------------------------------------------
+
+
+def new_inventory_document(company: Company, entity_set: schema.EntitySet, row: Row) -> Row:
+    """A goods receipt (InventoryGenEntries) raises InStock of each line's item in its warehouse; a goods issue
+    (InventoryGenExits) lowers it, refused below zero when the company blocks negative inventory. No partner and
+    no tax; the line total is the quantity at the line's price (assumed: 0 when none is given, where B1 would
+    take the item's cost). Posted documents are closed at once, as in B1."""
+    receipt = entity_set.name == "InventoryGenEntries"
+    today, now = now_date_time()
+    row["DocObjectCode"] = OBJECT_TYPES.normalise(entity_set.object_type)
+    row["DocDate"] = row.get("DocDate") or today
+    row["DocDueDate"] = row.get("DocDueDate") or row["DocDate"]
+    row["TaxDate"] = row.get("TaxDate") or row["DocDate"]
+    row["DocTime"] = now
+    row["DocCurrency"] = row.get("DocCurrency") or company.settings.currency
+    if not row["DocumentLines"]:
+        raise messages.internal_error()
+    places = company.settings.rounding_places
+    total = ZERO
+    for number, line in enumerate(row["DocumentLines"]):
+        line["LineNum"] = number
+        code = line.get("ItemCode")
+        if not code:
+            raise messages.item_code_missing(number)
+        item = company.lookup("Items", code)
+        if item is None or item["InventoryItem"] != "tYES":
+            raise messages.invalid_item_code(number, code)
+        if line["Quantity"] is None or line["Quantity"] <= 0:
+            raise messages.invalid_value(line["Quantity"], "Quantity")
+        line["WarehouseCode"] = (
+            line.get("WarehouseCode") or item.get("DefaultWarehouse") or company.settings.default_warehouse
+        )
+        if company.lookup("Warehouses", line["WarehouseCode"]) is None:
+            raise messages.invalid_warehouse("DocumentLines", line["WarehouseCode"])
+        price = line.get("UnitPrice") or line.get("Price") or ZERO
+        line["UnitPrice"] = line["Price"] = price
+        line["LineTotal"] = rounded(price * line["Quantity"], places)
+        line["ItemDescription"] = line.get("ItemDescription") or item["ItemName"]
+        line["LineStatus"] = "bost_Close"
+        line["RemainingOpenQuantity"] = ZERO
+        line["InventoryQuantity"] = line["Quantity"]
+        total += line["LineTotal"]
+        _move_stock(company, line, in_stock=line["Quantity"] if receipt else -line["Quantity"], check=not receipt)
+    row["DocTotal"] = row["DocTotalSys"] = total
+    row["VatSum"] = row["VatSumSys"] = ZERO
+    row["DocEntry"] = company.store.next_number(f"DocEntry:{entity_set.name}")
+    row["DocNum"] = company.store.next_number(f"DocNum:{entity_set.name}")
+    row["Series"] = row.get("Series") or 1
+    for line in row["DocumentLines"]:
+        line["DocEntry"] = row["DocEntry"]
+    row["DocumentStatus"] = "bost_Close"
+    row["Cancelled"] = "tNO"
+    row["CancelStatus"] = "csNo"
+    return row
 
 
 # --- actions ------------------------------------------------------------------------------------------------

@@ -102,6 +102,8 @@ OBJECT_TYPES = Enum(
         "oDeliveryNotes": 15,
         "oOrders": 17,
         "oIncomingPayments": 24,
+        "oInventoryGenEntry": 59,
+        "oInventoryGenExit": 60,
         "oDrafts": 112,
         "oDownPayments": 203,
     },

@@ -648,6 +648,13 @@ DOCUMENT_SETS = {
     "DownPayments": ("ODPI", 203),
 }
 
+# Goods receipts and goods issues: stock in and out of a warehouse without a business partner. Same Document
+# type as the marketing documents, but no partner, no tax, and closed as soon as they are posted.
+INVENTORY_DOCUMENT_SETS = {
+    "InventoryGenEntries": ("OIGN", 59),
+    "InventoryGenExits": ("OIGE", 60),
+}
+
 # B1 line tables (RDR1...) carry the row-level user fields of each document table.
 LINE_TABLES = {"ORDR": "RDR1", "ODLN": "DLN1", "OINV": "INV1", "ORIN": "RIN1", "ODPI": "DPI1"}
 
@@ -666,7 +673,7 @@ ENTITY_SETS: dict[str, EntitySet] = {
         EntitySet("UserFieldsMD", USER_FIELD_MD, "FieldID", "CUFD", etag=False),
         *(
             EntitySet(name, DOCUMENT, "DocEntry", table, object_type=number, deletable=False)
-            for name, (table, number) in DOCUMENT_SETS.items()
+            for name, (table, number) in (DOCUMENT_SETS | INVENTORY_DOCUMENT_SETS).items()
         ),
     ]
 }

@@ -12,7 +12,7 @@ import logging
 import threading
 import uuid
 from collections import OrderedDict
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from graphql import (
@@ -20,6 +20,7 @@ from graphql import (
     FragmentDefinitionNode,
     GraphQLError,
     OperationDefinitionNode,
+    OperationType,
     execute_sync,
     get_operation_ast,
     parse,
@@ -46,6 +47,8 @@ class ApiStats:
     invalid: int = 0  # did not parse, validate, or carry valid variables
     points_requested: int = 0
     points_spent: int = 0
+    # Mutations run, by root field (productSet: 3), so that a test can count the writes a client made.
+    mutations: dict[str, int] = field(default_factory=dict)
 
 
 def cost_extension(requested: int, actual: int | None, status: ThrottleStatus) -> dict[str, Any]:
@@ -82,6 +85,12 @@ class AdminApi:
         with self._lock:
             for name, value in increments.items():
                 setattr(self.stats, name, getattr(self.stats, name) + value)
+
+    def _count_mutations(self, operation: OperationDefinitionNode) -> None:
+        names = [selection.name.value for selection in operation.selection_set.selections if hasattr(selection, "name")]
+        with self._lock:
+            for name in names:
+                self.stats.mutations[name] = self.stats.mutations.get(name, 0) + 1
 
     def execute(
         self, query: str, variables: dict[str, Any] | None, operation_name: str | None, base_url: str
@@ -145,6 +154,8 @@ class AdminApi:
         actual = min(requested, actual_cost(self.schema, operation, fragments, coerced, result.data))
         status = self.bucket.give_back(requested - actual)
         self._count(executed=1, points_requested=requested, points_spent=actual)
+        if operation.operation == OperationType.MUTATION:
+            self._count_mutations(operation)
         answer: dict[str, Any] = {}
         if result.errors:
             answer["errors"] = [self._formatted(error) for error in result.errors]

@@ -5,7 +5,7 @@ GET  /emulator/state                     the shop and how many records it holds
 POST /emulator/reset                     back to the seed ({"keep_subscriptions": true} keeps webhooks)
 PATCH /emulator/throttle                 {"bucket_size": 2000, "restore_rate": 100, "refill": true}
 PATCH /emulator/shop                     {"plan": "basic"}: Plus-only features refuse from now on
-GET  /emulator/stats                     requests, throttled, points, the lowest bucket level seen
+GET  /emulator/stats                     requests, throttled, points, the lowest bucket level seen, mutations run
 POST /emulator/stats/reset
 GET  /emulator/bulk/<id>.jsonl           the result file of a bulk operation (its `url`)
 *    /emulator/webhooks...               the webhook sender's own control endpoint

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from connector.shopify.webhooks import SUBSCRIBED_TOPICS
 from connector.testing.sales import Line, order_input, place_order
 from connector.testing.stack import Stack, running_stack
 
@@ -35,7 +36,7 @@ def queued(stack: Stack) -> list[dict]:
 
 def test_subscriptions_are_registered_once(stack: Stack) -> None:
     again = stack.cli("shopify", "subscribe", "--address", f"{stack.ingest_url}/webhooks/shopify")
-    assert "created" not in again and again.count("exists") == 5
+    assert "created" not in again and again.count("exists") == len(SUBSCRIBED_TOPICS)
 
 
 def test_a_paid_order_arrives_as_signed_webhooks_stored_and_queued_once(stack: Stack) -> None:

@@ -523,3 +523,30 @@ def test_v1_inline_count_is_a_string(target: Target) -> None:
     session.login()
     page = session.request("GET", "Items", params={"$inlinecount": "allpages", "$top": "1"}).json()
     assert isinstance(page["odata.count"], str) and int(page["odata.count"]) >= 1
+
+
+# --- what the catalog relies on -----------------------------------------------------------------------------
+
+
+def test_items_are_found_by_the_stamp_of_their_last_change(sl: RawSession) -> None:
+    code = create_item(sl)["ItemCode"]
+    stamp = sl.request("GET", f"Items('{code}')", params={"$select": "UpdateDate,UpdateTime"}).json()
+    day, clock = stamp["UpdateDate"][:10], stamp["UpdateTime"]  # v2 writes the date as 2026-08-12T00:00:00Z
+    since = (
+        f"(UpdateDate gt '{day}' or (UpdateDate eq '{day}' and (UpdateTime gt '{clock}' or "
+        f"(UpdateTime eq '{clock}' and ItemCode gt '')))) and ItemCode eq '{code}'"
+    )
+    found = sl.request("GET", "Items", params={"$filter": since, "$orderby": "UpdateDate,UpdateTime,ItemCode"})
+    assert [row["ItemCode"] for row in found.json()["value"]] == [code]
+    later = f"UpdateDate gt '{day}' and ItemCode eq '{code}'"
+    assert sl.request("GET", "Items", params={"$filter": later}).json()["value"] == []
+
+
+def test_a_goods_receipt_raises_in_stock_of_its_warehouse(sl: RawSession, target: Target) -> None:
+    code = create_item(sl)["ItemCode"]
+    line = {"ItemCode": code, "Quantity": 3, "WarehouseCode": target.warehouse, "UnitPrice": 1.5}
+    receipt = sl.request("POST", "InventoryGenEntries", json={"DocumentLines": [line]})
+    assert receipt.status_code == 201, receipt.text
+    stock = sl.request("GET", f"Items('{code}')", params={"$select": "ItemWarehouseInfoCollection"}).json()
+    in_stock = {info["WarehouseCode"]: info["InStock"] for info in stock["ItemWarehouseInfoCollection"]}
+    assert in_stock[target.warehouse] == 3

@@ -365,3 +365,10 @@ def test_payload_error_survives_pickling_for_the_dead_letter_store():
     copied = pickle.loads(pickle.dumps(caught.value))
     assert copied.fields == ["name"]
     assert str(copied) == str(caught.value)
+
+
+def test_product_events_are_handled_and_subscribed_but_stock_events_are_not() -> None:
+    from connector.shopify.webhooks import HANDLED_TOPICS, SUBSCRIBED_TOPICS
+
+    assert {"products/create", "products/update"} <= set(SUBSCRIBED_TOPICS) <= HANDLED_TOPICS
+    assert "inventory_levels/update" not in HANDLED_TOPICS  # B1 sets the stock; these echo our own writes
