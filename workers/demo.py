@@ -17,36 +17,21 @@ import signal
 import sys
 import threading
 import time
-from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from connector.mapping.config import load_mapping
-from connector.sapb1 import ServiceLayerClient
 from connector.settings import ServiceLayerSettings, ShopifySettings
 from connector.shopify import ShopifyClient, ShopifyError, queries
+from connector.testing.reconciliation import Booked, booked_in_b1, fully_booked, order_mismatch, to_book
 from connector.testing.sales import SoldOrder, collect_balances, plan_sales_day, sell
-from connector.testing.stack import Ports, Stack, running_stack
+from connector.testing.stack import QUEUE_WORKERS, Ports, Stack, running_stack
 
-# One worker process per queue, as in production; the busy steps get two pool processes.
-WORKERS = {
-    "shopb1.webhooks": 2, "shopb1.orders": 2, "shopb1.customers": 1, "shopb1.items": 1,
-    "shopb1.down_payments": 2, "shopb1.payments": 2, "shopb1.reconcile": 1, "shopb1.compliance": 1,
-}  # fmt: skip
 RECONCILE_INTERVAL = 30
 RUNS_DIR = Path("var/demo")
-
-
-@dataclass
-class Booked:
-    """What B1 holds for one Shopify order, read through the Service Layer."""
-
-    sales_orders: list[dict[str, Any]] = field(default_factory=list)
-    down_payments: list[dict[str, Any]] = field(default_factory=list)
-    payments: list[dict[str, Any]] = field(default_factory=list)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -83,11 +68,10 @@ def run(args: argparse.Namespace) -> int:
     workdir = RUNS_DIR / datetime.now().strftime("%Y%m%d-%H%M%S")
     password = secrets.token_urlsafe(9)
     started = time.monotonic()
-    print(f"shopb1 demo: starting Redis, both emulators, the ingest, {len(WORKERS)} workers, beat and Flower ...")
+    print(f"shopb1 demo: starting Redis, both emulators, the ingest, {len(QUEUE_WORKERS)} workers, beat and Flower ...")
     try:
         with running_stack(ports=ports, workdir=workdir.resolve(), emulators=not args.real) as stack:
-            for queue, concurrency in WORKERS.items():
-                stack.start_worker(queue.removeprefix("shopb1."), [queue], concurrency)
+            stack.start_queue_workers()
             # Against a real shop the webhooks cannot reach this machine: the sweep brings the orders in.
             stack.start_beat(RECONCILE_INTERVAL if not args.real else 15)
             stack.start_flower(f"shopb1:{password}")
@@ -133,7 +117,7 @@ def play(stack: Stack, args: argparse.Namespace) -> DayResult:
     finally:
         stop.set()
         progress.join()
-    return DayResult(sold, _booked(stack), complete, selling_seconds, booking_seconds)
+    return DayResult(sold, booked_in_b1(stack), complete, selling_seconds, booking_seconds)
 
 
 # Words that a test company's name or a staging system carries; a name without them may be the books of record.
@@ -175,16 +159,11 @@ def b1_catalog(stack: Stack, size: int = 40) -> list[tuple[str, Decimal]]:
     return catalog
 
 
-def _expected(sold: list[SoldOrder]) -> list[SoldOrder]:
-    """Orders that must be fully booked: neither cancelled nor built to fail."""
-    return [order for order in sold if not order.cancelled and not order.plan.built_to_fail]
-
-
 def _wait_until_booked(stack: Stack, sold: list[SoldOrder], timeout: float) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        booked = _booked(stack)
-        done = all(_fully_booked(order, booked.get(order.placed.id, Booked())) for order in _expected(sold))
+        booked = booked_in_b1(stack)
+        done = all(fully_booked(order, booked.get(order.placed.id, Booked())) for order in to_book(sold))
         held = all(letter["kind"] in ("data", "held") for letter in stack.dead_letters())
         if done and held:
             return True
@@ -192,33 +171,12 @@ def _wait_until_booked(stack: Stack, sold: list[SoldOrder], timeout: float) -> b
     return False
 
 
-def _fully_booked(order: SoldOrder, booked: Booked) -> bool:
-    return bool(booked.sales_orders) and len(booked.payments) >= len(order.captured)
-
-
-def _booked(stack: Stack) -> dict[int, Booked]:
-    """Every document the connector made, by Shopify order id."""
-    by_order: dict[int, Booked] = defaultdict(Booked)
-    with ServiceLayerClient(stack.sl().settings) as sl:
-        selections = {
-            "sales_orders": ("Orders", "DocEntry,DocTotal,Cancelled,CardCode,U_ShopifyOrderId"),
-            "down_payments": ("DownPayments", "DocEntry,DocTotal,PaidToDate,U_ShopifyOrderId,U_ShopifyTxnId"),
-            "payments": ("IncomingPayments", "DocEntry,DocTotal,TransferAccount,U_ShopifyOrderId,U_ShopifyTxnId"),
-        }
-        for kind, (entity_set, select) in selections.items():
-            for row in sl.query(entity_set, filter="U_ShopifyOrderId ne null", select=select, page_size=500):
-                getattr(by_order[int(row["U_ShopifyOrderId"])], kind).append(row)
-    return by_order
-
-
 def _show_progress(stack: Stack, plan: list[Any], sold: list[SoldOrder], stop: threading.Event) -> None:
-    client = stack.redis_client()
-    queue_keys = [f"{stack.key_prefix}:celery:{queue}" for queue in WORKERS]
     started = time.monotonic()
     while not stop.wait(1.0):
         try:
-            booked = _booked(stack)
-            waiting = sum(client.llen(key) for key in queue_keys)
+            booked = booked_in_b1(stack)
+            waiting = stack.queued()
             letters = len(stack.dead_letters())
         except Exception:  # the progress line must never stop the demo
             continue
@@ -244,7 +202,7 @@ def print_summary(
     stack: Stack, result: DayResult, *, args: argparse.Namespace, password: str, seconds: float, workdir: Path
 ) -> None:
     sold, booked = result.sold, result.booked
-    expected = _expected(sold)
+    expected = to_book(sold)
     shop_value = sum((order.placed.total for order in expected), Decimal(0))
     shop_paid = [amount for order in expected for amount in order.captured]
     b1_orders = [so for order in expected for so in booked.get(order.placed.id, Booked()).sales_orders]
@@ -254,7 +212,7 @@ def print_summary(
     dp_value = sum((Decimal(str(dp["DocTotal"])) for dp in dps), Decimal(0))
     ip_value = sum((Decimal(str(ip["DocTotal"])) for ip in ips), Decimal(0))
     mismatched = [
-        order.placed.name for order in expected if _order_mismatch(order, booked.get(order.placed.id, Booked()))
+        order.placed.name for order in expected if order_mismatch(order, booked.get(order.placed.id, Booked()))
     ]
     deposits = [order for order in expected if order.plan.payment == "deposit"]
     guests = [order for order in expected if order.plan.email is None]
@@ -263,10 +221,7 @@ def print_summary(
 
     guest = load_mapping().guest_partner
     guests_on_partner = sum(
-        1
-        for order in guests
-        for so in booked.get(order.placed.id, Booked()).sales_orders
-        if so["CardCode"] == guest
+        1 for order in guests for so in booked.get(order.placed.id, Booked()).sales_orders if so["CardCode"] == guest
     )
     print(f"\nshopb1 demo: a sales day of {len(sold)} orders, done in {seconds:.0f} s (selling "
           f"{result.selling_seconds:.0f} s, booking caught up {result.booking_seconds:.0f} s later)\n")  # fmt: skip
@@ -307,13 +262,3 @@ def print_summary(
         print(f"  Service Layer emulator: {stack.sl_url}/b1s/v2  (company SHOPB1_DEMO, manager/manager)")
         print(f"  Shopify emulator: {stack.shop_url}/admin/api/2026-07/graphql.json")
     print(f"  Logs: {workdir}/")
-
-
-def _order_mismatch(order: SoldOrder, booked: Booked) -> bool:
-    if len(booked.sales_orders) != 1:
-        return True
-    if Decimal(str(booked.sales_orders[0]["DocTotal"])) != order.placed.total:
-        return True
-    invoiced = sorted(Decimal(str(dp["DocTotal"])) for dp in booked.down_payments)
-    received = sorted(Decimal(str(ip["DocTotal"])) for ip in booked.payments)
-    return invoiced != sorted(order.captured) or received != sorted(order.captured)

@@ -31,6 +31,17 @@ CONCURRENT_COPY_WAIT_S = 2.0
 
 Enqueue = Callable[[Delivery], None]
 
+# KEYS: the delivery's state, its event hash. ARGV: the pending marker, its lease in ms, the event's TTL in seconds,
+# then the event's field/value pairs.
+# One round trip instead of two on the ingest's hot path; atomic, so a copy that finds the lease finds no event
+# half written by another.
+_CLAIM_AND_SAVE = """
+if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 0 end
+redis.call('HSET', KEYS[2], unpack(ARGV, 4))
+redis.call('EXPIRE', KEYS[2], ARGV[3])
+return 1
+"""
+
 
 class Outcome(StrEnum):
     ACCEPTED = "accepted"  # stored and enqueued now
@@ -54,6 +65,7 @@ class EventStore:
     def __init__(self, client: redis.Redis, prefix: str) -> None:
         self.redis = client
         self.prefix = prefix
+        self._claim = client.register_script(_CLAIM_AND_SAVE)
 
     def _delivery_key(self, webhook_id: str) -> str:
         return f"{self.prefix}:delivery:{webhook_id}"
@@ -64,10 +76,9 @@ class EventStore:
     def accept(self, delivery: Delivery, body: bytes, enqueue: Enqueue) -> Outcome:
         """Store the event and enqueue it, exactly once per webhook id. Redis errors propagate (answer 503)."""
         state_key = self._delivery_key(delivery.webhook_id)
-        if not self.redis.set(state_key, PENDING, nx=True, px=PENDING_LEASE_MS):
+        if not self._claim_and_save(state_key, delivery, body):
             return self._wait_for_other_copy(state_key)
         try:
-            self._save(delivery, body)
             enqueue(delivery)
         except BaseException:
             # Give the delivery back so that Shopify's retry can store it.
@@ -91,7 +102,9 @@ class EventStore:
         with contextlib.suppress(redis.RedisError):  # the lease expires by itself anyway
             self.redis.delete(state_key)
 
-    def _save(self, delivery: Delivery, body: bytes) -> None:
+    def _claim_and_save(self, state_key: str, delivery: Delivery, body: bytes) -> bool:
+        """Take the delivery's pending lease and store its event in one round trip; False if another copy holds
+        the delivery (pending or enqueued), and then nothing is written."""
         record = {
             "topic": delivery.topic,
             "shop": delivery.shop_domain,
@@ -101,11 +114,9 @@ class EventStore:
             "received_at": repr(time.time()),
             "body": body,
         }
-        key = self.event_key(delivery.webhook_id)
-        with self.redis.pipeline(transaction=True) as pipe:
-            pipe.hset(key, mapping=record)
-            pipe.expire(key, REMEMBER_SECONDS)
-            pipe.execute()
+        fields = [item for pair in record.items() for item in pair]
+        keys = [state_key, self.event_key(delivery.webhook_id)]
+        return bool(self._claim(keys=keys, args=[PENDING, PENDING_LEASE_MS, REMEMBER_SECONDS, *fields]))
 
     def load(self, webhook_id: str) -> StoredEvent | None:
         record = self.redis.hgetall(self.event_key(webhook_id))

@@ -4,6 +4,14 @@ Each figure comes with the baseline it is compared to, so that the ratio says so
 the Service Layer emulator is measured against a bare WSGI app on the same server stack (gunicorn, gthread),
 driven by the same load generator. A ratio near 1 means the emulator adds little to what HTTP costs anyway,
 so it cannot be what limits a benchmark of the connector.
+
+The catalog's full load is measured against the bound its Shopify cost budget sets: the points the shop had
+at the start plus its restore rate over the load's duration, divided by what one item actually cost. A ratio
+near 1 means the load spent the budget as fast as Shopify gives it (`--only catalog` runs just that).
+
+The ingest (bench_ingest: webhooks per second, latency at a fixed rate, Redis bytes per queued webhook) and the
+pipeline (bench_pipeline: overhead against a sequential loop, SL-bound throughput against its bound, worker memory)
+say in their own modules what they compare; `--only ingest` and `--only pipeline` run one of them.
 """
 
 from __future__ import annotations
@@ -192,6 +200,45 @@ def bench_service_layer_emulator(seconds: float, threads: int, processes: int) -
     return figures
 
 
+# --- the catalog's full load --------------------------------------------------------------------------------
+
+
+def bench_catalog_load(items: int) -> list[Figure]:
+    """A full load of `items` generated B1 items into a shop with the Standard plan's budget (2,000 points,
+    100 a second), through the whole stack: workers, the shared limiter, webhooks coming back to the ingest."""
+    from connector.testing.sapb1.generated import write_company_file
+    from connector.testing.stack import running_stack
+
+    with tempfile.TemporaryDirectory(prefix="shopb1-bench-") as workdir:
+        company = write_company_file(Path(workdir) / "company.json", items)
+        with running_stack(sl_flags=["--company-file", str(company)]) as stack:
+            stack.start_worker("catalog", concurrency=2)
+            stack.emulator_control("shopify", "PATCH", "throttle", {"refill": True})
+            stack.emulator_control("shopify", "POST", "stats/reset")
+            bucket = stack.emulator_control("shopify", "GET", "stats")["stats"]["bucket"]
+            stack.cli("sync", "catalog", "--full", "--detach")
+            key = f"{stack.key_prefix}:catalog:load"
+            load = stack.wait_for(
+                lambda: (state := stack.redis_client().hgetall(key)).get(b"status") == b"done" and state,
+                timeout=items * 2 + 120,
+                what="the full load",
+            )
+            shop = stack.emulator_control("shopify", "GET", "stats")["stats"]
+    done = sum(int(value) for name, value in load.items() if name.startswith(b"count:"))
+    failed = int(load.get(b"count:failed", 0))
+    elapsed = float(load[b"finished_at"]) - float(load[b"started_at"])
+    cost_per_item = shop["points_spent"] / done
+    budget = bucket["currentlyAvailable"] + bucket["restoreRate"] * elapsed
+    bound = budget / cost_per_item / elapsed
+    name = f"Catalog full load ({done:,} items)"
+    return [
+        Figure(f"{name}: rate", done / elapsed, "item/s", bound, "bound: budget / actual cost per item"),
+        Figure(f"{name}: actual cost per item", cost_per_item, "points"),
+        Figure(f"{name}: THROTTLED answers", shop["throttled"], "count"),
+        Figure(f"{name}: failed items", failed, "count"),
+    ]
+
+
 # --- report -----------------------------------------------------------------------------------------------
 
 
@@ -219,14 +266,38 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=8, help="client threads per load process")
     parser.add_argument("--processes", type=int, default=2, help="load processes")
     parser.add_argument("--output", type=Path, default=RESULTS_DIR / "results.json")
+    parser.add_argument(
+        "--only", choices=["sl", "catalog", "ingest", "pipeline"], help="one group of figures (default: all)"
+    )
+    parser.add_argument("--pipeline-orders", type=int, default=100, help="orders of the pipeline figures")
+    parser.add_argument("--catalog-items", type=int, default=500, help="items of the catalog's full load")
     args = parser.parse_args(argv)
-    figures = bench_service_layer_emulator(args.seconds, args.threads, args.processes)
+    figures = []
+    if args.only in (None, "sl"):
+        figures += bench_service_layer_emulator(args.seconds, args.threads, args.processes)
+    if args.only in (None, "catalog"):
+        figures += bench_catalog_load(args.catalog_items)
+    if args.only in (None, "ingest"):
+        from connector.testing.bench_ingest import bench_ingest
+
+        figures += bench_ingest(args.seconds)
+    if args.only in (None, "pipeline"):
+        from connector.testing.bench_pipeline import bench_pipeline, bench_sl_bound
+
+        figures += bench_pipeline(args.pipeline_orders) + bench_sl_bound(args.pipeline_orders)
     print_table(figures)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     report = {
         "measured_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "machine": machine(),
-        "settings": {"seconds": args.seconds, "threads": args.threads, "processes": args.processes},
+        "settings": {
+            "seconds": args.seconds,
+            "threads": args.threads,
+            "processes": args.processes,
+            "only": args.only,
+            "catalog_items": args.catalog_items,
+            "pipeline_orders": args.pipeline_orders,
+        },
         "figures": [{**asdict(figure), "ratio": figure.ratio} for figure in figures],
     }
     args.output.write_text(json.dumps(report, indent=2) + "\n")

@@ -46,8 +46,8 @@ class Process:
         try:
             self.popen.wait(timeout)
         except subprocess.TimeoutExpired:
-            self.popen.kill()
-            self.popen.wait(5)
+            # The whole group: a gunicorn master killed alone leaves its workers running, holding the port.
+            self.kill_group()
 
     def kill(self) -> None:
         self.stop(signal.SIGKILL)
@@ -105,9 +105,11 @@ def shopb1(*args: str) -> list[str]:
     return [sys.executable, "-m", "workers.cli", *args]
 
 
-def celery_worker(name: str, queues: list[str] | None, env: dict[str, str], concurrency: int = 1) -> Process:
+def celery_worker(
+    name: str, queues: list[str] | None, env: dict[str, str], concurrency: int = 1, log_dir: str | Path | None = None
+) -> Process:
     """A real Celery worker process (prefork pool) for `queues` (None: all), started as production starts it."""
     command = shopb1(
         "worker", "-n", f"{name}@%h", "-c", str(concurrency), *(["--queues", ",".join(queues)] if queues else [])
     )
-    return start(name, command, env=env, ready=lambda process: "ready." in process.log(), timeout=60)
+    return start(name, command, env=env, ready=lambda process: "ready." in process.log(), timeout=60, log_dir=log_dir)

@@ -281,7 +281,13 @@ class SoldOrder:
     plan: PlannedOrder
     placed: PlacedOrder
     captured: list[Decimal] = field(default_factory=list)
+    # Shopify ids of the captured payments, in the order of `captured`: the U_ShopifyTxnId of their B1 documents.
+    transactions: list[int] = field(default_factory=list)
     cancelled: bool = False
+
+    def record_capture(self, amount: Decimal, transaction: dict[str, Any]) -> None:
+        self.captured.append(amount)
+        self.transactions.append(gid_number(transaction["id"]))
 
 
 def sell(client: ShopifyClient, plan: list[PlannedOrder], *, threads: int = 4, on_sale: Any = None) -> list[SoldOrder]:
@@ -297,10 +303,10 @@ def sell(client: ShopifyClient, plan: list[PlannedOrder], *, threads: int = 4, o
             cancel(client, placed)
             sold.cancelled = True
         elif planned.payment == "deposit":
-            capture(client, placed, planned.deposit())
-            sold.captured.append(planned.deposit())
+            sold.record_capture(planned.deposit(), capture(client, placed, planned.deposit()))
         else:
-            sold.captured.append(placed.total)
+            sale = next(t for t in placed.transactions if t["kind"] == "SALE" and t["status"] == "SUCCESS")
+            sold.record_capture(placed.total, sale)
         if on_sale is not None:
             on_sale(sold)
         return sold
@@ -314,8 +320,7 @@ def collect_balances(client: ShopifyClient, sold: list[SoldOrder], *, threads: i
 
     def collect(order: SoldOrder) -> None:
         balance = order.placed.total - sum(order.captured)
-        capture(client, order.placed, balance, final=True)
-        order.captured.append(balance)
+        order.record_capture(balance, capture(client, order.placed, balance, final=True))
 
     deposits = [order for order in sold if order.plan.payment == "deposit" and not order.cancelled]
     with ThreadPoolExecutor(threads) as pool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -29,6 +30,11 @@ from connector.testing.redis_server import RestartableRedis
 
 SHOP = "shopb1-demo.myshopify.com"
 APP_SECRET = "shopb1_demo_app_secret"
+# One worker process per queue, as in production; the busy steps get two pool processes.
+QUEUE_WORKERS = {
+    "shopb1.webhooks": 2, "shopb1.orders": 2, "shopb1.customers": 1, "shopb1.items": 1,
+    "shopb1.down_payments": 2, "shopb1.payments": 2, "shopb1.reconcile": 1, "shopb1.compliance": 1,
+}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -86,7 +92,6 @@ class Stack:
             # A worker killed as a whole gets its tasks back after this many seconds.
             "SHOPB1_CELERY_VISIBILITY_TIMEOUT": "20",
             "SHOPB1_RECONCILE_INTERVAL": "3600",
-            "SHOPB1_WORKER_LIVENESS_FILE": str(self.workdir / "worker-alive"),
         }
         if self.emulators:
             env |= {
@@ -124,9 +129,30 @@ class Stack:
         return process
 
     def start_worker(self, name: str, queues: list[str] | None = None, concurrency: int = 2) -> Process:
-        worker = celery_worker(name, queues, env=self.env, concurrency=concurrency)
+        # A liveness file per worker, so that a stuck one can be told from the others (see `worker_touched`).
+        env = {**self.env, "SHOPB1_WORKER_LIVENESS_FILE": str(self.workdir / f"{name}-alive")}
+        worker = celery_worker(name, queues, env=env, concurrency=concurrency, log_dir=self.workdir)
         self.processes[name] = worker
         return worker
+
+    def worker_touched(self, name: str) -> float | None:
+        """When worker `name` last touched its liveness file (every 5 s while its event loop runs), or None."""
+        try:
+            return (self.workdir / f"{name}-alive").stat().st_mtime
+        except FileNotFoundError:
+            return None
+
+    def start_queue_workers(self) -> None:
+        """One worker per queue of QUEUE_WORKERS, named after its queue (`orders` for shopb1.orders)."""
+        for queue, concurrency in QUEUE_WORKERS.items():
+            self.start_worker(worker_name(queue), [queue], concurrency)
+
+    def queued(self) -> int:
+        """Tasks waiting in the queues of QUEUE_WORKERS."""
+        with self.redis_client().pipeline(transaction=False) as pipe:
+            for queue in QUEUE_WORKERS:
+                pipe.llen(f"{self.key_prefix}:celery:{queue}")
+            return sum(pipe.execute())
 
     def start_beat(self, interval: float) -> Process:
         env = {**self.env, "SHOPB1_RECONCILE_INTERVAL": str(interval)}
@@ -136,6 +162,14 @@ class Stack:
     def start_flower(self, basic_auth: str) -> Process:
         env = {**self.env, "SHOPB1_FLOWER_BASIC_AUTH": basic_auth}
         return self.start("flower", shopb1("flower", "--port", str(self.ports.flower)), port=self.ports.flower, env=env)
+
+    def stop_all(self) -> None:
+        """Stop every process, newest first; one that refuses to stop does not leave the others running."""
+        for name in reversed(list(self.processes)):
+            try:
+                self.stop(name)
+            except Exception as error:
+                print(f"shopb1 stack: could not stop {name}: {error!r}", file=sys.stderr)
 
     def stop(self, name: str) -> None:
         process = self.processes.pop(name, None)
@@ -200,6 +234,10 @@ class Stack:
         return "\n".join(lines)
 
 
+def worker_name(queue: str) -> str:
+    return queue.removeprefix("shopb1.")
+
+
 @contextmanager
 def running_stack(
     *,
@@ -226,7 +264,7 @@ def running_stack(
         stack = Stack(RestartableRedis(ports.redis, str(redis_dir)), ports, workdir, extra_env=dict(extra_env or {}))
         stack.redis.start()
         cleanup.callback(stack.redis.stop)
-        cleanup.callback(lambda: [process.stop() for process in reversed(list(stack.processes.values()))])
+        cleanup.callback(stack.stop_all)
         stack.start(
             "sapb1", shopb1("emulate", "sapb1", "--port", str(ports.sapb1), *(sl_flags or [])), port=ports.sapb1
         )

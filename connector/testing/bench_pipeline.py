@@ -1,0 +1,245 @@
+"""`make bench`, the pipeline: orders booked per second through Celery, against what the same work costs without it.
+
+* Overhead: a sales day is sold with no webhook worker running, so its deliveries wait in the queue; then the
+  webhook worker starts and the clock runs until B1 holds every document. The baseline books the same orders into
+  a fresh company with a plain sequential loop over the same domain calls (connector.sync.orders), no Celery, no
+  Redis. Both count the Service Layer requests they made (the emulator's stats) per order.
+* SL-bound: the Service Layer answers in 100 ms and SHOPB1_SAP_MAX_CONCURRENT caps the requests in flight at C.
+  No pipeline can book faster than C / (SL requests per order x latency); the figure is the share of that bound
+  reached, and the emulator's highest count of requests in flight shows that the cap held.
+* Memory: resident memory of every worker (main process and pool, from /proc) at rest and at the peak of the run.
+
+Shopify's cost budget is lifted in the emulator for these runs: they measure the pipeline and the SL, not the
+throttling of Shopify (which the chaos run and the demo do meet).
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from connector.b1.documents import B1Documents
+from connector.mapping.config import load_mapping
+from connector.settings import RedisSettings
+from connector.sync.orders import OrderSync
+from connector.testing.bench import Figure
+from connector.testing.reconciliation import Booked, booked_in_b1, fully_booked
+from connector.testing.sales import SoldOrder, collect_balances, plan_sales_day, sell
+from connector.testing.stack import QUEUE_WORKERS, Stack, running_stack, worker_name
+from workers.celery_app import create_publisher
+
+SL_LATENCY_MS = 100
+SL_CAP = 4  # C: Service Layer requests in flight at most
+# Queues whose tasks call the Service Layer: under the cap each gets as many pool processes as there are slots,
+# so that whichever step has work can fill them; the others keep their production size.
+SL_QUEUES = ("shopb1.orders", "shopb1.customers", "shopb1.items", "shopb1.down_payments", "shopb1.payments")
+UNLIMITED_SHOPIFY = {"bucket_size": 1_000_000, "restore_rate": 1_000_000, "refill": True}
+
+
+@dataclass(frozen=True)
+class Run:
+    orders: int
+    seconds: float
+    sl_requests: int  # while the clock ran
+    max_in_flight: int = 0
+    sl_requests_until_idle: int = 0  # with what the pipeline did after booking (synchronisations run again)
+
+    @property
+    def rate(self) -> float:
+        return self.orders / self.seconds
+
+    @property
+    def sl_per_order(self) -> float:
+        return self.sl_requests / self.orders
+
+    @property
+    def sl_per_order_until_idle(self) -> float:
+        return (self.sl_requests_until_idle or self.sl_requests) / self.orders
+
+
+def bench_pipeline(orders: int) -> list[Figure]:
+    """Overhead against a sequential loop, and worker memory, on one stack with an SL that answers at once."""
+    with running_stack() as stack:
+        sold = _sell_without_booking(stack, orders)
+        baseline = _sequential(stack, sold)
+        _fresh_company(stack)
+        memory = WorkerMemory(stack)
+        pipeline = _pipelined(stack, sold, memory, concurrency={})
+    return [
+        Figure(f"pipeline: orders booked per second ({orders} orders, SL at 0 ms)", pipeline.rate, "ord/s",
+               baseline.rate, "sequential loop, same domain calls"),
+        Figure("pipeline: SL requests per order (until idle)", pipeline.sl_per_order_until_idle, "req",
+               baseline.sl_per_order, "sequential loop"),
+        Figure(f"workers: resident memory at peak ({memory.processes} processes)", memory.peak / 2**20, "MiB",
+               memory.at_rest / 2**20, "the same workers at rest"),
+        Figure("workers: resident memory per process at peak", memory.peak / memory.processes / 2**20, "MiB",
+               memory.at_rest / memory.processes / 2**20, "at rest"),
+    ]  # fmt: skip
+
+
+def bench_sl_bound(orders: int, cap: int = SL_CAP, latency_ms: float = SL_LATENCY_MS) -> list[Figure]:
+    """Orders per second with a slow SL behind a shared concurrency cap, against the bound the cap sets."""
+    with running_stack(extra_env={"SHOPB1_SAP_MAX_CONCURRENT": str(cap)}) as stack:
+        sold = _sell_without_booking(stack, orders)
+        stack.emulator_control("sapb1", "PATCH", "faults", {"latency_ms": latency_ms})
+        run = _pipelined(stack, sold, None, concurrency={queue: cap for queue in SL_QUEUES})
+    bound = cap / (run.sl_per_order * latency_ms / 1000)
+    return [
+        Figure(f"SL-bound: orders per second (C={cap}, {latency_ms:g} ms, {run.sl_per_order:.1f} req/order)",
+               run.rate, "ord/s", bound, "C / (SL requests per order x latency)"),
+        Figure("SL-bound: most SL requests in flight (emulator)", run.max_in_flight, "req", cap, "the cap C"),
+    ]  # fmt: skip
+
+
+# --- the runs -------------------------------------------------------------------------------------------------
+
+
+def _sell_without_booking(stack: Stack, orders: int) -> list[SoldOrder]:
+    """A sales day without the orders built to fail or to cancel; its webhooks wait in the queue (no worker)."""
+    stack.emulator_control("shopify", "PATCH", "throttle", UNLIMITED_SHOPIFY)
+    plan = [order for order in plan_sales_day(orders) if not (order.cancel or order.built_to_fail)]
+    shop = stack.shopify()
+    sold = sell(shop, plan)
+    collect_balances(shop, sold)
+    stack.wait_for(lambda: _webhooks_sent(stack), 60, "every webhook delivered to the ingest")
+    return sold
+
+
+def _sequential(stack: Stack, sold: list[SoldOrder]) -> Run:
+    """The baseline: one process, one order after the other, the domain's calls and nothing else."""
+    sync = OrderSync(shopify=stack.shopify(), b1=B1Documents(stack.sl()), mapping=load_mapping())
+    stack.emulator_control("sapb1", "POST", "stats/reset")
+    started = time.perf_counter()
+    for sold_order in sold:
+        order = OrderSync.order_of(sync.read_order(sold_order.placed.id))
+        card_code = sync.business_partner(order)
+        sync.check_items(order)
+        sales_order = sync.sales_order(order, card_code)
+        for payment in order.captured_payments:
+            down_payment = sync.down_payment_invoice(order, payment, sales_order)
+            sync.incoming_payment(order, payment, card_code, down_payment)
+    seconds = time.perf_counter() - started
+    return Run(len(sold), seconds, _sl_stats(stack)["requests"])
+
+
+def _fresh_company(stack: Stack) -> None:
+    """The demo company again, prepared as `shopb1 sap init` prepares it, so that the pipeline creates everything."""
+    stack.emulator_control("sapb1", "POST", "reset")
+    stack.cli("sap", "init")
+
+
+def _pipelined(stack: Stack, sold: list[SoldOrder], memory: WorkerMemory | None, concurrency: dict[str, int]) -> Run:
+    """Every worker up, the webhook worker on an idle queue; the clock starts when it is told to take the waiting
+    deliveries and stops when the pipeline has finished a synchronisation of every order (watched in Redis, so
+    that watching costs the SL nothing). The SL's counters are read then; B1 is checked once the pipeline is idle."""
+    for queue, default in QUEUE_WORKERS.items():
+        queues = ["shopb1.compliance"] if queue == "shopb1.webhooks" else [queue]
+        stack.start_worker(worker_name(queue), queues, concurrency.get(queue, default))
+    control = create_publisher(RedisSettings.from_env(stack.env)).control
+    stack.emulator_control("sapb1", "POST", "stats/reset")
+    with memory.sampling() if memory else nullcontext():
+        started = time.perf_counter()
+        replies = control.add_consumer("shopb1.webhooks", destination=[f"webhooks@{socket.gethostname()}"],
+                                       reply=True, timeout=10)  # fmt: skip
+        if not replies:
+            raise RuntimeError("the webhook worker did not answer add_consumer")
+        stack.wait_for(lambda: _all_synchronised(stack, sold), 600, "a finished synchronisation of every order")
+        seconds = time.perf_counter() - started
+        stats = _sl_stats(stack)
+        stack.wait_for(lambda: _idle(stack), 120, "the pipeline to be idle")
+    if not _all_booked(stack, sold):
+        raise RuntimeError("the pipeline finished every synchronisation but B1 lacks documents")
+    return Run(len(sold), seconds, stats["requests"], stats["max_in_flight"], _sl_stats(stack)["requests"])
+
+
+def _all_synchronised(stack: Stack, sold: list[SoldOrder]) -> bool:
+    """finish_sync has run for every order: its canvas created every document it needed."""
+    keys = [f"{stack.key_prefix}:order:{order.placed.id}:synced_at" for order in sold]
+    return all(stack.redis_client().mget(keys))
+
+
+def _all_booked(stack: Stack, sold: list[SoldOrder]) -> bool:
+    booked = booked_in_b1(stack)
+    return all(fully_booked(order, booked.get(order.placed.id, Booked())) for order in sold)
+
+
+def _idle(stack: Stack) -> bool:
+    return stack.queued() == 0 and stack.redis_client().hlen(f"{stack.key_prefix}:celery:unacked") == 0
+
+
+def _webhooks_sent(stack: Stack) -> bool:
+    return stack.emulator_control("shopify", "GET", "webhooks/stats")["stats"]["pending"] == 0
+
+
+def _sl_stats(stack: Stack) -> dict[str, Any]:
+    return stack.emulator_control("sapb1", "GET", "stats")["stats"]
+
+
+# --- memory ---------------------------------------------------------------------------------------------------
+
+
+class WorkerMemory:
+    """Resident memory of every Celery worker of a stack, main process and pool children, read from /proc."""
+
+    def __init__(self, stack: Stack) -> None:
+        self.stack = stack
+        self.at_rest = 0
+        self.peak = 0
+        self.processes = 0
+
+    @contextmanager
+    def sampling(self, every: float = 0.5) -> Any:
+        """Reads at rest on entry, then every `every` seconds until the block ends, keeping the peak."""
+        self.at_rest, self.processes = self.read()
+        stop = threading.Event()
+
+        def sample() -> None:
+            while not stop.wait(every):
+                total, _ = self.read()
+                self.peak = max(self.peak, total)
+
+        thread = threading.Thread(target=sample, daemon=True)
+        thread.start()
+        try:
+            yield self
+        finally:
+            stop.set()
+            thread.join()
+
+    def read(self) -> tuple[int, int]:
+        """(bytes resident, processes) over the workers started so far."""
+        pids = [process.popen.pid for name, process in self.stack.processes.items() if _is_worker(name)]
+        family = [pid for main in pids for pid in (main, *_children(main))]
+        return sum(_rss(pid) for pid in family), len(family)
+
+
+def _is_worker(name: str) -> bool:
+    return name in {worker_name(queue) for queue in QUEUE_WORKERS}
+
+
+def _children(pid: int) -> list[int]:
+    """Direct children (a prefork pool), from every thread's children list."""
+    children: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        text = _read(task / "children")
+        children += [int(child) for child in text.split()]
+    return children
+
+
+def _rss(pid: int) -> int:
+    for line in _read(Path(f"/proc/{pid}/status")).splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    return 0
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text()
+    except OSError:  # the process ended between listing and reading
+        return ""
