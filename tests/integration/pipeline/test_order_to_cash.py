@@ -37,10 +37,13 @@ def no_faults(stack: Stack) -> Iterator[None]:
 
 
 def booked(stack: Stack, order: PlacedOrder) -> dict[str, list[dict]]:
+    # Read downstream first: a payment read here already shows on the down payment read next.
+    payments = stack.documents("IncomingPayments", "U_ShopifyOrderId", order.id)
+    down_payments = stack.documents("DownPayments", "U_ShopifyOrderId", order.id)
     return {
         "orders": stack.documents("Orders", "U_ShopifyOrderId", order.id),
-        "down_payments": stack.documents("DownPayments", "U_ShopifyOrderId", order.id),
-        "payments": stack.documents("IncomingPayments", "U_ShopifyOrderId", order.id),
+        "down_payments": down_payments,
+        "payments": payments,
     }
 
 
@@ -188,10 +191,10 @@ def test_unknown_sku_is_held_then_retried_after_the_item_exists(stack: Stack) ->
     letter = stack.wait_for(lambda: dead_letter(stack, order.id, kind="data"), 60, "a data dead letter")
     assert "NEW-SKU-2027" in letter["message"]
     assert booked(stack, order)["orders"] == []
-    with stack.sl() as sl:
-        sl.create("Items", {"ItemCode": "NEW-SKU-2027", "ItemName": "New for 2027"})
     listed = subprocess.run(shopb1("failed", "list"), env=stack_env(stack), capture_output=True, text=True, check=True)
     assert "NEW-SKU-2027" in listed.stdout
+    with stack.sl() as sl:
+        sl.create("Items", {"ItemCode": "NEW-SKU-2027", "ItemName": "New for 2027"})
     subprocess.run(shopb1("failed", "retry", "--all"), env=stack_env(stack), check=True, capture_output=True)
     assert_exactly_once(wait_booked(stack, order, payments=1), order, [order.total])
     stack.wait_for(lambda: dead_letter(stack, order.id, kind="data") is None, 30, "the letter to be resolved")
