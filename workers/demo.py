@@ -1,10 +1,10 @@
 """`make demo` (`shopb1 demo`): a sales day through the whole connector, then a summary a merchant understands.
 
 Starts every process the connector runs in production — Redis with AOF, the ingest, one Celery worker per queue,
-beat, Flower behind a login — in front of the two emulators, plays a day of orders through the Shopify
-emulator's Admin API (prepaid orders, deposits with the balance paid later, guests, discounts, shipping, several
-tax rates, a cancellation, one order with a SKU that SAP Business One does not know) and waits until B1 holds the
-documents. Everything it started stops on exit, Ctrl-C included, unless --keep-running.
+beat, Flower behind a login — in front of the two emulators, loads the B1 catalog into the shop, plays a day of
+orders through the Shopify emulator's Admin API (prepaid orders, deposits with the balance paid later, guests,
+discounts, shipping, several tax rates, a cancellation, one order with a SKU that SAP Business One does not know)
+and waits until B1 holds the documents. Everything it started stops on exit, Ctrl-C included, unless --keep-running.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import os
 import re
 import secrets
 import signal
+import subprocess
 import sys
 import threading
 import time
@@ -26,6 +27,7 @@ from typing import Any
 from connector.mapping.config import load_mapping
 from connector.settings import ServiceLayerSettings, ShopifySettings
 from connector.shopify import ShopifyClient, ShopifyError, queries
+from connector.testing.processes import shopb1
 from connector.testing.reconciliation import Booked, booked_in_b1, fully_booked, order_mismatch, to_book
 from connector.testing.sales import SoldOrder, collect_balances, plan_sales_day, sell
 from connector.testing.stack import QUEUE_WORKERS, Ports, Stack, running_stack
@@ -68,17 +70,20 @@ def run(args: argparse.Namespace) -> int:
     workdir = RUNS_DIR / datetime.now().strftime("%Y%m%d-%H%M%S")
     password = secrets.token_urlsafe(9)
     started = time.monotonic()
-    print(f"shopb1 demo: starting Redis, both emulators, the ingest, {len(QUEUE_WORKERS)} workers, beat and Flower ...")
+    workers = len(QUEUE_WORKERS) + 1  # and the catalog's
+    print(f"shopb1 demo: starting Redis, both emulators, the ingest, {workers} workers, beat and Flower ...")
     try:
         with running_stack(ports=ports, workdir=workdir.resolve(), emulators=not args.real) as stack:
             stack.start_queue_workers()
+            stack.start_worker("catalog", ["shopb1.catalog"], 1)
             # Against a real shop the webhooks cannot reach this machine: the sweep brings the orders in.
             stack.start_beat(RECONCILE_INTERVAL if not args.real else 15)
             stack.start_flower(f"shopb1:{password}")
             print(f"  everything is up after {time.monotonic() - started:.0f} s; logs in {workdir}/")
+            catalog = load_catalog(stack, args)
             result = play(stack, args)
             elapsed = time.monotonic() - started
-            print_summary(stack, result, args=args, password=password, seconds=elapsed, workdir=workdir)
+            print_summary(stack, result, catalog, args=args, password=password, seconds=elapsed, workdir=workdir)
             if args.keep_running:
                 print("\nStill running (--keep-running): explore, then press Ctrl-C to stop everything.")
                 while True:
@@ -96,6 +101,23 @@ class DayResult:
     complete: bool
     selling_seconds: float
     booking_seconds: float
+
+
+def load_catalog(stack: Stack, args: argparse.Namespace) -> list[str]:
+    """The B1 items into the shop, as an operator does before going live; its report's lines."""
+    if args.real:
+        # A real shop needs the unique metafield definition first (README, Going live); the operator runs it.
+        return ["not loaded against a real shop: run `shopb1 sync catalog --full` once its definition exists"]
+    print("  loading the catalog: shopb1 sync catalog --full", flush=True)
+    command = shopb1("sync", "catalog", "--full")
+    loaded = subprocess.run(command, env={**os.environ, **stack.env}, capture_output=True, text=True, check=False)
+    lines = [line for line in loaded.stdout.splitlines() if line.strip() and not line.startswith("[")]
+    if loaded.returncode != 0:
+        lines.append(f"FAILED (exit {loaded.returncode}): {loaded.stderr.strip()[-300:]}")
+    report = lines[-7:]
+    for line in report:
+        print(f"    {line}", flush=True)
+    return report
 
 
 def play(stack: Stack, args: argparse.Namespace) -> DayResult:
@@ -199,7 +221,14 @@ def _money(value: Decimal) -> str:
 
 
 def print_summary(
-    stack: Stack, result: DayResult, *, args: argparse.Namespace, password: str, seconds: float, workdir: Path
+    stack: Stack,
+    result: DayResult,
+    catalog: list[str],
+    *,
+    args: argparse.Namespace,
+    password: str,
+    seconds: float,
+    workdir: Path,
 ) -> None:
     sold, booked = result.sold, result.booked
     expected = to_book(sold)
@@ -243,6 +272,9 @@ def print_summary(
     ]  # fmt: skip
     for label, shop, b1 in rows:
         print(f"  {label:<30} {shop:>14}   {b1}")
+    print("\n  Catalog, B1 items to Shopify products before the day:")
+    for line in catalog:
+        print(f"    {line}")
     verdict = "every booked order reconciles to the cent" if not mismatched else f"MISMATCH on {mismatched}"
     print(f"\n  Check per order (sales order total, down payments and payments against Shopify): {verdict}.")
     letters = stack.dead_letters()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from collections.abc import Iterator
 
@@ -31,6 +32,12 @@ def test_a_small_sales_day_reconciles_to_the_cent_and_names_what_is_held() -> No
     assert "unknown SKU in SAP Business One" in summary and "HEADBAND-2027" in summary
     assert "shopb1 failed retry --all" in summary
     assert "Flower: http://127.0.0.1:" in summary
+    # The catalog went in first: every B1 item in scope became a Shopify variant, none failed.
+    completeness = re.search(r"completeness: (\d+) items in scope in B1, (\d+) of them", summary)
+    assert completeness, summary[-3000:]
+    in_b1, in_shopify = map(int, completeness.groups())
+    assert in_b1 == in_shopify > 0
+    assert re.search(r"failed +0\b", summary) and "nothing missing" in summary
 
 
 @pytest.fixture(scope="module")
