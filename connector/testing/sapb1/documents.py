@@ -156,20 +156,7 @@ def _prepare_line(
             line["Quantity"] = _quantity_to_copy(entity_set, base)
         given = {**{n: base[n] for n in ("UnitPrice", "DiscountPercent") if n not in given}, **given}
 
-    code = line.get("ItemCode")
-    if not code:
-        raise messages.item_code_missing(number)
-    item = company.lookup("Items", code)
-    if item is None:
-        raise messages.invalid_item_code(number, code)
-    line["ItemDescription"] = line.get("ItemDescription") or item["ItemName"]
-    if line["Quantity"] is None or line["Quantity"] <= 0:
-        raise messages.invalid_value(line["Quantity"], "Quantity")
-    line["WarehouseCode"] = (
-        line.get("WarehouseCode") or item.get("DefaultWarehouse") or company.settings.default_warehouse
-    )
-    if company.lookup("Warehouses", line["WarehouseCode"]) is None:
-        raise messages.invalid_warehouse("DocumentLines", line["WarehouseCode"])
+    item = _line_item(company, line, number)
     line["TaxCode"] = line.get("TaxCode") or item.get("ArTaxCode") or company.settings.default_tax_code
     rate = tax_rate(company, "DocumentLines", line["TaxCode"])
     _price_line(company, line, given=given, rate=rate, item=item, partner=partner)
@@ -179,6 +166,26 @@ def _prepare_line(
     line["RemainingOpenQuantity"] = line["Quantity"]
     line["InventoryQuantity"] = line["Quantity"]
     line["OpenAmount"] = line["LineTotal"]
+
+
+def _line_item(company: Company, line: Row, number: int, *, inventory: bool = False) -> Row:
+    """Check a document line's item, quantity and warehouse as B1 does (`inventory`: the item must be an
+    inventory item); fill in its description and warehouse; its item."""
+    code = line.get("ItemCode")
+    if not code:
+        raise messages.item_code_missing(number)
+    item = company.lookup("Items", code)
+    if item is None or (inventory and item["InventoryItem"] != "tYES"):
+        raise messages.invalid_item_code(number, code)
+    line["ItemDescription"] = line.get("ItemDescription") or item["ItemName"]
+    if line["Quantity"] is None or line["Quantity"] <= 0:
+        raise messages.invalid_value(line["Quantity"], "Quantity")
+    line["WarehouseCode"] = (
+        line.get("WarehouseCode") or item.get("DefaultWarehouse") or company.settings.default_warehouse
+    )
+    if company.lookup("Warehouses", line["WarehouseCode"]) is None:
+        raise messages.invalid_warehouse("DocumentLines", line["WarehouseCode"])
+    return item
 
 
 def _base_line(company: Company, row: Row, line: Row, number: int) -> Row | None:
@@ -459,23 +466,10 @@ def new_inventory_document(company: Company, entity_set: schema.EntitySet, row: 
     total = ZERO
     for number, line in enumerate(row["DocumentLines"]):
         line["LineNum"] = number
-        code = line.get("ItemCode")
-        if not code:
-            raise messages.item_code_missing(number)
-        item = company.lookup("Items", code)
-        if item is None or item["InventoryItem"] != "tYES":
-            raise messages.invalid_item_code(number, code)
-        if line["Quantity"] is None or line["Quantity"] <= 0:
-            raise messages.invalid_value(line["Quantity"], "Quantity")
-        line["WarehouseCode"] = (
-            line.get("WarehouseCode") or item.get("DefaultWarehouse") or company.settings.default_warehouse
-        )
-        if company.lookup("Warehouses", line["WarehouseCode"]) is None:
-            raise messages.invalid_warehouse("DocumentLines", line["WarehouseCode"])
+        _line_item(company, line, number, inventory=True)
         price = line.get("UnitPrice") or line.get("Price") or ZERO
         line["UnitPrice"] = line["Price"] = price
         line["LineTotal"] = rounded(price * line["Quantity"], places)
-        line["ItemDescription"] = line.get("ItemDescription") or item["ItemName"]
         line["LineStatus"] = "bost_Close"
         line["RemainingOpenQuantity"] = ZERO
         line["InventoryQuantity"] = line["Quantity"]

@@ -21,7 +21,7 @@ from connector.mapping.catalog import (
     shopify_owned,
 )
 from connector.mapping.config import CatalogMapping, load_mapping, parse_mapping
-from connector.settings import SettingsError
+from tests.support.mapping import refusal
 
 CATALOG = load_mapping().catalog
 assert CATALOG is not None
@@ -203,12 +203,6 @@ gateways: {shopify_payments: "1020"}
 tax_codes: [{rate: "0.0725", country: US, code: CA}]
 shipping: {default_expense_code: 1}
 """
-
-
-def refusal(text: str) -> str:
-    with pytest.raises(SettingsError) as caught:
-        parse_mapping(text, "mapping.yaml")
-    return str(caught.value)
 
 
 def test_the_catalog_section_is_optional_and_owners_default_to_b1() -> None:

@@ -9,6 +9,7 @@ import pytest
 
 from connector.mapping.config import DEFAULT_MAPPING_FILE, load_mapping, parse_mapping
 from connector.settings import SettingsError
+from tests.support.mapping import refusal
 
 MINIMAL = """
 guest_partner: C-GUEST
@@ -17,12 +18,6 @@ gateways: {shopify_payments: "1020"}
 tax_codes: [{rate: "0.0725", country: US, code: CA}]
 shipping: {default_expense_code: 1}
 """
-
-
-def refusal(text: str) -> str:
-    with pytest.raises(SettingsError) as caught:
-        parse_mapping(text, "mapping.yaml")
-    return str(caught.value)
 
 
 def test_demo_mapping_loads_and_answers_the_pipelines_questions() -> None:
