@@ -10,7 +10,7 @@ from typing import Any
 from kombu.serialization import dumps
 
 from connector.ingest.app import IngestApp, IngestConfig
-from connector.ingest.events import Enqueue
+from connector.ingest.events import Handoff
 from connector.ingest.metrics import IngestMetrics
 from connector.settings import RedisSettings, ShopifySettings
 from connector.shopify.webhooks import COMPLIANCE_TOPICS, Delivery
@@ -22,27 +22,26 @@ from workers.resources import event_store, redis_client
 PERSISTENT = 2  # kombu's delivery mode of every Celery task message
 
 
-def make_enqueue(redis_settings: RedisSettings) -> Enqueue:
-    """Queue the task of a delivery with one LPUSH on the ingest's Redis client.
+def make_handoff(redis_settings: RedisSettings) -> Handoff:
+    """The broker list and task message that hand a delivery to the pipeline; the event store pushes the message
+    in the same Redis script that stores the event.
 
     The message is the one Celery's send_task would publish (Celery builds the task message, kombu's channel its
     envelope), but kombu's publish path looked the queue's binding up in Redis and built a Redis client on every
-    call: with Celery's own bookkeeping that was half of the ingest's CPU per webhook. A Redis error propagates,
-    so that the ingest answers 503 and Shopify retries.
+    call: with Celery's own bookkeeping that was half of the ingest's CPU per webhook.
     """
     publisher = create_publisher(redis_settings)
-    client = redis_client(redis_settings)
     prefix = publisher.conf.broker_transport_options["global_keyprefix"]
     envelope = _Envelope(publisher)
 
-    def enqueue(delivery: Delivery) -> None:
+    def handoff(delivery: Delivery) -> tuple[str, str]:
         compliance = delivery.topic in COMPLIANCE_TOPICS
         task = COMPLIANCE_REQUEST if compliance else PROCESS_WEBHOOK
         queue = (Queue.COMPLIANCE if compliance else Queue.WEBHOOKS).value
-        message = envelope.message(task, queue, {"webhook_id": delivery.webhook_id, "topic": delivery.topic})
-        client.lpush(f"{prefix}{queue}", message)
+        kwargs = {"webhook_id": delivery.webhook_id, "topic": delivery.topic}
+        return f"{prefix}{queue}", envelope.message(task, queue, kwargs)
 
-    return enqueue
+    return handoff
 
 
 class _Envelope:
@@ -77,4 +76,4 @@ def build_app(shopify: ShopifySettings | None = None, redis_settings: RedisSetti
     redis_settings = redis_settings or RedisSettings.from_env()
     config = IngestConfig(secrets=shopify.webhook_secrets, shop_domains=frozenset({shopify.shop}))
     metrics = IngestMetrics(redis_client(redis_settings), redis_settings.key_prefix)
-    return IngestApp(config, event_store(redis_settings), make_enqueue(redis_settings), metrics)
+    return IngestApp(config, event_store(redis_settings), make_handoff(redis_settings), metrics)

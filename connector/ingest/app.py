@@ -1,9 +1,9 @@
 """The ingest: a thin WSGI app that takes Shopify's webhooks, proves they are Shopify's, keeps them, queues them.
 
 `POST /webhooks/shopify` checks the HMAC over the raw body before anything else, refuses what is too big, stores
-the event and hands it to the pipeline through `enqueue` before answering 200 — never 200 without the event
-safely in Redis, so that Shopify retries whatever we could not keep. It does no business work: that happens in
-the workers. `GET /healthz` (alive), `/readyz` (Redis reachable), `/metrics` (Prometheus text).
+the event and queues the task that hands it to the pipeline (`handoff` builds it) before answering 200 — never
+200 without the event safely in Redis, so that Shopify retries whatever we could not keep. It does no business
+work: that happens in the workers. `GET /healthz` (alive), `/readyz` (Redis reachable), `/metrics` (Prometheus text).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import Any
 
 import redis
 
-from connector.ingest.events import EventStore, Outcome
+from connector.ingest.events import EventStore, Handoff
 from connector.ingest.metrics import IngestMetrics
 from connector.shopify.webhooks import HANDLED_TOPICS, HMAC_HEADER, Delivery, verify
 
@@ -27,7 +27,6 @@ log = logging.getLogger(__name__)
 # Shopify's largest payloads (orders with hundreds of lines) stay well under this.
 DEFAULT_MAX_BODY_BYTES = 2 * 1024 * 1024
 
-Enqueue = Callable[[Delivery], None]
 Response = tuple[int, list[tuple[str, str]], bytes]
 
 
@@ -41,10 +40,10 @@ class IngestConfig:
 
 
 class IngestApp:
-    def __init__(self, config: IngestConfig, store: EventStore, enqueue: Enqueue, metrics: IngestMetrics) -> None:
+    def __init__(self, config: IngestConfig, store: EventStore, handoff: Handoff, metrics: IngestMetrics) -> None:
         self.config = config
         self.store = store
-        self.enqueue = enqueue
+        self.handoff = handoff
         self.metrics = metrics
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
@@ -66,10 +65,7 @@ class IngestApp:
         started = time.perf_counter()
         topic = environ.get("HTTP_X_SHOPIFY_TOPIC", "") or "-"
         status, result = self._receive(environ)
-        try:
-            self.metrics.record(topic, result, time.perf_counter() - started)
-        except redis.RedisError:
-            log.warning("ingest_metrics_unavailable topic=%s result=%s", topic, result)
+        self.metrics.record(topic, result, time.perf_counter() - started)
         return _text(status, result)
 
     def _receive(self, environ: dict[str, Any]) -> tuple[int, str]:
@@ -92,7 +88,7 @@ class IngestApp:
             # Acknowledged so that Shopify stops sending it; counted so that an operator sees it.
             return 200, "ignored_topic"
         try:
-            outcome = self.store.accept(delivery, body, self.enqueue)
+            outcome = self.store.accept(delivery, body, self.handoff)
         except (redis.RedisError, OSError) as error:
             log.warning(
                 "ingest_unavailable topic=%s webhook_id=%s error=%s",
@@ -101,11 +97,9 @@ class IngestApp:
                 error,
             )
             return 503, "unavailable"
-        except Exception as error:  # the broker publish can fail in many ways: Shopify must retry
+        except Exception as error:  # building the task message can fail in many ways: Shopify must retry
             log.exception("ingest_enqueue_failed topic=%s webhook_id=%s", delivery.topic, delivery.webhook_id)
             return 503, f"unavailable:{type(error).__name__}"
-        if outcome is Outcome.BUSY:
-            return 503, "busy"
         log.info("ingest_%s topic=%s webhook_id=%s shop=%s", outcome.value, delivery.topic, delivery.webhook_id,
                  delivery.shop_domain)  # fmt: skip
         return 200, outcome.value

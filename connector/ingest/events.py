@@ -1,14 +1,14 @@
 """Webhook events kept in Redis: stored once per delivery, handed to the pipeline once, redactable.
 
-A delivery moves through two states under `<prefix>:delivery:<webhook id>`: "pending" while one request stores
-and enqueues it (a short lease, so that a request that died does not block Shopify's retry for long), then
-"enqueued" for a week. Shopify retries a delivery with the same X-Shopify-Webhook-Id, so a second copy finds
-"enqueued" and is acknowledged without a second enqueue.
+Accepting a delivery is one Lua script, so one round trip and atomic: it marks `<prefix>:delivery:<webhook id>`
+"enqueued" (for a week) only if nothing holds that key, stores the event and pushes the task message that hands
+it to the pipeline. Shopify retries a delivery with the same X-Shopify-Webhook-Id, so a later copy, or one
+arriving at the same moment on another ingest process, finds the mark and is acknowledged without a second task;
+and no crash can leave an event stored but not queued, or queued twice.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import time
 from collections.abc import Callable, Iterator
@@ -20,25 +20,20 @@ import redis
 
 from connector.shopify.webhooks import Delivery
 
-PENDING = b"pending"
 ENQUEUED = b"enqueued"
-# Long enough to store and enqueue one event; a request that died leaves the delivery blocked no longer.
-PENDING_LEASE_MS = 15_000
 # Shopify retries a delivery for up to 4 hours; remembering it for a week also covers manual resends.
 REMEMBER_SECONDS = 7 * 86400
-# How long a copy that arrives while another copy is being stored waits for it before asking for a retry.
-CONCURRENT_COPY_WAIT_S = 2.0
 
-Enqueue = Callable[[Delivery], None]
+# What hands a delivery to the pipeline: the Redis list its task goes to, and the message to push there.
+Handoff = Callable[[Delivery], tuple[str, str]]
 
-# KEYS: the delivery's state, its event hash. ARGV: the pending marker, its lease in ms, the event's TTL in seconds,
-# then the event's field/value pairs.
-# One round trip instead of two on the ingest's hot path; atomic, so a copy that finds the lease finds no event
-# half written by another.
-_CLAIM_AND_SAVE = """
-if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 0 end
+# KEYS: the delivery's mark, its event hash, the queue's list. ARGV: the mark, its time to live in seconds (the
+# event's too), the task message, then the event's field/value pairs.
+_ACCEPT = """
+if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'EX', ARGV[2]) then return 0 end
 redis.call('HSET', KEYS[2], unpack(ARGV, 4))
-redis.call('EXPIRE', KEYS[2], ARGV[3])
+redis.call('EXPIRE', KEYS[2], ARGV[2])
+redis.call('LPUSH', KEYS[3], ARGV[3])
 return 1
 """
 
@@ -46,7 +41,6 @@ return 1
 class Outcome(StrEnum):
     ACCEPTED = "accepted"  # stored and enqueued now
     DUPLICATE = "duplicate"  # this delivery was already stored and enqueued
-    BUSY = "busy"  # another copy is being stored right now and did not finish in time: let Shopify retry
 
 
 @dataclass(frozen=True)
@@ -65,7 +59,7 @@ class EventStore:
     def __init__(self, client: redis.Redis, prefix: str) -> None:
         self.redis = client
         self.prefix = prefix
-        self._claim = client.register_script(_CLAIM_AND_SAVE)
+        self._accept = client.register_script(_ACCEPT)
 
     def _delivery_key(self, webhook_id: str) -> str:
         return f"{self.prefix}:delivery:{webhook_id}"
@@ -73,38 +67,9 @@ class EventStore:
     def event_key(self, webhook_id: str) -> str:
         return f"{self.prefix}:event:{webhook_id}"
 
-    def accept(self, delivery: Delivery, body: bytes, enqueue: Enqueue) -> Outcome:
-        """Store the event and enqueue it, exactly once per webhook id. Redis errors propagate (answer 503)."""
-        state_key = self._delivery_key(delivery.webhook_id)
-        if not self._claim_and_save(state_key, delivery, body):
-            return self._wait_for_other_copy(state_key)
-        try:
-            enqueue(delivery)
-        except BaseException:
-            # Give the delivery back so that Shopify's retry can store it.
-            self._release(state_key)
-            raise
-        self.redis.set(state_key, ENQUEUED, ex=REMEMBER_SECONDS)
-        return Outcome.ACCEPTED
-
-    def _wait_for_other_copy(self, state_key: str) -> Outcome:
-        deadline = time.monotonic() + CONCURRENT_COPY_WAIT_S
-        while True:
-            state = self.redis.get(state_key)
-            if state == ENQUEUED:
-                return Outcome.DUPLICATE
-            if state is None or time.monotonic() > deadline:
-                # The other copy failed (its lease is gone) or is slow: only Shopify's retry can decide.
-                return Outcome.BUSY
-            time.sleep(0.02)
-
-    def _release(self, state_key: str) -> None:
-        with contextlib.suppress(redis.RedisError):  # the lease expires by itself anyway
-            self.redis.delete(state_key)
-
-    def _claim_and_save(self, state_key: str, delivery: Delivery, body: bytes) -> bool:
-        """Take the delivery's pending lease and store its event in one round trip; False if another copy holds
-        the delivery (pending or enqueued), and then nothing is written."""
+    def accept(self, delivery: Delivery, body: bytes, handoff: Handoff) -> Outcome:
+        """Store the event and queue its task, exactly once per webhook id. Redis errors propagate (answer 503)."""
+        queue_key, message = handoff(delivery)
         record = {
             "topic": delivery.topic,
             "shop": delivery.shop_domain,
@@ -115,8 +80,9 @@ class EventStore:
             "body": body,
         }
         fields = [item for pair in record.items() for item in pair]
-        keys = [state_key, self.event_key(delivery.webhook_id)]
-        return bool(self._claim(keys=keys, args=[PENDING, PENDING_LEASE_MS, REMEMBER_SECONDS, *fields]))
+        keys = [self._delivery_key(delivery.webhook_id), self.event_key(delivery.webhook_id), queue_key]
+        accepted = self._accept(keys=keys, args=[ENQUEUED, REMEMBER_SECONDS, message, *fields])
+        return Outcome.ACCEPTED if accepted else Outcome.DUPLICATE
 
     def load(self, webhook_id: str) -> StoredEvent | None:
         record = self.redis.hgetall(self.event_key(webhook_id))
