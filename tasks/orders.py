@@ -43,6 +43,40 @@ log = logging.getLogger(__name__)
 LEASE_SECONDS = min(600, 3 * VISIBILITY_TIMEOUT)
 SNAPSHOT_SECONDS = 86400
 
+# An order's lease and its mark "changed during the synchronisation" move together in these scripts, so that an
+# event either finds a synchronisation running, which then runs once more, or starts one: none falls in between.
+# A synchronisation asked for by an event and not started yet: later events need no task of their own. Kept no
+# longer than this in case its task was lost; a second task after that costs one more synchronisation, no more.
+QUEUED_SECONDS = 300
+# KEYS: the lease, the mark, the queued flag. ARGV: the task's token, the lease's seconds, the mark's seconds.
+# A sync_order that starts consumes the queued flag, whether it takes the lease or marks the running one.
+_TAKE_OR_MARK = """
+redis.call('DEL', KEYS[3])
+local held = redis.call('GET', KEYS[1])
+if not held then redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2]) return 1 end
+if held == ARGV[1] then return 1 end
+redis.call('SET', KEYS[2], '1', 'EX', ARGV[3])
+return 0
+"""
+# KEYS: the lease, the mark, the queued flag. ARGV: the mark's seconds, the flag's seconds.
+# 1: a synchronisation runs and is marked; 2: none is queued, queue one; 0: one is queued already.
+_REQUEST = """
+if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('SET', KEYS[2], '1', 'EX', ARGV[1]) return 1 end
+if redis.call('SET', KEYS[3], '1', 'NX', 'EX', ARGV[2]) then return 2 end
+return 0
+"""
+# KEYS: the lease, the mark. ARGV: the mark's seconds.
+_MARK_IF_RUNNING = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('SET', KEYS[2], '1', 'EX', ARGV[1])
+return 1
+"""
+# KEYS: the lease, the mark. ARGV: the token. Gives the lease back if it is still ours; whether the order changed.
+_RELEASE_AND_READ_MARK = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
+return redis.call('GETDEL', KEYS[2])
+"""
+
 
 class OrderStep(SyncTask):
     """A step of an order's synchronisation: an operator's retry synchronises the whole order again."""
@@ -105,9 +139,8 @@ def sync_order(self: SyncTask, order_id: int, reason: str = "webhook", updated_a
     # The task id, not a random token: when the worker running this message dies before it launched the canvas,
     # the redelivered message (same id) takes its own lease back instead of waiting out LEASE_SECONDS.
     token = self.request.id or uuid.uuid4().hex
-    lease = _key(order_id, "lease")
-    if not client.set(lease, token, nx=True, ex=LEASE_SECONDS) and client.get(lease) != token.encode():
-        client.set(_key(order_id, "dirty"), "1", ex=LEASE_SECONDS * 2)
+    keys = [_key(order_id, "lease"), _key(order_id, "dirty"), _key(order_id, "queued")]
+    if not client.register_script(_TAKE_OR_MARK)(keys=keys, args=[token, LEASE_SECONDS, LEASE_SECONDS * 2]):
         return {"order_id": order_id, "action": "deferred", "reason": reason}
     try:
         client.delete(_key(order_id, "dirty"))
@@ -146,9 +179,31 @@ def _booking_canvas(order_id: int, payments: list[int], done: Any) -> Any:
     return chain(booked, group(chains), done)
 
 
-def synchronising(order_id: int) -> bool:
-    """Whether a synchronisation of the order holds its lease right now."""
-    return bool(redis_client().exists(_key(order_id, "lease")))
+def request_sync(order_id: int, reason: str, updated_at: datetime | None = None) -> str:
+    """Have the order synchronised because of an event: "stale" (older than what is synchronised), "marked" (the
+    running synchronisation will go once more), "already queued" (a sync_order waits and will read the order as
+    it is then) or "queued". An order's webhooks come in bursts (created, paid, its transactions, copies): they
+    give one task on the orders queue, not one each in front of the steps that book."""
+    if updated_at is not None and _is_stale(order_id, updated_at.isoformat()):
+        return "stale"
+    client = redis_client()
+    keys = [_key(order_id, "lease"), _key(order_id, "dirty"), _key(order_id, "queued")]
+    found = client.register_script(_REQUEST)(keys=keys, args=[LEASE_SECONDS * 2, QUEUED_SECONDS])
+    if found != 2:
+        return "marked" if found == 1 else "already queued"
+    try:
+        sync_order.apply_async(kwargs={"order_id": order_id, "reason": reason})
+    except BaseException:
+        client.delete(keys[2])  # or later events would wait for a task that is not there
+        raise
+    return "queued"
+
+
+def mark_if_synchronising(order_id: int) -> bool:
+    """If a synchronisation of the order runs, have it run once more when it ends (True); else False, and the
+    caller starts one. Cheaper than queueing a sync_order that would only find the lease taken."""
+    keys = [_key(order_id, "lease"), _key(order_id, "dirty")]
+    return bool(redis_client().register_script(_MARK_IF_RUNNING)(keys=keys, args=[LEASE_SECONDS * 2]))
 
 
 def _is_stale(order_id: int, updated_at: str) -> bool:
@@ -228,8 +283,8 @@ def finish_sync(order_id: int, token: str, updated_at: str) -> dict[str, Any]:
     client = redis_client()
     client.set(_key(order_id, "synced_at"), updated_at)
     resolved = dead_letters().resolve_order(order_id)
-    _release(order_id, token)
-    rerun = bool(client.getdel(_key(order_id, "dirty")))
+    keys = [_key(order_id, "lease"), _key(order_id, "dirty")]
+    rerun = bool(client.register_script(_RELEASE_AND_READ_MARK)(keys=keys, args=[token]))
     if rerun:
         sync_order.apply_async(kwargs={"order_id": order_id, "reason": "changed during sync"})
     return {"order_id": order_id, "resolved_dead_letters": resolved, "rerun": rerun}

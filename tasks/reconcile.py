@@ -9,7 +9,7 @@ from connector.shopify import ShopifyClient
 from connector.sync.reconcile import ChangedOrder, OrderSweep
 from tasks import names
 from tasks.base import SyncTask
-from tasks.orders import synchronising
+from tasks.orders import mark_if_synchronising
 from workers.celery_app import app
 from workers.queues import Queue
 from workers.resources import redis_client
@@ -21,11 +21,9 @@ def reconcile_orders() -> dict[str, Any]:
     sweep = OrderSweep(ShopifyClient.shared(redis_settings=redis_settings), redis_client(), redis_settings.key_prefix)
 
     def synchronise(changed: ChangedOrder) -> None:
-        # A running synchronisation is left alone: queueing another would only defer it and make it run again, and
-        # every sweep lists every order of its overlap (minutes of orders), which buried the pipeline's own work
-        # under deferred copies in a busy shop. A change that the running one read too early is listed again by
-        # the next sweep.
-        if synchronising(changed.order_id):
+        # A running synchronisation is only told to run once more: every sweep lists every order of its overlap
+        # (minutes of orders), and queueing a task per running one buried the pipeline's own work in a busy shop.
+        if mark_if_synchronising(changed.order_id):
             return
         app.send_task(
             names.SYNC_ORDER,

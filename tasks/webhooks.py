@@ -10,6 +10,7 @@ from connector.shopify import PayloadError, load_payload
 from connector.shopify.webhooks import ORDER_TOPICS, PRODUCT_TOPICS
 from tasks import names
 from tasks.base import SyncTask
+from tasks.orders import request_sync
 from workers.celery_app import app
 from workers.queues import Queue
 from workers.resources import event_store
@@ -47,9 +48,5 @@ def process_webhook(webhook_id: str, topic: str) -> dict[str, Any]:
         return {"webhook_id": webhook_id, "product_id": payload["id"], "action": "catalog"}
     else:
         return {"webhook_id": webhook_id, "action": "ignored", "topic": topic}
-    app.send_task(
-        names.SYNC_ORDER,
-        kwargs={"order_id": order_id, "reason": topic, "updated_at": updated_at.isoformat() if updated_at else None},
-        queue=Queue.ORDERS.value,
-    )
-    return {"webhook_id": webhook_id, "order_id": order_id, "action": "sync"}
+    action = request_sync(order_id, topic, updated_at)
+    return {"webhook_id": webhook_id, "order_id": order_id, "action": action}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
@@ -15,9 +16,13 @@ from decimal import Decimal
 import pytest
 import requests
 
+from connector.settings import RedisSettings
 from connector.testing.processes import shopb1
 from connector.testing.sales import NY, Line, PlacedOrder, cancel, capture, order_input, place_order
 from connector.testing.stack import Stack, running_stack
+from tasks import names
+from workers.celery_app import create_publisher
+from workers.queues import Queue
 
 
 @pytest.fixture(scope="module")
@@ -86,6 +91,30 @@ def test_deposit_then_balance(stack: Stack) -> None:
     capture(shop, order, order.total - deposit, final=True)
     documents = wait_booked(stack, order, payments=2)
     assert_exactly_once(documents, order, [deposit, order.total - deposit])
+
+
+def test_a_balance_captured_while_its_order_synchronises_is_booked_by_one_more_run(stack: Stack) -> None:
+    shop = stack.shopify()
+    order = place_order(shop, order_input([Line("PACK-65L-BLU", 1, Decimal("249.00"))], payment="authorized"))
+    deposit = (order.total * Decimal("0.5")).quantize(Decimal("0.01"))
+    capture(shop, order, deposit)
+    wait_booked(stack, order, payments=1)
+    # A synchronisation holds the order (its lease, as sync_order takes it) while the balance is captured.
+    client = stack.redis_client()
+    lease, mark = (f"{stack.key_prefix}:order:{order.id}:{what}" for what in ("lease", "dirty"))
+    client.set(lease, "a-running-sync", ex=600)
+    capture(shop, order, order.total - deposit, final=True)
+    stack.wait_for(lambda: client.exists(mark), 30, "the order marked as changed by the balance's webhooks")
+    time.sleep(2)  # the balance's other webhooks arrive: they only mark the order too
+    assert len(booked(stack, order)["payments"]) == 1
+    # The running synchronisation ends: it runs once more, and that run books the balance.
+    finished = {"order_id": order.id, "token": "a-running-sync", "updated_at": "2026-01-01T00:00:00+00:00"}
+    create_publisher(RedisSettings.from_env(stack.env)).send_task(
+        names.FINISH_SYNC, kwargs=finished, queue=Queue.ORDERS.value
+    )
+    documents = wait_booked(stack, order, payments=2)
+    assert_exactly_once(documents, order, [deposit, order.total - deposit])
+    assert not client.exists(mark)
 
 
 def test_guest_checkout_is_booked_on_the_guest_partner(stack: Stack) -> None:
