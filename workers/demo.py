@@ -111,10 +111,12 @@ def load_catalog(stack: Stack, args: argparse.Namespace) -> list[str]:
     print("  loading the catalog: shopb1 sync catalog --full", flush=True)
     command = shopb1("sync", "catalog", "--full")
     loaded = subprocess.run(command, env={**os.environ, **stack.env}, capture_output=True, text=True, check=False)
-    lines = [line for line in loaded.stdout.splitlines() if line.strip() and not line.startswith("[")]
+    # The report and the completeness check; not the progress bars nor what the command says it does next.
+    noise = ("[", "checking:")
+    report = [line for line in loaded.stdout.splitlines() if line.strip() and not line.startswith(noise)]
+    report = report[1:] if report and " started: " in report[0] else report
     if loaded.returncode != 0:
-        lines.append(f"FAILED (exit {loaded.returncode}): {loaded.stderr.strip()[-300:]}")
-    report = lines[-7:]
+        report.append(f"FAILED (exit {loaded.returncode}): {loaded.stderr.strip()[-300:]}")
     for line in report:
         print(f"    {line}", flush=True)
     return report

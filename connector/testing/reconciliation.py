@@ -97,12 +97,12 @@ class Audit:
         return all(row.clean for row in self.rows) and not self.orphans and not self.letters
 
     def table(self) -> list[str]:
-        lines = [f"  {'B1 documents':<44} {'expected':>8} {'found':>8} {'missing':>8} {'doubled':>8} {'wrong':>8}"]
+        lines = [f"  {'B1 documents':<52} {'expected':>8} {'found':>8} {'missing':>8} {'doubled':>8} {'wrong':>8}"]
         for row in self.rows:
-            lines.append(f"  {row.documents:<44} {row.expected:>8} {row.found:>8} {row.missing:>8} {row.doubled:>8} "
+            lines.append(f"  {row.documents:<52} {row.expected:>8} {row.found:>8} {row.missing:>8} {row.doubled:>8} "
                          f"{row.wrong:>8}")  # fmt: skip
-        lines.append(f"  {'orphan documents and key rows':<44} {0:>8} {len(self.orphans):>8}")
-        lines.append(f"  {'dead letters not built to fail, or missing':<44} {0:>8} {len(self.letters):>8}")
+        lines.append(f"  {'orphan documents and key rows':<52} {0:>8} {len(self.orphans):>8}")
+        lines.append(f"  {'dead letters not built to fail, or missing':<52} {0:>8} {len(self.letters):>8}")
         return lines
 
 
