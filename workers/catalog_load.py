@@ -26,8 +26,13 @@ SHOWN_MISSING = 20
 
 
 def full_load(*, restart: bool = False, detach: bool = False, out: TextIO = sys.stdout) -> int:
-    from tasks.catalog import begin_full_load
+    from connector.shopify.catalog import IDENTIFIER_KEY, IDENTIFIER_NAMESPACE
+    from tasks.catalog import begin_full_load, catalog_sync
 
+    # Products are identified by this unique metafield: a real shop refuses the first write without its definition.
+    if catalog_sync().shopify.ensure_identifier_definition():
+        print(f"created the product metafield definition {IDENTIFIER_NAMESPACE}.{IDENTIFIER_KEY} (unique values)",
+              file=out)  # fmt: skip
     progress, action = begin_full_load(restart=restart)
     if action == "started":
         print(f"catalog load {progress.run} started: {progress.total:,} items in scope in B1", file=out)

@@ -113,8 +113,8 @@ def load_catalog(stack: Stack, args: argparse.Namespace) -> list[str]:
     loaded = subprocess.run(command, env={**os.environ, **stack.env}, capture_output=True, text=True, check=False)
     # The report and the completeness check; not the progress bars nor what the command says it does next.
     noise = ("[", "checking:")
-    report = [line for line in loaded.stdout.splitlines() if line.strip() and not line.startswith(noise)]
-    report = report[1:] if report and " started: " in report[0] else report
+    lines = loaded.stdout.splitlines()
+    report = [line for line in lines if line.strip() and not line.startswith(noise) and " started: " not in line]
     if loaded.returncode != 0:
         report.append(f"FAILED (exit {loaded.returncode}): {loaded.stderr.strip()[-300:]}")
     for line in report:

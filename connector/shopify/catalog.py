@@ -3,7 +3,7 @@
 Products are written with productSet and a unique metafield (`shopb1.item_code` = the product key) as the
 identifier, so a write is an upsert: sent again after a lost answer, or after our record of the product id was
 lost, it updates the same product instead of making a second one. On a real shop that metafield needs a
-product metafield definition with unique values (Settings > Custom data) before the first write.
+product metafield definition with unique values before the first write: `ensure_identifier_definition` makes it.
 """
 
 from __future__ import annotations
@@ -68,6 +68,29 @@ class ShopifyCatalog:
             found[node["name"]] = node["id"]
             found[node["id"]] = node["id"]
         return found
+
+    def ensure_identifier_definition(self) -> bool:
+        """Make the unique product metafield definition `shopb1.item_code` that set_product identifies products
+        by; True when it was created now, False when the shop had it already."""
+        definition = {
+            "name": "SAP Business One item code",
+            "namespace": IDENTIFIER_NAMESPACE,
+            "key": IDENTIFIER_KEY,
+            "description": "The B1 ItemCode (or variant group key) of this product; written by shopb1.",
+            "ownerType": "PRODUCT",
+            "type": "single_line_text_field",
+            "capabilities": {"uniqueValues": {"enabled": True}},
+        }
+        variables = {"definition": definition}
+        data = self.client.execute(queries.METAFIELD_DEFINITION_CREATE, variables, raise_user_errors=False)
+        errors = [UserError.from_answer(entry) for entry in data["metafieldDefinitionCreate"]["userErrors"] or []]
+        if any(error.code == "TAKEN" for error in errors):
+            return False
+        if errors:
+            raise UserErrors(
+                f"metafieldDefinitionCreate refused: {errors[0].message}", user_errors=errors, code=errors[0].code
+            )
+        return True
 
     def set_product(self, key: str, product_input: dict[str, Any]) -> dict[str, Any]:
         """Create or update the product whose identifier is `key`: its id and all its variants

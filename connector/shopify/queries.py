@@ -366,6 +366,21 @@ mutation ProductSet($input: ProductSetInput!, $identifier: ProductSetIdentifiers
     cost=212,
 )
 
+# The product metafield definition behind PRODUCT_SET's identifier: Shopify takes a customId identifier only for
+# a definition with unique values. Safe to resend: a second create is refused with code TAKEN and changes nothing.
+METAFIELD_DEFINITION_CREATE = Document(
+    "MetafieldDefinitionCreate",
+    """
+mutation MetafieldDefinitionCreate($definition: MetafieldDefinitionInput!) {
+  metafieldDefinitionCreate(definition: $definition) {
+    createdDefinition { id namespace key }
+    userErrors { field message code }
+  }
+}
+""",
+    cost=10,
+)
+
 # Absolute values (price, barcode, inventoryItem.sku) on existing variants: safe to resend as long as callers
 # never put quantityAdjustments (deltas) in the input; stock goes through INVENTORY_SET_QUANTITIES.
 VARIANTS_BULK_UPDATE = Document(
@@ -660,6 +675,7 @@ DOCUMENTS: tuple[Document, ...] = (
     PRODUCT,
     PRODUCT_BY_SKU,
     PRODUCT_SET,
+    METAFIELD_DEFINITION_CREATE,
     VARIANTS_BULK_UPDATE,
     INVENTORY_ITEM_LEVELS,
     INVENTORY_SET_QUANTITIES,

@@ -53,7 +53,7 @@ SELECTION: dict[str, str] = {
     "Mutation": (
         "orderCreate orderCapture orderCancel orderMarkAsPaid orderCreateManualPayment customerCreate "
         "productSet productVariantsBulkUpdate inventorySetQuantities webhookSubscriptionCreate "
-        "webhookSubscriptionDelete bulkOperationRunQuery refundCreate"
+        "webhookSubscriptionDelete bulkOperationRunQuery refundCreate metafieldDefinitionCreate"
     ),
     "Node": "id",
     "Shop": "id name email myshopifyDomain currencyCode ianaTimezone plan",
@@ -135,6 +135,9 @@ SELECTION: dict[str, str] = {
     "PageInfo": "hasNextPage hasPreviousPage startCursor endCursor",
     "Job": "id done",
     "UserError": "field message",
+    "MetafieldDefinition": "id name namespace key ownerType",
+    "MetafieldDefinitionCreatePayload": "createdDefinition userErrors",
+    "MetafieldDefinitionCreateUserError": "field message code",
     "OrderCreatePayload": "order userErrors",
     "OrderCreateUserError": "field message code",
     "OrderCapturePayload": "transaction userErrors",

@@ -156,6 +156,7 @@ PLAIN_TYPES = {
     "ApiVersion",
     "InventoryQuantity",
     "ProductSetOperation",
+    "MetafieldDefinition",
 }
 
 NODE_TYPES: dict[type, str] = {

@@ -265,6 +265,12 @@ def address_invalid(field: list[str]) -> MutationError:
     return refuse(field, "Address for this topic has already been taken", None)  # assumed (duplicate topic+uri)
 
 
+def metafield_definition_taken(key: str, owner_type: str, namespace: str) -> MutationError:
+    # assumed: the code TAKEN is in the 2026-07 schema; the text is modelled on Shopify's wording
+    message = f"Key is in use for {owner_type.title()} metafields on the '{namespace}' namespace."
+    return refuse(path("definition", "key"), message, "TAKEN")
+
+
 def subscription_not_found(field: list[str]) -> MutationError:
     return refuse(field, "Webhook subscription does not exist", None)  # assumed
 

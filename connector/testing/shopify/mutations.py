@@ -170,6 +170,30 @@ def _bulk_operation_run_query(_: Any, info: Any, query: str, **args: Any) -> dic
     return {"bulkOperation": operation, "userErrors": []}
 
 
+def _metafield_definition_create(_: Any, info: Any, definition: dict[str, Any]) -> dict[str, Any]:
+    """Kept so that a connector can make sure its definition exists; the emulator does not check the metafields
+    of products against it (productSet's customId works without one here, unlike on a real shop)."""
+    store = store_of(info)
+    namespace = definition.get("namespace") or "app"
+    found = (definition["ownerType"], namespace, definition["key"])
+    with store.lock:
+        if found in store.metafield_definitions:
+            refusal = messages.metafield_definition_taken(definition["key"], definition["ownerType"], namespace)
+            return _refused(refusal, createdDefinition=None)
+        created = {
+            "__typename": "MetafieldDefinition",
+            "id": gid("MetafieldDefinition", store.new_id()),
+            "name": definition["name"],
+            "namespace": namespace,
+            "key": definition["key"],
+            "ownerType": definition["ownerType"],
+            "type": definition["type"],
+            "uniqueValues": bool(((definition.get("capabilities") or {}).get("uniqueValues") or {}).get("enabled")),
+        }
+        store.metafield_definitions[found] = created
+    return {"createdDefinition": created, "userErrors": []}
+
+
 MUTATION: dict[str, Resolver] = {
     "orderCreate": _order_create,
     "orderCapture": _order_capture,
@@ -184,6 +208,7 @@ MUTATION: dict[str, Resolver] = {
     "webhookSubscriptionDelete": _webhook_subscription_delete,
     "bulkOperationRunQuery": _bulk_operation_run_query,
     "refundCreate": _refund_create,
+    "metafieldDefinitionCreate": _metafield_definition_create,
 }
 
 

@@ -128,6 +128,8 @@ class Store:
                 self.locations[location.id] = location
             self.customers: dict[int, Customer] = {}
             self.products: dict[int, Product] = {}
+            # metafieldDefinitionCreate: (ownerType, namespace, key) -> the definition as the API shows it
+            self.metafield_definitions: dict[tuple[str, str, str], dict[str, Any]] = {}
             self.variants: dict[int, Variant] = {}
             self.inventory_items: dict[int, InventoryItem] = {}
             self.levels: dict[tuple[int, int], InventoryLevel] = {}

@@ -38,6 +38,7 @@ def test_a_small_sales_day_reconciles_to_the_cent_and_names_what_is_held() -> No
     in_b1, in_shopify = map(int, completeness.groups())
     assert in_b1 == in_shopify > 0
     assert re.search(r"failed +0\b", summary) and "nothing missing" in summary
+    assert "created the product metafield definition shopb1.item_code" in summary
 
 
 @pytest.fixture(scope="module")

@@ -17,6 +17,7 @@ import pytest
 from connector.settings import RedisSettings, ShopifySettings
 from connector.shopify import ShopifyClient, children, cost_limiter
 from connector.shopify import queries as q
+from connector.shopify.catalog import ShopifyCatalog
 from connector.testing.processes import free_port, running
 from tests.support.shopify_emulator import EmulatedShop
 
@@ -169,6 +170,21 @@ def test_product_set_is_an_upsert_so_a_resend_keeps_one_product(client):
     assert first["variants"]["nodes"][0]["price"] == Decimal("19.90")
     (found,) = client.execute(q.PRODUCT_BY_SKU, {"query": q.sku_search("WAX-S")})["productVariants"]["nodes"]
     assert found["product"]["id"] == first["id"]
+
+
+def test_the_identifier_metafield_definition_is_created_once_and_then_found(client):
+    catalog = ShopifyCatalog(client)
+
+    assert catalog.ensure_identifier_definition() is True
+    assert catalog.ensure_identifier_definition() is False  # refused as TAKEN by the shop: already there
+    answer = client.execute(
+        q.METAFIELD_DEFINITION_CREATE,
+        {"definition": {"name": "x", "namespace": "shopb1", "key": "item_code", "ownerType": "PRODUCT",
+                        "type": "single_line_text_field"}},
+        raise_user_errors=False,
+    )  # fmt: skip
+    [error] = answer["metafieldDefinitionCreate"]["userErrors"]
+    assert (error["code"], error["field"]) == ("TAKEN", ["definition", "key"])
 
 
 def test_bulk_query_downloads_the_result_and_nests_variants_under_products(client):
