@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
 import requests
+import urllib3
 
 from connector.settings import ServiceLayerSettings
 from connector.testing.processes import Process
@@ -30,7 +32,10 @@ class EmulatedServiceLayer:
         return ServiceLayerSettings.from_env(environ)
 
     def control(self, method: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
-        response = requests.request(method, f"{self.base_url}/emulator/{path}", json=body, timeout=10, verify=False)
+        # The test harness steering its own emulator, which may serve a self-signed certificate: no warning.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", urllib3.exceptions.InsecureRequestWarning)
+            response = requests.request(method, f"{self.base_url}/emulator/{path}", json=body, timeout=10, verify=False)
         response.raise_for_status()
         return response.json()
 
