@@ -129,3 +129,9 @@ def test_redis_down_gives_503_and_the_retry_after_it_returns_is_accepted(
     retried = delivery.send(ingest.webhook_url)
     assert (retried.status_code, retried.json()["result"]) == (200, "accepted")
     assert len(queued_tasks(ingest_redis.client())) == 1
+    # The refusal was counted in its ingest process while Redis was away, and reaches the totals once it is back.
+    counted = 'shopb1_ingest_deliveries_total{topic="orders/create",result="unavailable"} 1\n'
+    deadline = time.monotonic() + 10
+    while counted not in (metrics := requests.get(f"{ingest.url}/metrics", timeout=5).text):
+        assert time.monotonic() < deadline, metrics
+        time.sleep(0.2)
