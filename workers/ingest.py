@@ -67,7 +67,10 @@ class _Envelope:
     def _kombu_channel(self) -> Any:
         with self._lock:
             if self._channel is None:
-                self._channel = self._publisher.connection_for_write().default_channel
+                # No connection retries: while Redis is down the ingest must answer 503 at once, inside Shopify's
+                # 5 s timeout, rather than wait kombu's reconnection intervals (6 s).
+                connection = self._publisher.connection_for_write(transport_options={"max_retries": 0})
+                self._channel = connection.default_channel
             return self._channel
 
 

@@ -10,8 +10,9 @@ from concurrent.futures import ThreadPoolExecutor
 import redis
 import requests
 
+from connector.testing.processes import free_port, running, shopb1
 from connector.testing.redis_server import RestartableRedis
-from tests.integration.ingest.conftest import QUEUE_KEY, Ingest
+from tests.integration.ingest.conftest import QUEUE_KEY, Ingest, ingest_environment
 from tests.support.shopify_webhooks import WebhookDelivery, order_payload
 
 
@@ -135,3 +136,15 @@ def test_redis_down_gives_503_and_the_retry_after_it_returns_is_accepted(
     while counted not in (metrics := requests.get(f"{ingest.url}/metrics", timeout=5).text):
         assert time.monotonic() < deadline, metrics
         time.sleep(0.2)
+
+
+def test_an_ingest_started_while_redis_is_down_answers_503_at_once() -> None:
+    # Nothing listens on this port: the ingest comes up all the same and must refuse inside Shopify's timeout.
+    port = free_port()
+    environment = ingest_environment(f"redis://127.0.0.1:{free_port()}/0")
+    command = shopb1("ingest", "--host", "127.0.0.1", "--port", str(port), "--workers", "1")
+    with running("ingest-without-redis", command, port=port, env=environment):
+        started = time.monotonic()
+        response = WebhookDelivery("orders/create", order_payload()).send(f"http://127.0.0.1:{port}/webhooks/shopify")
+        assert response.status_code == 503 and response.json()["result"].startswith("unavailable")
+        assert time.monotonic() - started < 5
