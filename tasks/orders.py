@@ -43,11 +43,13 @@ log = logging.getLogger(__name__)
 LEASE_SECONDS = min(600, 3 * VISIBILITY_TIMEOUT)
 SNAPSHOT_SECONDS = 86400
 
-# An order's lease and its mark "changed during the synchronisation" move together in these scripts, so that an
-# event either finds a synchronisation running, which then runs once more, or starts one: none falls in between.
 # A synchronisation asked for by an event and not started yet: later events need no task of their own. Kept no
 # longer than this in case its task was lost; a second task after that costs one more synchronisation, no more.
 QUEUED_SECONDS = 300
+
+# An order's lease, its mark "changed during the synchronisation" and its queued flag move together in these
+# scripts, so that an event either finds a synchronisation running (which then runs once more), finds one queued
+# (which will read the order as it is then), or queues one: none falls in between.
 # KEYS: the lease, the mark, the queued flag. ARGV: the task's token, the lease's seconds, the mark's seconds.
 # A sync_order that starts consumes the queued flag, whether it takes the lease or marks the running one.
 _TAKE_OR_MARK = """
