@@ -106,7 +106,7 @@ def _sell_without_booking(stack: Stack, orders: int) -> list[SoldOrder]:
     shop = stack.shopify()
     sold = sell(shop, plan)
     collect_balances(shop, sold)
-    stack.wait_for(lambda: _webhooks_sent(stack), 60, "every webhook delivered to the ingest")
+    stack.wait_for(lambda: stack.webhooks_pending() == 0, 60, "every webhook delivered to the ingest")
     return sold
 
 
@@ -151,7 +151,7 @@ def _pipelined(stack: Stack, sold: list[SoldOrder], memory: WorkerMemory | None,
         stack.wait_for(lambda: _all_synchronised(stack, sold), 600, "a finished synchronisation of every order")
         seconds = time.perf_counter() - started
         stats = _sl_stats(stack)
-        stack.wait_for(lambda: _idle(stack), 120, "the pipeline to be idle")
+        stack.wait_for(stack.workers_idle, 120, "the pipeline to be idle")
     if not _all_booked(stack, sold):
         raise RuntimeError("the pipeline finished every synchronisation but B1 lacks documents")
     return Run(len(sold), seconds, stats["requests"], stats["max_in_flight"], _sl_stats(stack)["requests"])
@@ -166,14 +166,6 @@ def _all_synchronised(stack: Stack, sold: list[SoldOrder]) -> bool:
 def _all_booked(stack: Stack, sold: list[SoldOrder]) -> bool:
     booked = booked_in_b1(stack)
     return all(fully_booked(order, booked.get(order.placed.id, Booked())) for order in sold)
-
-
-def _idle(stack: Stack) -> bool:
-    return stack.queued() == 0 and stack.redis_client().hlen(f"{stack.key_prefix}:celery:unacked") == 0
-
-
-def _webhooks_sent(stack: Stack) -> bool:
-    return stack.emulator_control("shopify", "GET", "webhooks/stats")["stats"]["pending"] == 0
 
 
 def _sl_stats(stack: Stack) -> dict[str, Any]:

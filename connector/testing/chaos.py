@@ -256,7 +256,7 @@ def _wait_until_settled(stack: Stack, sold: list[SoldOrder], monkey: Monkey, dea
             if not monkey.finished.is_set() and _day_in_b1(sold, booked, letters) and monkey.did_one_offs:
                 monkey.finished.set()
                 stack.stop("beat")
-            idle = monkey.finished.is_set() and _idle(stack)
+            idle = monkey.finished.is_set() and stack.workers_idle() and stack.webhooks_pending() == 0
         except Exception as error:  # Redis restarting, the SL refusing on purpose: look again
             print(f"  (reading the state failed: {type(error).__name__}; looking again)", flush=True)
             continue
@@ -285,14 +285,6 @@ def _day_in_b1(sold: list[SoldOrder], booked: dict[int, Booked], letters: list[d
         if order.plan.built_to_fail and order.placed.id not in held:
             return False
     return True
-
-
-def _idle(stack: Stack) -> bool:
-    """No queued task, no message delivered and not yet acknowledged, no webhook delivery still to come."""
-    client = stack.redis_client()
-    unacked = client.hlen(f"{stack.key_prefix}:celery:unacked")
-    pending = stack.emulator_control("shopify", "GET", "webhooks/stats")["stats"]["pending"]
-    return stack.queued() == 0 and unacked == 0 and pending == 0
 
 
 def _report_progress(booked: dict[int, Booked], monkey: Monkey, started: float) -> None:

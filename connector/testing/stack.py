@@ -154,6 +154,15 @@ class Stack:
                 pipe.llen(f"{self.key_prefix}:celery:{queue}")
             return sum(pipe.execute())
 
+    def workers_idle(self) -> bool:
+        """No task waiting in a queue, none delivered to a worker and not yet acknowledged (a killed worker's
+        messages stay there until they are delivered again)."""
+        return self.queued() == 0 and self.redis_client().hlen(f"{self.key_prefix}:celery:unacked") == 0
+
+    def webhooks_pending(self) -> int:
+        """Webhook deliveries the Shopify emulator still has to make (first tries and retries)."""
+        return int(self.emulator_control("shopify", "GET", "webhooks/stats")["stats"]["pending"])
+
     def start_beat(self, interval: float) -> Process:
         env = {**self.env, "SHOPB1_RECONCILE_INTERVAL": str(interval)}
         return self.start("beat", shopb1("beat", "--state-dir", str(self.workdir)), env=env,
