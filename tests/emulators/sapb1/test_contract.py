@@ -17,7 +17,7 @@ import pytest
 import requests
 
 from connector.sapb1 import batch as batch_codec
-from tests.integration.sapb1.conftest import RawSession, Target, unique
+from tests.emulators.sapb1.conftest import RawSession, Target, unique
 
 V1_TYPE = "application/json;odata=minimalmetadata;charset=utf-8"
 V2_TYPE = "application/json;odata.metadata=minimal;charset=utf-8"
