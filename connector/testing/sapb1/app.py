@@ -164,7 +164,8 @@ class ServiceLayerEmulator:
 
     def _service_layer(self, environ: dict[str, Any], path: str) -> Response:
         request = self._request(environ, path)
-        self.injector.arrive()
+        entity_set = request.path.split("(", 1)[0].split("/", 1)[0]
+        self.injector.arrive(request.method, entity_set, request.options.get("$filter", ""))
         status = 500
         try:
             if (request.header("Expect") or "").lower() == "100-continue":

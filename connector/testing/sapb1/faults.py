@@ -85,6 +85,10 @@ class Stats:
     commit_then_fail_injected: int = 0
     sessions_invalidated: int = 0
     by_status: dict[str, int] = field(default_factory=dict)
+    # "GET Orders", "POST $batch", "PATCH Items"...: what the client asked for, logins left out.
+    by_request: dict[str, int] = field(default_factory=dict)
+    # Queries whose $filter names a user field (U_...), by entity set: a table scan in a real company.
+    user_field_filters: dict[str, int] = field(default_factory=dict)
 
 
 class FaultInjector:
@@ -114,9 +118,15 @@ class FaultInjector:
 
     # --- request lifecycle ---
 
-    def arrive(self) -> None:
+    def arrive(self, method: str = "", entity_set: str = "", filter_text: str = "") -> None:
         with self._lock:
             self.stats.requests += 1
+            if entity_set and entity_set not in ("Login", "Logout"):
+                name = f"{method} {entity_set}"
+                self.stats.by_request[name] = self.stats.by_request.get(name, 0) + 1
+                if "U_" in filter_text:
+                    counts = self.stats.user_field_filters
+                    counts[entity_set] = counts.get(entity_set, 0) + 1
             self.stats.in_flight += 1
             self.stats.max_in_flight = max(self.stats.max_in_flight, self.stats.in_flight)
 
