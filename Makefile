@@ -24,7 +24,7 @@ redis:
 	  { $(SUDO) apt-get update -q >/dev/null && $(SUDO) apt-get install -y -q redis-server >/dev/null; }; }
 
 # The deployment manifests are checked first: seconds, and CI runs `make test`.
-test: setup deploy-check
+test: setup lint deploy-check
 	$(BIN)/pytest
 
 test-unit: setup
@@ -36,6 +36,7 @@ test-integration: setup
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 
 format: setup
 	$(BIN)/ruff format .

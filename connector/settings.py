@@ -288,3 +288,37 @@ class CatalogSettings:
             stock_sweep_interval=env.number("SHOPB1_CATALOG_STOCK_SWEEP_INTERVAL", cls.stock_sweep_interval),
             page_size=env.integer("SHOPB1_CATALOG_PAGE_SIZE", cls.page_size),
         )
+
+
+@dataclass(frozen=True)
+class PipelineSettings:
+    """How the workers hold orders: the broker's redelivery time and how long Redis remembers an order."""
+
+    # Longer than any task, retry countdown or ETA we schedule: a message unacknowledged for longer is delivered
+    # again (a worker killed as a whole gets its tasks back after this). Tests shorten it to see that happen.
+    visibility_timeout: int = 2 * 3600
+    # How long Redis keeps an order's facts after their last change; afterwards B1's key table answers.
+    order_state_days: int = 45
+
+    def __post_init__(self) -> None:
+        if self.visibility_timeout < 1:
+            raise SettingsError(f"SHOPB1_CELERY_VISIBILITY_TIMEOUT must be positive, got {self.visibility_timeout!r}")
+        if self.order_state_days < 1:
+            raise SettingsError(f"SHOPB1_ORDER_STATE_DAYS must be 1 or more, got {self.order_state_days!r}")
+
+    @property
+    def lease_seconds(self) -> int:
+        """An order's synchronisation lease: longer than a normal synchronisation; if it dies, the next event or
+        the sweep takes over after this. A canvas can die without failing (so without its errback releasing the
+        order): a worker SIGKILLed between popping a message and recording it as unacknowledged loses that
+        message, a gap of kombu's Redis transport. A killed worker's other messages come back after one
+        visibility timeout, so three of them leave a live synchronisation time to finish; at most 10 minutes."""
+        return min(600, 3 * self.visibility_timeout)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] = os.environ) -> PipelineSettings:
+        env = EnvReader(environ)
+        return cls(
+            visibility_timeout=env.integer("SHOPB1_CELERY_VISIBILITY_TIMEOUT", cls.visibility_timeout),
+            order_state_days=env.integer("SHOPB1_ORDER_STATE_DAYS", cls.order_state_days),
+        )

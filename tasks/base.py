@@ -1,66 +1,36 @@
-"""The one base class of every pipeline task: retries for what may pass, dead letters for what will not.
+"""The one base class of every shopb1 task: retries for what may pass, dead letters for what will not.
 
-A task body only loads, calls the domain and records. Everything cross-cutting happens here: the task id and
-order id bound to every log line, transient errors retried with exponential backoff and jitter (capped below the
-broker's visibility timeout), data and configuration errors failing at once, and a final failure written to
-the dead letters with what the operator needs: the step, the error, the attempts and how to retry.
+A task body only loads, calls the domain and records; it reaches the process's clients, mapping and synchronisers
+through `self.runtime` (connector.runtime, built once per worker process). Everything cross-cutting happens here:
+the task's subject (order, customer, item) bound to every log line, an error's kind (connector.errors.kind_of, the
+one rule) deciding between a retry with exponential backoff and jitter (capped below the broker's visibility
+timeout) and a final failure, and the final failure written to the dead letters with what the operator needs: the
+step, the error, the attempts and how to retry.
 """
 
 from __future__ import annotations
 
 import contextvars
 import logging
+import random
 import time
 from typing import Any, ClassVar
 
 import celery
 import redis
+from celery.exceptions import ChordError, Retry
 
-from connector import errors as connector_errors
-from connector.deadletters import DeadLetter, DeadLetterStore
-from connector.sapb1 import errors as sl_errors
-from connector.settings import RedisSettings
-from connector.shopify import errors as shopify_errors
-from workers.celery_app import VISIBILITY_TIMEOUT
-from workers.resources import redis_client
+from connector.deadletters import DeadLetter
+from connector.errors import Kind, kind_of
+from connector.runtime import Runtime, runtime
+from connector.settings import PipelineSettings
 
 log = logging.getLogger(__name__)
 
 # The order or subject a task works on, added to every log line of the task (see workers/signals.py).
 current_subject: contextvars.ContextVar[str] = contextvars.ContextVar("shopb1_subject", default="-")
 
-# Errors that may pass on a later try.
-TRANSIENT_ERRORS: list[type[BaseException]] = [
-    sl_errors.Unavailable,  # includes OutcomeUnknown: the domain looks the document up before trying again
-    sl_errors.SessionExpired,
-    # The client has retried these already; the task waits longer between its own tries.
-    shopify_errors.Unavailable,
-    shopify_errors.Throttled,
-    redis.ConnectionError,
-    redis.TimeoutError,
-    ConnectionError,
-    TimeoutError,
-]
-
-
-class TransientError(Exception):
-    """Raised by the domain for a state that should settle by itself (a lock held, a read lagging behind)."""
-
-
-TRANSIENT_ERRORS.append(TransientError)
-
-
-def classify(error: BaseException) -> str:
-    """The dead-letter kind of a final failure."""
-    if isinstance(error, connector_errors.ConnectorError):
-        return error.kind
-    if isinstance(error, sl_errors.ValidationError):
-        return "data"  # B1 refused the document as it is (a -5002, -10...): fixing data or mapping is needed
-    if isinstance(error, shopify_errors.UserErrors):
-        return "data"  # Shopify refused the input (userErrors): the same input fails again
-    if isinstance(error, tuple(TRANSIENT_ERRORS)):
-        return "transient"  # retries exhausted
-    return "error"  # a bug: the operator reports it
+_VISIBILITY_TIMEOUT = PipelineSettings.from_env().visibility_timeout
 
 
 class SyncTask(celery.Task):
@@ -69,28 +39,39 @@ class SyncTask(celery.Task):
     abstract = True
     acks_late = True  # the task runs again if its worker dies: every step is idempotent
     max_retries = 8
-    retry_backoff = 2
+    retry_backoff = 2  # seconds before the first retry, doubled on each
     # Well below the visibility timeout, or a retry waiting for its countdown would be delivered twice.
-    retry_backoff_max = min(300, VISIBILITY_TIMEOUT // 2)
-    retry_jitter = True
+    retry_backoff_max = min(300, _VISIBILITY_TIMEOUT // 2)
     # What follows this step in the order's canvas, shown in its dead letter.
     following: ClassVar[str] = ""
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.autoretry_for = tuple(TRANSIENT_ERRORS)
+    @property
+    def runtime(self) -> Runtime:
+        """The process's clients, mapping and synchronisers (built once per worker process)."""
+        return runtime()
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         token = current_subject.set(self.subject(kwargs))
         started = time.perf_counter()
         try:
             return super().__call__(*args, **kwargs)
+        except Retry:
+            raise
+        except Exception as error:
+            if kind_of(error) is not Kind.TRANSIENT or self.request.called_directly:
+                raise
+            # Raises `error` itself once max_retries are spent: on_failure then writes the dead letter.
+            raise self.retry(exc=error, countdown=self.backoff(self.request.retries or 0)) from None
         finally:
             log.debug("task_done name=%s duration_ms=%d", self.name, (time.perf_counter() - started) * 1000)
             current_subject.reset(token)
 
+    def backoff(self, retries: int) -> float:
+        """Seconds before the next try: exponential, capped, with full jitter so that retries do not march."""
+        return random.uniform(0, min(self.retry_backoff_max, self.retry_backoff * 2**retries))
+
     def on_failure(self, exc: BaseException, task_id: str, args: Any, kwargs: Any, einfo: Any) -> None:
-        if isinstance(exc, celery.exceptions.ChordError):
+        if isinstance(exc, ChordError):
             return  # the header task that failed has its own letter
         kwargs = kwargs or {}
         record_failure(
@@ -111,8 +92,6 @@ class SyncTask(celery.Task):
         """The task an operator's retry runs; steps of an order retry the whole (idempotent) order sync."""
         return self.name
 
-    # Not `retry_kwargs`: Celery's autoretry reads that attribute as the options of self.retry (a dict), so a
-    # method of that name made every transient error fail the task with an AttributeError instead of retrying.
     def operator_retry_kwargs(self, kwargs: dict[str, Any]) -> dict[str, Any]:
         """The arguments of `retry_task` for an operator's retry of this task's dead letter."""
         return dict(kwargs)
@@ -134,7 +113,7 @@ def record_failure(
     """Write the dead letter of work that failed for good: by a task's end, or one item of a batch."""
     letter = DeadLetter(
         id=DeadLetter.make_id(subject, step),
-        kind=classify(error),
+        kind=kind_of(error).value,
         step=step,
         subject=subject,
         error_type=type(error).__name__,
@@ -144,16 +123,11 @@ def record_failure(
         **details,
     )
     try:
-        dead_letters().record(letter)
+        runtime().dead_letters.record(letter)
     except redis.RedisError:
         log.exception("dead_letter_not_recorded step=%s subject=%s", step, subject)
     log.warning("dead_letter kind=%s step=%s subject=%s error=%s", letter.kind, step, subject, letter.error_type)
     return letter
-
-
-def dead_letters() -> DeadLetterStore:
-    settings = RedisSettings.from_env()
-    return DeadLetterStore(redis_client(settings), settings.key_prefix)
 
 
 def _subject(kwargs: dict[str, Any]) -> str:

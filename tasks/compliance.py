@@ -6,26 +6,26 @@ import json
 import logging
 from typing import Any
 
+from celery import shared_task
+
 from connector import compliance
-from tasks.base import dead_letters
+from connector.runtime import runtime
 from tasks.names import COMPLIANCE_REQUEST
-from workers.celery_app import app
-from workers.queues import Queue
-from workers.resources import event_store, redis_client
+from tasks.queues import Queue
 
 log = logging.getLogger(__name__)
 
 
-@app.task(name=COMPLIANCE_REQUEST, queue=Queue.COMPLIANCE.value, max_retries=5, autoretry_for=(OSError,),
+@shared_task(name=COMPLIANCE_REQUEST, queue=Queue.COMPLIANCE.value, max_retries=5, autoretry_for=(OSError,),
           retry_backoff=True)  # fmt: skip
 def handle_compliance_request(webhook_id: str, topic: str) -> dict[str, Any]:
-    store = event_store()
+    store = runtime().events
     event = store.load(webhook_id)
     if event is None:
         log.warning("compliance_event_missing webhook_id=%s topic=%s", webhook_id, topic)
         return {"webhook_id": webhook_id, "missing": True}
     payload = event.payload()
-    letters = dead_letters()
+    letters = runtime().dead_letters
     if topic == "shop/redact":
         return {"removed_events": compliance.redact_shop(store), "removed_dead_letters": letters.forget_all()}
     subject = compliance.DataSubject.from_payload(payload)
@@ -42,5 +42,5 @@ def handle_compliance_request(webhook_id: str, topic: str) -> dict[str, Any]:
         "webhook_ids": findings.webhook_ids,
     }
     request_id = (payload.get("data_request") or {}).get("id", webhook_id)
-    redis_client().set(f"{store.prefix}:compliance:data_request:{request_id}", json.dumps(report), ex=30 * 86400)
+    runtime().redis.set(f"{store.prefix}:compliance:data_request:{request_id}", json.dumps(report), ex=30 * 86400)
     return report

@@ -4,31 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from connector.settings import RedisSettings
-from connector.shopify import ShopifyClient
+from celery import shared_task
+
 from connector.sync.reconcile import ChangedOrder, OrderSweep
 from tasks import names
 from tasks.base import SyncTask
-from tasks.orders import mark_if_synchronising
-from workers.celery_app import app
-from workers.queues import Queue
-from workers.resources import redis_client
+from tasks.orders import request_sync
+from tasks.queues import Queue
 
 
-@app.task(base=SyncTask, name=names.RECONCILE_ORDERS, queue=Queue.RECONCILE.value, max_retries=2)
-def reconcile_orders() -> dict[str, Any]:
-    redis_settings = RedisSettings.from_env()
-    sweep = OrderSweep(ShopifyClient.shared(redis_settings=redis_settings), redis_client(), redis_settings.key_prefix)
+@shared_task(base=SyncTask, bind=True, name=names.RECONCILE_ORDERS, queue=Queue.RECONCILE.value, max_retries=2)
+def reconcile_orders(self: SyncTask) -> dict[str, Any]:
+    runtime = self.runtime
+    sweep = OrderSweep(runtime.orders.shopify, runtime.redis, runtime.redis_settings.key_prefix)
 
     def synchronise(changed: ChangedOrder) -> None:
-        # A running synchronisation is only told to run once more: every sweep lists every order of its overlap
-        # (minutes of orders), and queueing a task per running one buried the pipeline's own work in a busy shop.
-        if mark_if_synchronising(changed.order_id):
-            return
-        app.send_task(
-            names.SYNC_ORDER,
-            kwargs={"order_id": changed.order_id, "reason": "reconcile", "updated_at": changed.updated_at.isoformat()},
-            queue=Queue.ORDERS.value,
-        )
+        # Not trusting a queued flag: the sweep is what heals a synchronisation whose task was lost.
+        request_sync(runtime, changed.order_id, "reconcile", updated_at=changed.updated_at, trust_queued=False)
 
     return sweep.sweep(synchronise)

@@ -11,10 +11,11 @@ import time
 from collections.abc import Callable
 from typing import TextIO
 
+import workers.celery_app  # noqa: F401 - the app the catalog tasks are sent with
 from connector.sync.catalog import CREATED, FAILED, UNCHANGED, UPDATED, Completeness
 from connector.sync.catalog_state import DONE, WalkProgress
 from tasks import names
-from workers.queues import Queue
+from tasks.queues import Queue
 
 RETRY_FAILED = f"shopb1 failed retry --all --step {names.SYNC_ITEM}"
 LIST_FAILED = f"shopb1 failed list --step {names.SYNC_ITEM}"

@@ -5,20 +5,18 @@ Every setting that is not Celery's default says why. Tasks live in `tasks/`; the
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from celery import Celery
 from kombu import Queue as KombuQueue
 
-from connector.settings import EnvReader, RedisSettings
+from connector.settings import PipelineSettings, RedisSettings
+from tasks.queues import Queue
 from workers import signals
-from workers.queues import Queue
 from workers.schedules import beat_schedule
 
-# Longer than any task, retry countdown or ETA we schedule: a message unacknowledged for longer is redelivered
-# (a worker killed as a whole gets its tasks back after this). Tests shorten it to see that happen.
-VISIBILITY_TIMEOUT = EnvReader(os.environ).integer("SHOPB1_CELERY_VISIBILITY_TIMEOUT", 2 * 3600)
+# See PipelineSettings.visibility_timeout.
+VISIBILITY_TIMEOUT = PipelineSettings.from_env().visibility_timeout
 
 
 def celery_config(redis: RedisSettings) -> dict[str, Any]:
@@ -61,8 +59,12 @@ def celery_config(redis: RedisSettings) -> dict[str, Any]:
         # Flower shows task events: names, arguments and states for operators.
         "worker_send_task_events": True,
         "task_send_sent_event": True,
-        "result_extended": True,
-        "result_expires": 7 * 86400,
+        # No task result is kept: the order's canvas is one chain whose steps pass their answers in the next
+        # step's message, and the one chord has simple tasks in its header, whose answers Redis keeps in the
+        # chord's own join list (deleted once the body is sent) whether results are stored or not.
+        "task_ignore_result": True,
+        # What a chord left behind when its body never ran (a header that failed for good) expires.
+        "result_expires": 86400,
         "task_create_missing_queues": False,
         # The errback that releases an order's lease must also run when a chord's header task fails.
         "task_allow_error_cb_on_chord_header": True,

@@ -49,7 +49,11 @@ def _ingest(args: argparse.Namespace) -> int:
 
 
 def _worker(args: argparse.Namespace) -> int:
-    from workers.queues import Queue
+    from connector.runtime import runtime
+    from tasks.queues import Queue
+
+    # A bad mapping stops the worker here, naming the key, rather than failing every task it would run.
+    runtime().mapping  # noqa: B018 - built and validated now, kept by each process
 
     queues = args.queues or ",".join(queue.value for queue in Queue)
     name = args.name or f"shopb1-{queues.split(',')[0].removeprefix('shopb1.')}@%h"

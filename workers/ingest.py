@@ -12,12 +12,12 @@ from kombu.serialization import dumps
 from connector.ingest.app import IngestApp, IngestConfig
 from connector.ingest.events import Handoff
 from connector.ingest.metrics import IngestMetrics
+from connector.runtime import event_store, redis_client
 from connector.settings import RedisSettings, ShopifySettings
 from connector.shopify.webhooks import COMPLIANCE_TOPICS, Delivery
 from tasks.names import COMPLIANCE_REQUEST, PROCESS_WEBHOOK
+from tasks.queues import Queue
 from workers.celery_app import create_publisher
-from workers.queues import Queue
-from workers.resources import event_store, redis_client
 
 PERSISTENT = 2  # kombu's delivery mode of every Celery task message
 

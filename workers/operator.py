@@ -10,14 +10,12 @@ import json
 import sys
 
 from connector.deadletters import OPEN, RETRYING, DeadLetter, DeadLetterStore
-from connector.settings import RedisSettings
 
 
 def _letters() -> DeadLetterStore:
-    from workers.resources import redis_client
+    from connector.runtime import dead_letter_store
 
-    settings = RedisSettings.from_env()
-    return DeadLetterStore(redis_client(settings), settings.key_prefix)
+    return dead_letter_store()
 
 
 def _when(stamp: float) -> str:
@@ -87,17 +85,36 @@ def _retry(store: DeadLetterStore, letters: list[DeadLetter]) -> int:
         # Several steps of one order retry as one synchronisation of that order.
         key = (letter.retry_task, json.dumps(letter.retry_kwargs, sort_keys=True))
         if key not in done:
-            app.send_task(letter.retry_task, kwargs=letter.retry_kwargs, queue=_queue_of(letter.retry_task))
+            if letter.retry_task == _sync_order_task() and letter.order_id is not None:
+                _request_sync(letter.order_id, "operator retry")
+            else:
+                app.send_task(letter.retry_task, kwargs=letter.retry_kwargs, queue=_queue_of(letter.retry_task))
             done.add(key)
         store.mark(letter.id, RETRYING)
     return len(done)
 
 
-def _queue_of(task_name: str) -> str:
-    from workers.queues import Queue
+def _sync_order_task() -> str:
+    from tasks import names
 
-    area = task_name.split(".")[1]
-    return next((queue.value for queue in Queue if queue.value == f"shopb1.{area}"), Queue.ORDERS.value)
+    return names.SYNC_ORDER
+
+
+def _request_sync(order_id: int, reason: str) -> str:
+    """Through the one entry point of every synchronisation (a running one is told to go once more)."""
+    import workers.celery_app  # noqa: F401 - the app the tasks send with
+    from connector.runtime import runtime
+    from tasks.orders import request_sync
+
+    return request_sync(runtime(), order_id, reason, trust_queued=False)
+
+
+def _queue_of(task_name: str) -> str:
+    """The queue a task declares (every task names its own)."""
+    from workers.celery_app import app
+
+    app.loader.import_default_modules()
+    return str(app.tasks[task_name].queue)
 
 
 def failed_discard(args: argparse.Namespace) -> int:
@@ -149,9 +166,9 @@ def sap_init(_: argparse.Namespace) -> int:
 
 def shopify_subscribe(args: argparse.Namespace) -> int:
     """Subscribe the connector's topics to the ingest address; existing subscriptions are kept, not doubled."""
+    from connector.runtime import shopify_client
     from connector.shopify.subscriptions import ensure_subscriptions
     from connector.shopify.webhooks import SUBSCRIBED_TOPICS
-    from workers.resources import shopify_client
 
     result = ensure_subscriptions(shopify_client(), args.address, SUBSCRIBED_TOPICS)
     for topic, state in sorted(result.items()):
@@ -160,12 +177,11 @@ def shopify_subscribe(args: argparse.Namespace) -> int:
 
 
 def sync_order(args: argparse.Namespace) -> int:
-    from tasks import names
-    from workers.celery_app import app
-    from workers.queues import Queue
-
-    app.send_task(names.SYNC_ORDER, kwargs={"order_id": args.order_id, "reason": "operator"}, queue=Queue.ORDERS.value)
-    print(f"queued the synchronisation of order {args.order_id}")
+    decision = _request_sync(args.order_id, "operator")
+    if decision == "marked":
+        print(f"order {args.order_id} is synchronising now; it will go once more when that ends")
+    else:
+        print(f"queued the synchronisation of order {args.order_id}")
     return 0
 
 

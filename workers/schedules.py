@@ -8,7 +8,7 @@ from typing import Any
 
 from connector.settings import CatalogSettings
 from tasks import names
-from workers.queues import Queue
+from tasks.queues import Queue
 
 
 def beat_schedule() -> dict[str, Any]:

@@ -2,9 +2,15 @@
 fact as exactly one B1 document."""
 
 from connector.b1.documents import (
+    DOWN_PAYMENT,
+    INCOMING_PAYMENT,
+    PARTNER,
+    SALES_ORDER,
     B1Documents,
     DocumentNotVisible,
     DocumentRef,
+    Fact,
+    KeyRow,
     SalesOrderRef,
     business_partner_key,
     down_payment_key,
@@ -21,14 +27,20 @@ from connector.b1.setup import (
 )
 
 __all__ = [
+    "DOWN_PAYMENT",
+    "INCOMING_PAYMENT",
     "KEY_ENTITY_SET",
     "KEY_TABLE",
+    "PARTNER",
+    "SALES_ORDER",
     "UDF_CUSTOMER_ID",
     "UDF_ORDER_ID",
     "UDF_TXN_ID",
     "B1Documents",
     "DocumentNotVisible",
     "DocumentRef",
+    "Fact",
+    "KeyRow",
     "SalesOrderRef",
     "business_partner_key",
     "down_payment_key",

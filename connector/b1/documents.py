@@ -1,16 +1,23 @@
 """The binder of the order-to-cash pipeline: which B1 document belongs to which Shopify fact, created exactly once.
 
-Every document carries its Shopify id in a user field, and every create looks that id up first. The create
-itself goes in one `$batch` changeset with a row of the key table whose Code names the Shopify fact
-("SO:<order id>"): B1 refuses a second row with that Code (-2035) and rolls the whole changeset back, so two
-workers racing, a retried task, or a replay after a lost answer can never book the same fact twice.
+Each Shopify fact has a row in the key table `SHOPB1_KEYS` whose Code names it ("SO:<order id>", "DP:<transaction
+id>"...). The row goes in the same `$batch` changeset as its document: B1 refuses a second row with that Code
+(-2035) and rolls the whole changeset back, so two workers racing, a retried task, or a replay after a lost answer
+can never book the same fact twice, and a missing key row proves that the document does not exist.
+
+Looking up is by the key table's primary key, never by filtering a document table on a user field (B1 cannot
+index those: on a company with a million documents each such filter is a table scan). A key row carries the
+document's DocEntry once it is known: the changeset of the order's next document stamps the previous one's row
+(the create's own answer gives the DocEntry, after the changeset that wrote the row). Only a document whose row
+is not stamped yet, after a lost answer or a lost Redis, is looked for by its Shopify id in a user field; then
+its row is stamped, so that happens once per document at most.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -19,15 +26,19 @@ from connector.b1.setup import (
     KEY_CODE_MAX_LENGTH,
     KEY_ENTITY_SET,
     UDF_CUSTOMER_ID,
+    UDF_KEY_CARD_CODE,
+    UDF_KEY_DOC_ENTRY,
     UDF_ORDER_ID,
     UDF_TXN_ID,
 )
 from connector.errors import HeldForOperator
+from connector.handoff import Handoff, decimal
 from connector.sapb1 import (
     AlreadyExists,
     Changeset,
     NotFound,
     ServiceLayerClient,
+    ServiceLayerError,
     Unavailable,
     ValidationError,
     entity_path,
@@ -40,19 +51,19 @@ log = logging.getLogger(__name__)
 ORDER_FIELDS = ("DocEntry", "DocNum", "CardCode", "DocTotal", "VatSum", "DocumentLines", "Cancelled", "DocumentStatus")
 DOWN_PAYMENT_FIELDS = ("DocEntry", "DocNum", "DocTotal", "PaidToDate", "Cancelled")
 PAYMENT_FIELDS = ("DocEntry", "DocNum", "DocTotal", "Cancelled")
-# Item codes per `$filter`: short enough for any proxy's URL limit, and one page of answers.
-ITEM_CODES_PER_QUERY = 20
+# Item codes and key codes per `$filter`: short enough for any proxy's URL limit, and one page of answers.
+CODES_PER_QUERY = 20
 OPEN = "bost_Open"
 
 
 class DocumentNotVisible(Unavailable):
-    """The key row of a Shopify fact exists, so its document was committed with it, but a lookup does not show
-    it yet. Transient: the task tries again later."""
+    """The key row of a Shopify fact exists, so its document was committed with it, but it cannot be read yet.
+    Transient: the task tries again later."""
 
 
 @dataclass(frozen=True)
-class SalesOrderRef:
-    """What the pipeline needs to know about the sales order of a Shopify order."""
+class SalesOrderRef(Handoff):
+    """The sales order of a Shopify order, as far as the next steps need it."""
 
     doc_entry: int
     doc_num: int
@@ -60,59 +71,93 @@ class SalesOrderRef:
     doc_total: Decimal
     vat_sum: Decimal
     line_count: int
-    cancelled: bool
-    status: str  # DocumentStatus: bost_Open, bost_Close
+    cancelled: bool = False
+    status: str = OPEN  # DocumentStatus
+    key_stamped: bool = False  # its key row names its DocEntry
 
     @classmethod
-    def from_entity(cls, entity: Mapping[str, Any]) -> SalesOrderRef:
+    def from_entity(cls, entity: Mapping[str, Any], *, key_stamped: bool = False) -> SalesOrderRef:
         return cls(
             doc_entry=int(entity["DocEntry"]),
             doc_num=int(entity["DocNum"]),
             card_code=str(entity["CardCode"]),
-            doc_total=_money(entity["DocTotal"]),
-            vat_sum=_money(entity["VatSum"]),
+            doc_total=decimal(entity["DocTotal"]),
+            vat_sum=decimal(entity.get("VatSum") or 0),
             line_count=len(entity.get("DocumentLines") or []),
             cancelled=entity.get("Cancelled") == "tYES",
-            status=str(entity.get("DocumentStatus")),
+            status=str(entity.get("DocumentStatus") or OPEN),
+            key_stamped=key_stamped,
         )
 
 
 @dataclass(frozen=True)
-class DocumentRef:
-    """A down payment invoice or an incoming payment; payments have no paid-to-date (None)."""
+class DocumentRef(Handoff):
+    """A down payment invoice or an incoming payment. Only the DocEntry is certain: a document known from its
+    key row alone has no number or total here."""
 
     doc_entry: int
-    doc_num: int
-    doc_total: Decimal
-    paid_to_date: Decimal | None
+    doc_num: int | None = None
+    doc_total: Decimal | None = None
+    paid_to_date: Decimal | None = None
     cancelled: bool = False
+    key_stamped: bool = False
 
     @classmethod
-    def from_entity(cls, entity: Mapping[str, Any]) -> DocumentRef:
-        paid = entity.get("PaidToDate")
+    def from_entity(cls, entity: Mapping[str, Any], *, key_stamped: bool = False) -> DocumentRef:
+        paid, total, number = entity.get("PaidToDate"), entity.get("DocTotal"), entity.get("DocNum")
         return cls(
             doc_entry=int(entity["DocEntry"]),
-            doc_num=int(entity["DocNum"]),
-            doc_total=_money(entity["DocTotal"]),
-            paid_to_date=_money(paid) if paid is not None else None,
+            doc_num=int(number) if number is not None else None,
+            doc_total=decimal(total) if total is not None else None,
+            paid_to_date=decimal(paid) if paid is not None else None,
             cancelled=entity.get("Cancelled") == "tYES",
+            key_stamped=key_stamped,
         )
 
 
+@dataclass(frozen=True)
+class KeyRow:
+    """A row of the key table: the Shopify fact it names, and the B1 record it was created with, once known."""
+
+    code: str
+    doc_entry: int | None = None
+    card_code: str | None = None
+
+
+@dataclass(frozen=True)
+class Fact:
+    """A kind of Shopify fact: its key prefix, its B1 entity set, and the user field that carries its Shopify id
+    on the document (read only in the fallback)."""
+
+    prefix: str
+    entity_set: str
+    shopify_field: str
+    select: tuple[str, ...]
+
+    def key(self, shopify_id: int) -> str:
+        return f"{self.prefix}:{shopify_id}"
+
+
+PARTNER = Fact("BP", "BusinessPartners", UDF_CUSTOMER_ID, ("CardCode",))
+SALES_ORDER = Fact("SO", "Orders", UDF_ORDER_ID, ORDER_FIELDS)
+DOWN_PAYMENT = Fact("DP", "DownPayments", UDF_TXN_ID, DOWN_PAYMENT_FIELDS)
+INCOMING_PAYMENT = Fact("IP", "IncomingPayments", UDF_TXN_ID, PAYMENT_FIELDS)
+
+
 def sales_order_key(order_id: int) -> str:
-    return f"SO:{order_id}"
+    return SALES_ORDER.key(order_id)
 
 
 def down_payment_key(txn_id: int) -> str:
-    return f"DP:{txn_id}"
+    return DOWN_PAYMENT.key(txn_id)
 
 
 def incoming_payment_key(txn_id: int) -> str:
-    return f"IP:{txn_id}"
+    return INCOMING_PAYMENT.key(txn_id)
 
 
 def business_partner_key(customer_id: int) -> str:
-    return f"BP:{customer_id}"
+    return PARTNER.key(customer_id)
 
 
 class B1Documents:
@@ -131,77 +176,143 @@ class B1Documents:
         self._sleep = sleep
         self._backoff_seconds = backoff_seconds
 
+    # --- the key table -----------------------------------------------------------------------------
+
+    def key_rows(self, codes: Iterable[str]) -> dict[str, KeyRow]:
+        """The key rows that exist among `codes`: one query on the table's primary key per 20 codes."""
+        wanted = sorted(set(codes))
+        found: dict[str, KeyRow] = {}
+        for start in range(0, len(wanted), CODES_PER_QUERY):
+            chunk = wanted[start : start + CODES_PER_QUERY]
+            rows = self._client.query(
+                KEY_ENTITY_SET,
+                filter=" or ".join(format_filter("Code eq {}", code) for code in chunk),
+                select=("Code", UDF_KEY_DOC_ENTRY, UDF_KEY_CARD_CODE),
+                page_size=CODES_PER_QUERY,
+            )
+            for row in rows:
+                found[str(row["Code"])] = _key_row(row)
+        return found
+
+    def key_row(self, code: str) -> KeyRow | None:
+        try:
+            row = self._client.get(
+                entity_path(KEY_ENTITY_SET, code), query_string(select=("Code", UDF_KEY_DOC_ENTRY, UDF_KEY_CARD_CODE))
+            )
+        except NotFound:
+            return None
+        return _key_row(row)
+
+    def document(self, fact: Fact, shopify_id: int, row: KeyRow) -> dict[str, Any] | None:
+        """The document a key row was created with: by its DocEntry, or (a row not stamped yet) by its Shopify id
+        in the user field, after which the row is stamped."""
+        if fact is PARTNER and row.card_code:
+            return {"CardCode": row.card_code}
+        if row.doc_entry is not None and fact is not PARTNER:
+            try:
+                return self._client.get(entity_path(fact.entity_set, row.doc_entry), query_string(select=fact.select))
+            except NotFound:
+                return None
+        entity = self._client.find(
+            fact.entity_set,
+            filter=format_filter(f"{fact.shopify_field} eq {{}}", str(shopify_id)),
+            select=fact.select,
+            orderby=fact.select[0],
+        )
+        if entity is not None:
+            log.info("b1_key_row_stamped_after_lookup key=%s", row.code)
+            self._stamp_now(fact, row.code, entity)
+        return entity
+
+    def _stamp_now(self, fact: Fact, code: str, entity: Mapping[str, Any]) -> None:
+        values = {UDF_KEY_CARD_CODE: entity["CardCode"]} if fact is PARTNER else {UDF_KEY_DOC_ENTRY: entity["DocEntry"]}
+        try:
+            self._client.update(entity_path(KEY_ENTITY_SET, code), values)
+        except ServiceLayerError as error:  # a later read stamps it; the document was found all the same
+            log.warning("b1_key_row_not_stamped key=%s error=%s", code, type(error).__name__)
+
     # --- the protocol ----------------------------------------------------------------------------
 
-    def guarded_create(
+    def create(
         self,
-        entity_set: str,
-        key: str,
+        fact: Fact,
+        shopify_id: int,
         body: Mapping[str, Any],
-        find: Callable[[], dict[str, Any] | None],
+        *,
+        key_values: Mapping[str, Any] | None = None,
+        stamps: Sequence[tuple[str, int]] = (),
     ) -> dict[str, Any]:
-        """The document `find` returns, or a new one created from `body` together with the key row `key`.
+        """A new document from `body` with its key row, or the document the key row was created with.
 
-        Raises AlreadyExists when B1 refused the document itself for a duplicate (a CardCode taken by another
-        partner), DocumentNotVisible when the key exists but `find` cannot see its document yet, and the
-        last Unavailable/OutcomeUnknown when the SL stays unreachable.
+        No look-up first: the key row is the look-up. `stamps` are (key code, DocEntry) pairs of documents created
+        earlier, written into their rows by the same changeset. Raises AlreadyExists when B1 refused the document
+        itself for a duplicate (a CardCode taken by another partner), DocumentNotVisible when the key exists but
+        its document cannot be read yet, and the last Unavailable/OutcomeUnknown when the SL stays unreachable.
         """
-        if not key or len(key) > KEY_CODE_MAX_LENGTH:
+        key = fact.key(shopify_id)
+        if len(key) > KEY_CODE_MAX_LENGTH:
             raise ValueError(f"a key is 1 to {KEY_CODE_MAX_LENGTH} characters, got {key!r}")
-        found = find()
-        if found is not None:
-            return found
         attempt = 0
         while True:
             attempt += 1
             try:
-                created = self._create_with_key(entity_set, key, body)
-            except AlreadyExists as refusal:
+                created = self._create_with_key(fact.entity_set, key, body, key_values or {}, stamps)
+            except AlreadyExists:
                 # Another worker, or an earlier attempt whose answer was lost, holds the key.
-                found = find()
-                if found is not None:
-                    log.info("b1_create_found_existing entity_set=%s key=%s", entity_set, key)
-                    return found
-                if self._key_taken(key):
-                    raise DocumentNotVisible(
-                        f"key {key} exists but its {entity_set} document is not visible yet",
-                        method="GET",
-                        path=entity_set,
-                    ) from refusal
-                raise  # the duplicate is in the document itself, not the key: retrying cannot help
+                existing = self._existing(fact, shopify_id, key)
+                if existing is None:
+                    raise  # the duplicate is in the document itself, not the key: retrying cannot help
+                log.info("b1_create_found_existing entity_set=%s key=%s", fact.entity_set, key)
+                return existing
             except Unavailable as failure:
-                # OutcomeUnknown: the changeset may have been committed. Only a lookup can tell; sending it again
-                # is safe either way because the key row refuses a second copy.
-                log.warning(
-                    "b1_create_outcome_unknown entity_set=%s key=%s attempt=%d error=%s",
-                    entity_set,
-                    key,
-                    attempt,
-                    type(failure).__name__,
-                )
-                found = find()
-                if found is not None:
-                    log.info("b1_create_confirmed entity_set=%s key=%s attempt=%d", entity_set, key, attempt)
-                    return found
+                # OutcomeUnknown: the changeset may have been committed; its key row tells. Sending it again is
+                # safe either way because the key row refuses a second copy.
+                log.warning("b1_create_outcome_unknown entity_set=%s key=%s attempt=%d error=%s",
+                            fact.entity_set, key, attempt, type(failure).__name__)  # fmt: skip
+                existing = self._existing(fact, shopify_id, key)
+                if existing is not None:
+                    log.info("b1_create_confirmed entity_set=%s key=%s attempt=%d", fact.entity_set, key, attempt)
+                    return existing
                 if attempt >= self._create_attempts:
                     raise
                 self._sleep(self._backoff_seconds * 2 ** (attempt - 1))
                 continue
             if created is None:
-                created = find()
+                created = self._existing(fact, shopify_id, key)
                 if created is None:
-                    raise DocumentNotVisible(
-                        f"{entity_set} for key {key} was created but cannot be read back",
-                        method="GET",
-                        path=entity_set,
-                    )
-            log.info("b1_created entity_set=%s key=%s attempt=%d", entity_set, key, attempt)
+                    raise DocumentNotVisible(f"{fact.entity_set} for key {key} was created but cannot be read back",
+                                             method="GET", path=fact.entity_set)  # fmt: skip
+            log.info("b1_created entity_set=%s key=%s attempt=%d", fact.entity_set, key, attempt)
             return created
 
-    def _create_with_key(self, entity_set: str, key: str, body: Mapping[str, Any]) -> dict[str, Any] | None:
-        """Submit [key row, document] as one changeset; the created document, or None when the SL sent no body."""
+    def _existing(self, fact: Fact, shopify_id: int, key: str) -> dict[str, Any] | None:
+        """The document of a key that may exist: None when the key does not."""
+        row = self.key_row(key)
+        if row is None:
+            return None
+        document = self.document(fact, shopify_id, row)
+        if document is None:
+            raise DocumentNotVisible(
+                f"key {key} exists but its {fact.entity_set} document is not visible yet",
+                method="GET",
+                path=fact.entity_set,
+            )
+        return document
+
+    def _create_with_key(
+        self,
+        entity_set: str,
+        key: str,
+        body: Mapping[str, Any],
+        key_values: Mapping[str, Any],
+        stamps: Sequence[tuple[str, int]],
+    ) -> dict[str, Any] | None:
+        """Submit [key row, stamps of earlier rows, document] as one changeset; the created document, or None
+        when the SL sent no body."""
         changeset = Changeset()
-        changeset.post(KEY_ENTITY_SET, {"Code": key, "Name": entity_set})
+        changeset.post(KEY_ENTITY_SET, {"Code": key, "Name": entity_set, **key_values})
+        for code, doc_entry in stamps:
+            changeset.patch(entity_path(KEY_ENTITY_SET, code), {UDF_KEY_DOC_ENTRY: doc_entry})
         document_id = changeset.post(entity_set, dict(body))
         responses = self._client.submit_changeset(changeset)
         document = next((r for r in responses if r.content_id == document_id), responses[-1] if responses else None)
@@ -209,49 +320,17 @@ class B1Documents:
             return None
         return document.json
 
-    def _key_taken(self, key: str) -> bool:
-        try:
-            self._client.get(entity_path(KEY_ENTITY_SET, key), query_string(select="Code"))
-        except NotFound:
-            return False
-        return True
-
     # --- business partners -----------------------------------------------------------------------
 
-    def ensure_business_partner(self, customer_id: int, email: str | None, body: Mapping[str, Any]) -> str:
-        """The CardCode of the Shopify customer's partner: by its id, else a customer with the same e-mail (then
-        stamped with the id), else a new partner from `body`, which carries CardCode and U_ShopifyCustomerId."""
-        shopify_id = str(customer_id)
-        partner = self._partner_by_customer_id(shopify_id)
-        if partner is not None:
-            return str(partner["CardCode"])
-        if email:
-            partner = self._unbound_customer_by_email(email)
-            if partner is not None:
-                card_code = str(partner["CardCode"])
-                # A PATCH that sets one field is harmless to repeat; if its answer is lost the task retries and
-                # finds the partner by id or by e-mail again.
-                self._client.update(entity_path("BusinessPartners", card_code), {UDF_CUSTOMER_ID: shopify_id})
-                log.info("b1_partner_bound card_code=%s customer_id=%s", card_code, shopify_id)
-                return card_code
-        created = self.guarded_create(
-            "BusinessPartners",
-            business_partner_key(customer_id),
-            body,
-            lambda: self._partner_by_customer_id(shopify_id),
-        )
-        return str(created["CardCode"])
+    def create_business_partner(self, customer_id: int, body: Mapping[str, Any]) -> str:
+        """The CardCode of a new partner from `body` (which carries CardCode and U_ShopifyCustomerId), or of the
+        one the customer's key row names."""
+        values = {UDF_KEY_CARD_CODE: body["CardCode"]}
+        return str(self.create(PARTNER, customer_id, body, key_values=values)["CardCode"])
 
-    def _partner_by_customer_id(self, shopify_id: str) -> dict[str, Any] | None:
-        return self._client.find(
-            "BusinessPartners",
-            filter=format_filter(f"{UDF_CUSTOMER_ID} eq {{}}", shopify_id),
-            select="CardCode",
-            orderby="CardCode",
-        )
-
-    def _unbound_customer_by_email(self, email: str) -> dict[str, Any] | None:
-        """A customer with this e-mail that no other Shopify customer is bound to yet."""
+    def unbound_customer_by_email(self, email: str) -> str | None:
+        """The CardCode of a customer with this e-mail that no Shopify customer is bound to yet (asked once per
+        Shopify customer: afterwards its key row answers)."""
         rows = self._client.query(
             "BusinessPartners",
             filter=format_filter("CardType eq {} and EmailAddress eq {}", "cCustomer", email),
@@ -259,51 +338,42 @@ class B1Documents:
             orderby="CardCode",
             top=10,
         )
-        return next((row for row in rows if not row.get(UDF_CUSTOMER_ID)), None)
+        return next((str(row["CardCode"]) for row in rows if not row.get(UDF_CUSTOMER_ID)), None)
+
+    def bind_business_partner(self, customer_id: int, card_code: str) -> str:
+        """Bind an existing partner to the Shopify customer: its key row and its U_ShopifyCustomerId in one
+        changeset. The CardCode the customer is bound to (another worker may have bound another partner)."""
+        key = PARTNER.key(customer_id)
+        changeset = Changeset()
+        changeset.post(KEY_ENTITY_SET, {"Code": key, "Name": PARTNER.entity_set, UDF_KEY_CARD_CODE: card_code})
+        changeset.patch(entity_path(PARTNER.entity_set, card_code), {UDF_CUSTOMER_ID: str(customer_id)})
+        try:
+            self._client.submit_changeset(changeset)
+        except (AlreadyExists, Unavailable):
+            existing = self._existing(PARTNER, customer_id, key)
+            if existing is None:
+                raise
+            return str(existing["CardCode"])
+        log.info("b1_partner_bound card_code=%s customer_id=%s", card_code, customer_id)
+        return card_code
 
     # --- sales orders ----------------------------------------------------------------------------
 
-    def find_sales_order(self, order_id: int) -> SalesOrderRef | None:
-        entity = self._find_sales_order_entity(order_id)
-        return SalesOrderRef.from_entity(entity) if entity is not None else None
+    def sales_order(self, doc_entry: int) -> SalesOrderRef:
+        entity = self._client.get(entity_path("Orders", doc_entry), query_string(select=ORDER_FIELDS))
+        return SalesOrderRef.from_entity(entity, key_stamped=True)
 
-    def ensure_sales_order(self, order_id: int, body: Mapping[str, Any]) -> SalesOrderRef:
-        entity = self.guarded_create(
-            "Orders", sales_order_key(order_id), body, lambda: self._find_sales_order_entity(order_id)
-        )
-        return SalesOrderRef.from_entity(entity)
-
-    def _find_sales_order_entity(self, order_id: int) -> dict[str, Any] | None:
-        return self._client.find(
-            "Orders",
-            filter=format_filter(f"{UDF_ORDER_ID} eq {{}}", str(order_id)),
-            select=ORDER_FIELDS,
-            orderby="DocEntry",
-        )
-
-    def cancel_sales_order(self, order_id: int) -> str:
-        """Cancel the order's sales order: "cancelled", "already_cancelled" or "not_in_b1".
-
-        Raises HeldForOperator when money was booked against it (down payment invoices) or B1 refuses the
-        cancel: refunds and credit notes are a person's decision.
-        """
-        order = self.find_sales_order(order_id)
-        if order is None:
-            return "not_in_b1"
-        if order.cancelled:
+    def cancel_sales_order(self, sales_order: SalesOrderRef, order_id: int) -> str:
+        """Cancel an open sales order: "cancelled" or "already_cancelled"; HeldForOperator when it is closed
+        (delivered or invoiced) or B1 refuses."""
+        current = self.sales_order(sales_order.doc_entry)
+        if current.cancelled:
             return "already_cancelled"
-        if order.status != OPEN:
+        if current.status != OPEN:
             raise HeldForOperator(
-                f"sales order {order.doc_num} of Shopify order {order_id} is closed (delivered or invoiced) in B1"
+                f"sales order {current.doc_num} of Shopify order {order_id} is closed (delivered or invoiced) in B1"
             )
-        invoices = [ref for ref in self.down_payment_invoices_for_order(order_id) if not ref.cancelled]
-        if invoices:
-            numbers = ", ".join(str(ref.doc_num) for ref in invoices)
-            raise HeldForOperator(
-                f"Shopify order {order_id} was cancelled but sales order {order.doc_num} has down payment "
-                f"invoices {numbers}: decide on refunds or credit notes, then cancel it in B1"
-            )
-        path = f"{entity_path('Orders', order.doc_entry)}/Cancel"
+        path = f"{entity_path('Orders', current.doc_entry)}/Cancel"
         attempt = 0
         while True:
             attempt += 1
@@ -311,93 +381,40 @@ class B1Documents:
                 self._client.action(path)
             except Unavailable:
                 # A lost answer: the order itself says whether the cancel happened.
-                if self._order_by_entry(order.doc_entry).cancelled:
+                if self.sales_order(current.doc_entry).cancelled:
                     return "cancelled"
                 if attempt >= self._create_attempts:
                     raise
                 self._sleep(self._backoff_seconds * 2 ** (attempt - 1))
                 continue
             except ValidationError as refusal:
-                if self._order_by_entry(order.doc_entry).cancelled:
+                if self.sales_order(current.doc_entry).cancelled:
                     return "already_cancelled"  # another worker got there first
                 raise HeldForOperator(
-                    f"B1 refused to cancel sales order {order.doc_num} of Shopify order {order_id}: {refusal}"
+                    f"B1 refused to cancel sales order {current.doc_num} of Shopify order {order_id}: {refusal}"
                 ) from refusal
-            log.info("b1_sales_order_cancelled order_id=%s doc_entry=%s", order_id, order.doc_entry)
+            log.info("b1_sales_order_cancelled order_id=%s doc_entry=%s", order_id, current.doc_entry)
             return "cancelled"
 
-    def _order_by_entry(self, doc_entry: int) -> SalesOrderRef:
-        return SalesOrderRef.from_entity(
-            self._client.get(entity_path("Orders", doc_entry), query_string(select=ORDER_FIELDS))
-        )
-
-    # --- down payment invoices and incoming payments ---------------------------------------------
-
-    def find_down_payment_invoice(self, txn_id: int) -> DocumentRef | None:
-        entity = self._find_by_txn("DownPayments", txn_id, DOWN_PAYMENT_FIELDS)
-        return DocumentRef.from_entity(entity) if entity is not None else None
-
-    def ensure_down_payment_invoice(self, txn_id: int, body: Mapping[str, Any]) -> DocumentRef:
-        entity = self.guarded_create(
-            "DownPayments",
-            down_payment_key(txn_id),
-            body,
-            lambda: self._find_by_txn("DownPayments", txn_id, DOWN_PAYMENT_FIELDS),
-        )
-        return DocumentRef.from_entity(entity)
-
-    def down_payment_invoices_for_order(self, order_id: int) -> list[DocumentRef]:
-        """Every down payment invoice stamped with this Shopify order, cancelled ones included, oldest first."""
-        rows = self._client.query(
-            "DownPayments",
-            filter=format_filter(f"{UDF_ORDER_ID} eq {{}}", str(order_id)),
-            select=DOWN_PAYMENT_FIELDS,
-            orderby="DocEntry",
-        )
-        return [DocumentRef.from_entity(row) for row in rows]
-
-    def find_incoming_payment(self, txn_id: int) -> DocumentRef | None:
-        entity = self._find_by_txn("IncomingPayments", txn_id, PAYMENT_FIELDS)
-        return DocumentRef.from_entity(entity) if entity is not None else None
-
-    def ensure_incoming_payment(self, txn_id: int, body: Mapping[str, Any]) -> DocumentRef:
-        entity = self.guarded_create(
-            "IncomingPayments",
-            incoming_payment_key(txn_id),
-            body,
-            lambda: self._find_by_txn("IncomingPayments", txn_id, PAYMENT_FIELDS),
-        )
-        return DocumentRef.from_entity(entity)
-
-    def _find_by_txn(self, entity_set: str, txn_id: int, select: tuple[str, ...]) -> dict[str, Any] | None:
-        return self._client.find(
-            entity_set,
-            filter=format_filter(f"{UDF_TXN_ID} eq {{}}", str(txn_id)),
-            select=select,
-            orderby="DocEntry",
-        )
-
-    # --- tax codes -------------------------------------------------------------------------------
+    # --- tax codes and items ---------------------------------------------------------------------
 
     def tax_rates(self) -> dict[str, Decimal]:
         """Rate in percent of every sales tax code of the company (SalesTaxCodes), as B1 will apply them."""
         rows = self._client.query("SalesTaxCodes", select="Code,Rate")
         return {row["Code"]: Decimal(str(row["Rate"])) for row in rows}
 
-    # --- items -----------------------------------------------------------------------------------
-
     def existing_item_codes(self, item_codes: Iterable[str]) -> set[str]:
         """Those of `item_codes` (as given) that B1 has as valid, unfrozen sales items."""
         wanted = sorted({code for code in item_codes if code})
         existing: set[str] = set()
-        for start in range(0, len(wanted), ITEM_CODES_PER_QUERY):
-            chunk = wanted[start : start + ITEM_CODES_PER_QUERY]
+        for start in range(0, len(wanted), CODES_PER_QUERY):
+            chunk = wanted[start : start + CODES_PER_QUERY]
             any_of = " or ".join(format_filter("ItemCode eq {}", code) for code in chunk)
             rows = self._client.query(
                 "Items",
                 filter=f"({any_of}) and SalesItem eq 'tYES' and Valid eq 'tYES' and Frozen eq 'tNO'",
                 select="ItemCode",
-                page_size=ITEM_CODES_PER_QUERY,
+                page_size=CODES_PER_QUERY,
             )
             # A SQL Server company compares codes without regard to case; answer in the caller's spelling.
             found = {str(row["ItemCode"]).casefold() for row in rows}
@@ -405,6 +422,11 @@ class B1Documents:
         return existing
 
 
-def _money(value: Any) -> Decimal:
-    # The client parses fractions as Decimal but whole numbers arrive as int.
-    return value if isinstance(value, Decimal) else Decimal(str(value))
+def _key_row(row: Mapping[str, Any]) -> KeyRow:
+    doc_entry = row.get(UDF_KEY_DOC_ENTRY)
+    return KeyRow(
+        code=str(row["Code"]),
+        # An unset numeric user field reads as 0 or null depending on the SL version.
+        doc_entry=int(doc_entry) if doc_entry else None,
+        card_code=str(row.get(UDF_KEY_CARD_CODE) or "") or None,
+    )

@@ -20,6 +20,10 @@ KEY_TABLE = "SHOPB1_KEYS"
 KEY_ENTITY_SET = f"U_{KEY_TABLE}"
 KEY_CODE_MAX_LENGTH = 50  # the Code column of every B1 user table
 
+# What a key row records of its B1 record once known: the document's DocEntry, the partner's CardCode.
+UDF_KEY_DOC_ENTRY = "U_DocEntry"
+UDF_KEY_CARD_CODE = "U_CardCode"
+
 # The binding of a B1 record to its Shopify fact, as the SL names the properties.
 UDF_CUSTOMER_ID = "U_ShopifyCustomerId"
 UDF_ORDER_ID = "U_ShopifyOrderId"
@@ -31,9 +35,11 @@ _ID_SIZE = 20
 
 @dataclass(frozen=True)
 class UserField:
-    table: str  # the B1 table (OCRD, ORDR, ORCT), not the entity set
+    table: str  # the B1 table (OCRD, ORDR, ORCT, @SHOPB1_KEYS), not the entity set
     name: str  # without the U_ prefix, as UserFieldsMD wants it
     description: str
+    type: str = "db_Alpha"
+    size: int = _ID_SIZE
 
     def __str__(self) -> str:
         return f"{self.table}.U_{self.name}"
@@ -47,6 +53,9 @@ USER_FIELDS = (
     UserField("ORDR", UDF_TXN_ID.removeprefix("U_"), "Shopify transaction id"),
     UserField("ORCT", UDF_ORDER_ID.removeprefix("U_"), "Shopify order id"),
     UserField("ORCT", UDF_TXN_ID.removeprefix("U_"), "Shopify transaction id"),
+    # B1's largest numeric user field (11 digits) holds any DocEntry; a CardCode has at most 15 characters.
+    UserField(f"@{KEY_TABLE}", UDF_KEY_DOC_ENTRY.removeprefix("U_"), "DocEntry of the document", "db_Numeric", 11),
+    UserField(f"@{KEY_TABLE}", UDF_KEY_CARD_CODE.removeprefix("U_"), "CardCode of the partner", "db_Alpha", 15),
 )
 
 
@@ -111,7 +120,7 @@ def _user_field_body(field: UserField) -> dict[str, Any]:
         "TableName": field.table,
         "Name": field.name,
         "Description": field.description,
-        "Type": "db_Alpha",
-        "Size": _ID_SIZE,
-        "EditSize": _ID_SIZE,
+        "Type": field.type,
+        "Size": field.size,
+        "EditSize": field.size,
     }

@@ -386,17 +386,16 @@ def tax_rates_from_mapping(mapping: Mapping) -> dict[str, Decimal]:
     return rates
 
 
-def check_totals(order: Order, b1_doc_total: Decimal, mapping: Mapping) -> None:
+def check_totals(order_label: str, shopify_total: Decimal, b1_doc_total: Decimal, mapping: Mapping) -> None:
     """Hold the order when B1's DocTotal and Shopify's current total differ by more than the tolerance.
 
     Shopify's current total (after edits and removals) is the figure the sales order's current quantities add
-    up to; for an order nobody changed it is its total price.
+    up to; for an order nobody changed it is its total price. `order_label` names the order in the reason.
     """
-    shopify_total = order.current_total_price.shop
     difference = b1_doc_total - shopify_total
     if abs(difference) > mapping.rounding_tolerance:
         raise HeldForOperator(
-            f"order {order.name} ({order.id}): B1 DocTotal {cents(b1_doc_total)} differs from Shopify's total "
+            f"order {order_label}: B1 DocTotal {cents(b1_doc_total)} differs from Shopify's total "
             f"{cents(shopify_total)} by {cents(difference)}, more than the tolerance {mapping.rounding_tolerance}"
         )
 
@@ -414,25 +413,20 @@ def _check_payment(order: Order, payment: Transaction) -> None:
 def down_payment_invoice(
     order: Order,
     payment: Transaction,
-    sales_order_doc_entry: int,
-    sales_order_line_count: int,
-    card_code: str,
     *,
     sales_order_expenses: collections.abc.Sequence[collections.abc.Mapping[str, Any]] = (),
     timezone: tzinfo | None = None,
 ) -> dict[str, Any]:
-    """The DownPayments body for one received payment: an invoice based on the sales order, for that amount.
+    """The DownPayments body for one received payment, for that amount, before its sales order is known:
+    `on_sales_order` bases it on the order (partner, lines, freight).
 
     `sales_order_expenses` are the sales order's DocumentAdditionalExpenses (its body's or B1's answer). They
-    are copied with references to the order because copying lines does not bring freight along, and without
-    it the base is smaller than what the customer pays: a payment of the whole order would exceed it.
+    are copied because copying lines does not bring freight along, and without it the base is smaller than what
+    the customer pays: a payment of the whole order would exceed it.
     """
     _check_payment(order, payment)
-    if sales_order_line_count < 1:
-        raise ValueError("a sales order has at least one line")
     doc_date = document_date(payment.processed_at, timezone).isoformat()
     body: dict[str, Any] = {
-        "CardCode": card_code,
         "DocDate": doc_date,
         "DocDueDate": doc_date,
         "DownPaymentType": "dptInvoice",
@@ -440,10 +434,6 @@ def down_payment_invoice(
         "NumAtCard": order.name[:MAX_NUM_AT_CARD],
         "U_ShopifyOrderId": str(order.id),
         "U_ShopifyTxnId": str(payment.id),
-        "DocumentLines": [
-            {"BaseType": ORDER_OBJECT_TYPE, "BaseEntry": sales_order_doc_entry, "BaseLine": number}
-            for number in range(sales_order_line_count)
-        ],
     }
     if sales_order_expenses:
         body["DocumentAdditionalExpenses"] = [
@@ -451,25 +441,36 @@ def down_payment_invoice(
                 "ExpenseCode": expense["ExpenseCode"],
                 "LineTotal": expense["LineTotal"],
                 "TaxCode": expense.get("TaxCode"),
-                "BaseDocType": ORDER_OBJECT_TYPE,
-                "BaseDocEntry": sales_order_doc_entry,
-                "BaseDocLine": number,
             }
-            for number, expense in enumerate(sales_order_expenses)
+            for expense in sales_order_expenses
+        ]
+    return body
+
+
+def on_sales_order(
+    down_payment: collections.abc.Mapping[str, Any], *, doc_entry: int, line_count: int, card_code: str
+) -> dict[str, Any]:
+    """A down payment invoice body based on its sales order: the order's partner, each of its lines, and its
+    freight with references to the order."""
+    if line_count < 1:
+        raise ValueError("a sales order has at least one line")
+    body = {**down_payment, "CardCode": card_code}
+    body["DocumentLines"] = [
+        {"BaseType": ORDER_OBJECT_TYPE, "BaseEntry": doc_entry, "BaseLine": number} for number in range(line_count)
+    ]
+    if down_payment.get("DocumentAdditionalExpenses"):
+        body["DocumentAdditionalExpenses"] = [
+            {**expense, "BaseDocType": ORDER_OBJECT_TYPE, "BaseDocEntry": doc_entry, "BaseDocLine": number}
+            for number, expense in enumerate(down_payment["DocumentAdditionalExpenses"])
         ]
     return body
 
 
 def incoming_payment(
-    order: Order,
-    payment: Transaction,
-    card_code: str,
-    down_payment_doc_entry: int,
-    mapping: Mapping,
-    *,
-    timezone: tzinfo | None = None,
+    order: Order, payment: Transaction, mapping: Mapping, *, timezone: tzinfo | None = None
 ) -> dict[str, Any]:
-    """The IncomingPayments body for one received payment, applied to its down payment invoice."""
+    """The IncomingPayments body for one received payment, before its down payment invoice is known:
+    `applied_to` names the partner and the invoice it pays."""
     _check_payment(order, payment)
     gateway = payment.gateway or ""
     account = mapping.gateways.get(gateway)
@@ -480,7 +481,6 @@ def incoming_payment(
         )
     doc_date = document_date(payment.processed_at, timezone).isoformat()
     return {
-        "CardCode": card_code,
         "DocType": "rCustomer",
         "DocDate": doc_date,
         "TransferAccount": account,
@@ -490,7 +490,13 @@ def incoming_payment(
         "Remarks": f"Shopify order {order.name} via {gateway or 'no gateway'}"[:MAX_REMARKS],
         "U_ShopifyOrderId": str(order.id),
         "U_ShopifyTxnId": str(payment.id),
-        "PaymentInvoices": [
-            {"DocEntry": down_payment_doc_entry, "SumApplied": payment.amount.shop, "InvoiceType": "it_DownPayment"}
-        ],
     }
+
+
+def applied_to(
+    incoming_payment: collections.abc.Mapping[str, Any], *, card_code: str, down_payment_doc_entry: int
+) -> dict[str, Any]:
+    """An incoming payment body paying its down payment invoice, in full, for the partner of the order."""
+    amount = incoming_payment["TransferSum"]
+    invoice = {"DocEntry": down_payment_doc_entry, "SumApplied": amount, "InvoiceType": "it_DownPayment"}
+    return {**incoming_payment, "CardCode": card_code, "PaymentInvoices": [invoice]}

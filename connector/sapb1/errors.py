@@ -11,6 +11,8 @@ import json
 import re
 from typing import Any
 
+from connector.errors import Kind
+
 # Requests that change data. A 5xx or a lost answer to one of these leaves the outcome unknown.
 WRITE_METHODS = frozenset({"POST", "PATCH", "PUT", "MERGE", "DELETE"})
 
@@ -49,6 +51,8 @@ _STR_LIMIT = 300
 class ServiceLayerError(Exception):
     """A request the Service Layer refused or could not answer; also used as is for unclassified answers."""
 
+    kind = Kind.ERROR
+
     def __init__(
         self,
         message: str,
@@ -86,17 +90,25 @@ class ServiceLayerError(Exception):
 class LoginFailed(ServiceLayerError):  # noqa: N818 - the names say what happened
     """The SL refused the credentials or the company. Retrying cannot help and may lock the user."""
 
+    kind = Kind.CONFIGURATION
+
 
 class SessionExpired(ServiceLayerError):  # noqa: N818 - the names say what happened
     """The session cookie is no longer valid (401, code 301)."""
+
+    kind = Kind.TRANSIENT
 
 
 class NotFound(ServiceLayerError):  # noqa: N818 - the names say what happened
     """No entity with that key (404, code -2028)."""
 
+    kind = Kind.DATA
+
 
 class ValidationError(ServiceLayerError):
     """The SL rejected the data or the request (a 4xx); the same request will fail again."""
+
+    kind = Kind.DATA
 
 
 class AlreadyExists(ValidationError):  # noqa: N818 - the names say what happened
@@ -106,9 +118,13 @@ class AlreadyExists(ValidationError):  # noqa: N818 - the names say what happene
 class ConcurrencyConflict(ServiceLayerError):  # noqa: N818 - the names say what happened
     """The If-Match ETag no longer matches (412, code -2039): read again, then write."""
 
+    kind = Kind.TRANSIENT
+
 
 class Unavailable(ServiceLayerError):  # noqa: N818 - the names say what happened
     """The SL could not be reached or answered 5xx; the request did not take effect and may be retried."""
+
+    kind = Kind.TRANSIENT
 
 
 class OutcomeUnknown(Unavailable):

@@ -13,6 +13,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from connector.errors import Kind
+
 # Top-level `errors[].extensions.code` values (shopify.md 6.4).
 CODE_THROTTLED = "THROTTLED"
 CODE_ACCESS_DENIED = "ACCESS_DENIED"
@@ -25,6 +27,8 @@ _STR_LIMIT = 300
 
 class ShopifyError(Exception):
     """A call the Admin API refused or could not answer; also used as is for unclassified answers."""
+
+    kind = Kind.ERROR
 
     def __init__(
         self,
@@ -62,17 +66,25 @@ class ShopifyError(Exception):
 class Unauthorized(ShopifyError):  # noqa: N818 - the names say what happened
     """401: the access token is wrong, revoked, or the app was uninstalled."""
 
+    kind = Kind.CONFIGURATION
+
 
 class AccessDenied(ShopifyError):  # noqa: N818 - the names say what happened
     """ACCESS_DENIED or 403: the app lacks a scope or a permission, or the shop's plan lacks a feature."""
+
+    kind = Kind.CONFIGURATION
 
 
 class ShopInactive(ShopifyError):  # noqa: N818 - the names say what happened
     """The shop is frozen, locked or closed (402, 423, SHOP_INACTIVE); only the merchant can change that."""
 
+    kind = Kind.CONFIGURATION
+
 
 class Throttled(ShopifyError):  # noqa: N818 - the names say what happened
     """The cost bucket was empty (THROTTLED, 429). Retried inside the client; seen only when retries ran out."""
+
+    kind = Kind.TRANSIENT
 
     def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: Any) -> None:
         super().__init__(message, **kwargs)
@@ -81,6 +93,8 @@ class Throttled(ShopifyError):  # noqa: N818 - the names say what happened
 
 class Unavailable(ShopifyError):  # noqa: N818 - the names say what happened
     """Shopify could not be reached, answered 5xx or INTERNAL_SERVER_ERROR; may succeed on a later try."""
+
+    kind = Kind.TRANSIENT
 
 
 class OutcomeUnknown(Unavailable):
@@ -127,6 +141,8 @@ class UserErrors(ShopifyError):  # noqa: N818 - the names say what happened
     Shopify answered normally, so nothing was changed; the same input fails again.
     """
 
+    kind = Kind.DATA
+
     def __init__(self, message: str, *, user_errors: Iterable[UserError] = (), **kwargs: Any) -> None:
         super().__init__(message, **kwargs)
         self.user_errors = tuple(user_errors)
@@ -138,6 +154,8 @@ class UserErrors(ShopifyError):  # noqa: N818 - the names say what happened
 
 class BulkOperationFailed(ShopifyError):  # noqa: N818 - the names say what happened
     """A bulk operation ended FAILED, CANCELED or EXPIRED, or did not finish within the time allowed."""
+
+    kind = Kind.TRANSIENT
 
     def __init__(
         self,

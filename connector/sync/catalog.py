@@ -22,7 +22,7 @@ from functools import cached_property
 from typing import Any
 
 from connector.b1.items import B1Items
-from connector.errors import ConfigurationError, DataError
+from connector.errors import ConfigurationError, DataError, Kind, kind_of
 from connector.mapping.catalog import (
     B1Item,
     ProductPlan,
@@ -39,17 +39,13 @@ from connector.mapping.catalog import (
 )
 from connector.mapping.config import CatalogMapping
 from connector.mapping.config import Mapping as MappingFile
-from connector.sapb1 import ValidationError as B1Refused
 from connector.shopify.catalog import MAX_QUANTITIES, STALE, ShopifyCatalog, StockWrite
-from connector.shopify.errors import Unavailable, UserErrors
+from connector.shopify.errors import Unavailable
 from connector.sync.catalog_state import CatalogState, ItemRecord, ProductRecord
 
 log = logging.getLogger(__name__)
 
 CREATED, UPDATED, UNCHANGED, FAILED, SKIPPED = "created", "updated", "unchanged", "failed", "skipped"
-# What one item's failure is: it goes to the dead letters and the others go on. Anything else (Shopify or B1
-# unreachable, a mapping that names a location the shop does not have) stops the batch, which is retried.
-ITEM_FAILURES = (DataError, B1Refused, UserErrors)
 # inventorySetQuantities' answer for an inventory item that no longer exists.
 GONE = "INVALID_INVENTORY_ITEM"
 # Rounds of re-reading Shopify's stock when it moved between our read and our write.
@@ -128,7 +124,11 @@ class CatalogSync:
         for plan in products:
             try:
                 written = self._sync_product(plan, records, product_records[plan.key], run)
-            except ITEM_FAILURES as error:
+            except Exception as error:
+                # A data error is one item's failure: it goes to the dead letters and the others go on. Anything
+                # else (Shopify or B1 unreachable, a location the shop does not have) stops the batch, retried.
+                if kind_of(error) is not Kind.DATA:
+                    raise
                 written = {item.item_code: FAILED for item in plan.items}
                 outcomes.update({code: ItemOutcome(code, FAILED, error) for code in written if code in outcomes})
             for code, outcome in written.items():

@@ -1,45 +1,187 @@
-"""One Shopify order into SAP Business One: the steps the pipeline runs, each safe to run again.
+"""One Shopify order into SAP Business One: what is booked already, what is still to do, and each step doing it.
 
-Each step reads what it needs, maps it with connector.mapping and hands the body to connector.b1, whose
-lookup-then-guarded-create makes a second run find the document instead of making another. The Celery tasks in
-tasks/orders.py are thin wrappers around these methods; this module knows nothing of Celery.
+A synchronisation reads the order once (`read_order`), learns its B1 side once (`facts`: Redis first, else one
+query on the key table's primary key), and plans only what is missing (`plan`), with every body mapped there, once.
+The steps (`upsert_customer`, `check_items`, `create_sales_order`, `create_down_payment_invoice`,
+`post_incoming_payment`, `cancel`) receive their part of the plan as typed hand-offs and create without looking
+first: a document's key row, committed with it, makes a second create find the first. Each step records what it
+booked in the order's state, so that the next synchronisation of a booked order needs no Service Layer call at all.
+
+Built once per worker process (connector.runtime): the mapping, the shop's time zone, B1's tax rates and the items
+known to exist are cached here. The Celery tasks in tasks/orders.py are thin wrappers; this module knows nothing of
+Celery.
 """
 
 from __future__ import annotations
 
-import json
 import logging
-from dataclasses import dataclass, field
-from datetime import date, datetime, tzinfo
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime, tzinfo
 from decimal import Decimal
 from functools import cached_property
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from connector.b1.documents import B1Documents, DocumentRef, SalesOrderRef
+from connector.b1.documents import (
+    DOWN_PAYMENT,
+    INCOMING_PAYMENT,
+    PARTNER,
+    SALES_ORDER,
+    B1Documents,
+    DocumentRef,
+    SalesOrderRef,
+)
 from connector.errors import DataError, HeldForOperator
+from connector.handoff import Handoff
 from connector.mapping import documents as mapping_documents
-from connector.mapping.config import Mapping
+from connector.mapping.config import Mapping as MappingFile
 from connector.sapb1 import ServiceLayerError
 from connector.shopify import queries
 from connector.shopify.client import ShopifyClient
-from connector.shopify.orders import Order, Transaction, add_line_items_page, order_from_graphql
+from connector.shopify.orders import Order, add_line_items_page, order_from_graphql
+from connector.sync.state import OrderFacts, OrderState
 
 log = logging.getLogger(__name__)
+
+# What B1 reports of itself rarely changes: tax rates are read again after an hour, an item found for sale is
+# trusted for five minutes (one that disappears meanwhile makes B1 refuse the sales order: a data error).
+TAX_RATES_SECONDS = 3600.0
+ITEMS_SECONDS = 300.0
+
+BOOK, CANCEL, SKIP, SETTLED = "book", "cancel", "skip", "settled"
+_T = TypeVar("_T")
 
 
 def order_gid(order_id: int) -> str:
     return f"gid://shopify/Order/{order_id}"
 
 
+# --- the hand-offs -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PartnerWork(Handoff):
+    """Find or create the business partner of the order's customer."""
+
+    order_id: int
+    customer_id: int
+    email: str | None
+    body: dict[str, Any]
+    # The planner read the key table and the customer had no row: no need to ask again.
+    key_absent: bool = False
+
+
+@dataclass(frozen=True)
+class ItemsWork(Handoff):
+    """Every item code of the order must be a B1 item for sale; `lines` say where each is used."""
+
+    order_id: int
+    order_name: str
+    lines: dict[str, list[str]]
+
+
+@dataclass(frozen=True)
+class SalesOrderWork(Handoff):
+    """Create the sales order from `body` (without its CardCode, which the partner step gives unless known)."""
+
+    order_id: int
+    label: str  # "#1042 (820982911946154508)", for reasons
+    body: dict[str, Any]
+    shopify_total: Decimal
+    card_code: str | None = None
+
+
+@dataclass(frozen=True)
+class PaymentWork(Handoff):
+    """Book one captured payment: its down payment invoice (a body to complete, or the DocumentRef of the one
+    booked already) and its incoming payment (a body to complete)."""
+
+    order_id: int
+    txn_id: int
+    down_payment: dict[str, Any] | None
+    incoming_payment: dict[str, Any]
+    booked_down_payment: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class Booked(Handoff):
+    """What an order's chain of steps has booked so far, handed from each step to the next: the sales order,
+    and the down payment invoice whose incoming payment comes next."""
+
+    sales_order: dict[str, Any]  # SalesOrderRef.to_json()
+    down_payment: dict[str, Any] | None = None  # DocumentRef.to_json()
+
+    @classmethod
+    def of(cls, sales_order: SalesOrderRef, down_payment: DocumentRef | None = None) -> Booked:
+        return cls(sales_order.to_json(), down_payment.to_json() if down_payment else None)
+
+    @property
+    def sales_order_ref(self) -> SalesOrderRef:
+        return SalesOrderRef.from_json(self.sales_order)
+
+
+@dataclass(frozen=True)
+class CancelWork(Handoff):
+    order_id: int
+    sales_order: dict[str, Any]  # SalesOrderRef.to_json()
+
+
+@dataclass
+class Plan:
+    """What a synchronisation of one order has to do: the canvas is built from this and nothing else."""
+
+    order_id: int
+    action: str  # book | cancel | skip | settled
+    updated_at: datetime
+    reason: str = ""
+    partner: PartnerWork | None = None
+    items: ItemsWork | None = None
+    sales_order: SalesOrderWork | None = None
+    booked_sales_order: SalesOrderRef | None = None
+    payments: list[PaymentWork] = field(default_factory=list)
+    cancel: CancelWork | None = None
+
+    def summary(self) -> dict[str, Any]:
+        named = (("partner", self.partner), ("items", self.items), ("sales order", self.sales_order))
+        steps = [name for name, work in (*named, ("cancel", self.cancel)) if work]
+        steps += [f"payment {work.txn_id}" for work in self.payments]
+        return {"action": self.action, "steps": steps, **({"why": self.reason} if self.reason else {})}
+
+
+class _Expiring:
+    """A value read again once it is older than `seconds` (per process, shared by the pool's threads)."""
+
+    def __init__(self, seconds: float, load: Callable[[], Any]) -> None:
+        self._seconds, self._load = seconds, load
+        self._value: Any = None
+        self._at = float("-inf")
+        self._lock = threading.Lock()
+
+    def get(self) -> Any:
+        with self._lock:
+            if time.monotonic() - self._at > self._seconds:
+                self._value, self._at = self._load(), time.monotonic()
+            return self._value
+
+
+# --- the synchroniser ----------------------------------------------------------------------------------------
+
+
 @dataclass
 class OrderSync:
     shopify: ShopifyClient
     b1: B1Documents
-    mapping: Mapping
+    mapping: MappingFile
+    state: OrderState
     # The shop's time zone dates the documents as the merchant's calendar does; read from Shopify when None.
     timezone: tzinfo | None = None
-    _tax_rates: dict[str, Decimal] = field(default_factory=dict, init=False, repr=False)
+    _items_seen: dict[str, float] = field(default_factory=dict, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._tax_rates = _Expiring(TAX_RATES_SECONDS, self._read_tax_rates)
 
     @cached_property
     def shop_timezone(self) -> tzinfo:
@@ -50,139 +192,272 @@ class OrderSync:
 
     # --- reading ---------------------------------------------------------------------------------------------
 
-    def read_order(self, order_id: int) -> dict[str, Any]:
-        """The order as Shopify has it now, as JSON-able data (what the steps of one sync share)."""
+    def read_order(self, order_id: int) -> Order:
+        """The order as Shopify has it now, every line item page included."""
         node = self.shopify.execute(queries.ORDER, {"id": order_gid(order_id)}).get("order")
         if node is None:
             raise DataError(f"order {order_id} does not exist in Shopify")
         order = order_from_graphql(node)
-        pages = []
         while order.has_more_line_items:
             page = self.shopify.execute(queries.ORDER_LINE_ITEMS, {"id": order.gid, "after": order.line_items_cursor})
-            connection = page["order"]["lineItems"]
-            pages.append(connection)
-            order = add_line_items_page(order, connection)
-        return {"order": node, "line_item_pages": pages}
-
-    @staticmethod
-    def order_of(snapshot: dict[str, Any]) -> Order:
-        order = order_from_graphql(snapshot["order"])
-        for connection in snapshot.get("line_item_pages") or []:
-            order = add_line_items_page(order, connection)
+            order = add_line_items_page(order, page["order"]["lineItems"])
         return order
 
-    # --- steps -----------------------------------------------------------------------------------------------
+    def facts(self, order: Order) -> OrderFacts:
+        """The order's B1 side as known: from Redis when it knows the order, else one query on the key table
+        (what Redis does not know but B1 has is found by the create that a later step tries)."""
+        facts = self.state.facts(order.id)
+        if not facts.empty:
+            return facts
+        payments = [payment.id for payment in order.captured_payments]
+        codes = [SALES_ORDER.key(order.id)]
+        codes += [fact.key(txn) for txn in payments for fact in (DOWN_PAYMENT, INCOMING_PAYMENT)]
+        if order.customer is not None:
+            codes.append(PARTNER.key(order.customer.id))
+        rows = self.b1.key_rows(codes)
+        facts.from_key_table = True
+        if not rows:
+            return facts
+        if order.customer is not None and (row := rows.get(PARTNER.key(order.customer.id))):
+            partner = self.b1.document(PARTNER, order.customer.id, row)
+            facts.card_code = str(partner["CardCode"]) if partner else None
+        if row := rows.get(SALES_ORDER.key(order.id)):
+            entity = self.b1.document(SALES_ORDER, order.id, row)
+            if entity is not None:
+                facts.sales_order = SalesOrderRef.from_entity(entity, key_stamped=True)
+        for txn in payments:
+            if INCOMING_PAYMENT.key(txn) in rows:
+                facts.incoming_payments[txn] = rows[INCOMING_PAYMENT.key(txn)].doc_entry
+            if row := rows.get(DOWN_PAYMENT.key(txn)):
+                # Its DocEntry is needed only when its incoming payment is still to be posted.
+                entity = {"DocEntry": row.doc_entry} if row.doc_entry else None
+                if entity is None and txn not in facts.incoming_payments:
+                    entity = self.b1.document(DOWN_PAYMENT, txn, row)
+                if entity is not None:
+                    facts.down_payments[txn] = DocumentRef.from_entity(entity, key_stamped=True)
+        self.state.record(order.id, facts)
+        return facts
 
-    def business_partner(self, order: Order) -> str:
-        """The CardCode the order is booked on: the customer's partner (found or created) or the guest partner."""
-        if order.customer is None:
-            return self.mapping.guest_partner
-        body = mapping_documents.business_partner(order.customer, order, self.mapping)
-        return self.b1.ensure_business_partner(order.customer.id, order.customer.email, body)
+    # --- planning --------------------------------------------------------------------------------------------
 
-    def check_items(self, order: Order) -> list[str]:
-        """Every SKU of the order must be a B1 item for sale; a missing one holds the order, naming it."""
-        wanted: dict[str, list[str]] = {}
+    def plan(self, order: Order) -> Plan:
+        """What this order still needs in B1, every body mapped once."""
+        plan = Plan(order.id, BOOK, order.updated_at)
+        if order.test and self.mapping.skip_test_orders:
+            plan.action, plan.reason = SKIP, "test order"
+            return plan
+        facts = self.facts(order)
+        if order.cancelled_at is not None:
+            return self._plan_cancel(order, facts, plan)
+        payments = order.captured_payments
+        if facts.booked([payment.id for payment in payments]):
+            plan.action = SETTLED
+            return plan
+        booked = sum((payment.amount.shop for payment in payments), Decimal(0))
+        total = order.current_total_price.shop
+        if booked > total + self.mapping.rounding_tolerance:
+            raise HeldForOperator(f"{order.name}: payments captured ({booked}) exceed the order total ({total})")
+        card_code = facts.card_code or (None if order.customer else self.mapping.guest_partner)
+        sales_order = facts.sales_order
+        if sales_order is None:
+            if card_code is None and order.customer is not None:
+                partner = mapping_documents.business_partner(order.customer, order, self.mapping)
+                plan.partner = PartnerWork(
+                    order.id, order.customer.id, order.customer.email, partner, key_absent=facts.from_key_table
+                )
+            plan.items = ItemsWork(order.id, order.name, self._item_lines(order))
+            body = self._sales_order_body(order, check=True)
+            plan.sales_order = SalesOrderWork(order.id, _label(order), body, total, card_code)
+        else:
+            plan.booked_sales_order = sales_order
+            body = self._sales_order_body(order, check=False)
+        expenses = body.get("DocumentAdditionalExpenses") or []
+        for payment in payments:
+            if payment.id in facts.incoming_payments:
+                continue
+            incoming = mapping_documents.incoming_payment(order, payment, self.mapping, timezone=self.shop_timezone)
+            # A down payment invoice booked on a sales order the plan knows: only its incoming payment is to do.
+            # (Without the sales order at hand, the down payment's create finds it by its key row.)
+            down_payment = facts.down_payments.get(payment.id)
+            if down_payment is not None and sales_order is not None:
+                plan.payments.append(PaymentWork(order.id, payment.id, None, incoming, down_payment.to_json()))
+                continue
+            template = mapping_documents.down_payment_invoice(
+                order, payment, sales_order_expenses=expenses, timezone=self.shop_timezone
+            )
+            plan.payments.append(PaymentWork(order.id, payment.id, template, incoming))
+        return plan
+
+    def _plan_cancel(self, order: Order, facts: OrderFacts, plan: Plan) -> Plan:
+        plan.action = CANCEL
+        if facts.sales_order is None:
+            if order.captured_payments:
+                raise HeldForOperator(
+                    f"{order.name} was cancelled in Shopify after {len(order.captured_payments)} payment(s) were "
+                    "captured, and it is not in SAP Business One: decide how to book it"
+                )
+            plan.action, plan.reason = SETTLED, "cancelled before it reached B1"
+            return plan
+        if facts.sales_order.cancelled or facts.cancellation:
+            plan.action, plan.reason = SETTLED, "cancelled in B1"
+            return plan
+        if facts.down_payments:
+            numbers = ", ".join(str(ref.doc_num or ref.doc_entry) for ref in facts.down_payments.values())
+            raise HeldForOperator(
+                f"Shopify order {order.name} was cancelled but sales order {facts.sales_order.doc_num} has down "
+                f"payment invoices {numbers}: decide on refunds or credit notes, then cancel it in B1"
+            )
+        plan.cancel = CancelWork(order.id, facts.sales_order.to_json())
+        return plan
+
+    def _sales_order_body(self, order: Order, *, check: bool) -> dict[str, Any]:
+        """The sales order's body without its CardCode. With `check`, B1's total for it (with B1's own tax
+        rates) is checked against Shopify's before anything posts, so that a mapping that cannot reach the total
+        books nothing."""
+        body = mapping_documents.sales_order(order, "", self.mapping, timezone=self.shop_timezone)
+        del body["CardCode"]
+        if check:
+            expected = mapping_documents.expected_doc_total(body, self.tax_rates)
+            mapping_documents.check_totals(_label(order), order.current_total_price.shop, expected, self.mapping)
+        return body
+
+    def _item_lines(self, order: Order) -> dict[str, list[str]]:
+        lines: dict[str, list[str]] = {}
         for number, line in enumerate(order.line_items, start=1):
             if line.quantity <= 0:
                 continue
             if not line.sku:
                 raise DataError(f"line {number} ({line.title!r}) of {order.name} has no SKU")
-            wanted.setdefault(self.mapping.item_code(line.sku), []).append(f"line {number}")
-        existing = self.b1.existing_item_codes(wanted)
-        missing = [f"{code} ({', '.join(lines)})" for code, lines in wanted.items() if code not in existing]
+            lines.setdefault(self.mapping.item_code(line.sku), []).append(f"line {number}")
+        return lines
+
+    # --- steps -----------------------------------------------------------------------------------------------
+
+    def upsert_customer(self, work: PartnerWork) -> str:
+        """The CardCode of the customer's partner: the one its key row names, else a customer with the same
+        e-mail (then bound), else a new partner."""
+        row = None if work.key_absent else self.b1.key_row(PARTNER.key(work.customer_id))
+        partner = self.b1.document(PARTNER, work.customer_id, row) if row else None
+        if partner is not None:
+            card_code = str(partner["CardCode"])
+        elif work.email and (existing := self.b1.unbound_customer_by_email(work.email)):
+            card_code = self.b1.bind_business_partner(work.customer_id, existing)
+        else:
+            card_code = self.b1.create_business_partner(work.customer_id, work.body)
+        self.state.record(work.order_id, OrderFacts(card_code=card_code))
+        return card_code
+
+    def check_items(self, work: ItemsWork) -> list[str]:
+        """Every item code must be a B1 item for sale; a missing one holds the order, naming it. Items found
+        are trusted for ITEMS_SECONDS, so a busy shop asks B1 about each item every few minutes at most."""
+        now = time.monotonic()
+        unknown = [code for code in work.lines if now - self._items_seen.get(code, float("-inf")) > ITEMS_SECONDS]
+        existing = self.b1.existing_item_codes(unknown) if unknown else set()
+        self._items_seen.update(dict.fromkeys(existing, now))
+        missing = [f"{code} ({', '.join(work.lines[code])})" for code in unknown if code not in existing]
         if missing:
-            raise DataError(f"unknown SKU in SAP Business One for {order.name}: {'; '.join(missing)}")
-        return sorted(wanted)
+            raise DataError(f"unknown SKU in SAP Business One for {work.order_name}: {'; '.join(missing)}")
+        return sorted(work.lines)
 
-    def sales_order(self, order: Order, card_code: str) -> SalesOrderRef:
-        existing = self.b1.find_sales_order(order.id)
-        if existing is None:
-            body = self.sales_order_body(order, card_code)
-            # Checked before posting too, so that a mapping that cannot reach Shopify's total posts nothing.
-            mapping_documents.check_totals(
-                order, mapping_documents.expected_doc_total(body, self.tax_rates), self.mapping
-            )
-            existing = self.b1.ensure_sales_order(order.id, body)
-        mapping_documents.check_totals(order, existing.doc_total, self.mapping)
-        return existing
+    def create_sales_order(self, work: SalesOrderWork, card_code: str) -> SalesOrderRef:
+        body = {"CardCode": card_code, **work.body}
+        sales_order = SalesOrderRef.from_entity(self.b1.create(SALES_ORDER, work.order_id, body))
+        self.state.record(work.order_id, OrderFacts(card_code=card_code, sales_order=sales_order))
+        mapping_documents.check_totals(work.label, work.shopify_total, sales_order.doc_total, self.mapping)
+        return sales_order
 
-    def sales_order_body(self, order: Order, card_code: str) -> dict[str, Any]:
-        return mapping_documents.sales_order(order, card_code, self.mapping, timezone=self.shop_timezone)
-
-    def down_payment_invoice(self, order: Order, payment: Transaction, sales_order: SalesOrderRef) -> DocumentRef:
-        existing = self.b1.find_down_payment_invoice(payment.id)
-        if existing is not None:
-            return existing
-        booked = sum((p.amount.shop for p in order.captured_payments), Decimal(0))
-        total = order.current_total_price.shop
-        if booked > total + self.mapping.rounding_tolerance:
-            raise HeldForOperator(f"{order.name}: payments captured ({booked}) exceed the order total ({total})")
-        expenses = self.sales_order_body(order, sales_order.card_code).get("DocumentAdditionalExpenses") or []
-        body = mapping_documents.down_payment_invoice(
-            order,
-            payment,
-            sales_order.doc_entry,
-            sales_order.line_count,
-            sales_order.card_code,
-            sales_order_expenses=expenses,
-            timezone=self.shop_timezone,
+    def create_down_payment_invoice(self, work: PaymentWork, booked: Booked) -> Booked:
+        assert work.down_payment is not None
+        sales_order = booked.sales_order_ref
+        body = mapping_documents.on_sales_order(
+            work.down_payment,
+            doc_entry=sales_order.doc_entry,
+            line_count=sales_order.line_count,
+            card_code=sales_order.card_code,
         )
-        return self.b1.ensure_down_payment_invoice(payment.id, body)
+        # The first down payment invoice stamps its sales order's key row (see connector.b1.documents).
+        stamps = [] if sales_order.key_stamped else [(SALES_ORDER.key(work.order_id), sales_order.doc_entry)]
+        down_payment = DocumentRef.from_entity(self.b1.create(DOWN_PAYMENT, work.txn_id, body, stamps=stamps))
+        sales_order = replace(sales_order, key_stamped=True)
+        self.state.record(work.order_id, OrderFacts(sales_order=sales_order, down_payments={work.txn_id: down_payment}))
+        return Booked.of(sales_order, down_payment)
 
-    def incoming_payment(
-        self, order: Order, payment: Transaction, card_code: str, down_payment: DocumentRef
-    ) -> DocumentRef:
-        existing = self.b1.find_incoming_payment(payment.id)
-        if existing is not None:
-            return existing
-        body = mapping_documents.incoming_payment(
-            order, payment, card_code, down_payment.doc_entry, self.mapping, timezone=self.shop_timezone
+    def post_incoming_payment(self, work: PaymentWork, booked: Booked) -> Booked:
+        down_payment = DocumentRef.from_json(work.booked_down_payment or booked.down_payment or {})
+        sales_order = booked.sales_order_ref
+        body = mapping_documents.applied_to(
+            work.incoming_payment, card_code=sales_order.card_code, down_payment_doc_entry=down_payment.doc_entry
         )
-        return self.b1.ensure_incoming_payment(payment.id, body)
+        # The incoming payment stamps its down payment invoice's key row.
+        stamps = [] if down_payment.key_stamped else [(DOWN_PAYMENT.key(work.txn_id), down_payment.doc_entry)]
+        payment = DocumentRef.from_entity(self.b1.create(INCOMING_PAYMENT, work.txn_id, body, stamps=stamps))
+        stamped = replace(down_payment, key_stamped=True)
+        facts = OrderFacts(down_payments={work.txn_id: stamped}, incoming_payments={work.txn_id: payment.doc_entry})
+        self.state.record(work.order_id, facts)
+        return Booked.of(sales_order)
 
-    def cancel(self, order: Order) -> str:
-        """Cancel the B1 sales order of a cancelled Shopify order, unless money moved: then it is held."""
-        outcome = self.b1.cancel_sales_order(order.id)
-        if outcome == "not_in_b1" and order.captured_payments:
-            raise HeldForOperator(
-                f"{order.name} was cancelled in Shopify after {len(order.captured_payments)} payment(s) were "
-                "captured, and it is not in SAP Business One: decide how to book it"
-            )
+    def cancel(self, work: CancelWork) -> str:
+        """Cancel the sales order of an order cancelled in Shopify before any payment was booked."""
+        sales_order = SalesOrderRef.from_json(work.sales_order)
+        outcome = self.b1.cancel_sales_order(sales_order, work.order_id)
+        self.state.record(work.order_id, OrderFacts(cancellation=outcome))
         return outcome
+
+    def run(self, plan: Plan) -> None:
+        """Every step of `plan` in this process, one after the other: what the Celery canvas does, without it
+        (the benchmark's baseline, tests of the domain)."""
+        if plan.cancel is not None:
+            self.cancel(plan.cancel)
+        if plan.action == BOOK:
+            if plan.sales_order is not None:
+                assert plan.items is not None
+                card_code = plan.sales_order.card_code or self.upsert_customer(_known(plan.partner))
+                self.check_items(plan.items)
+                booked = Booked.of(self.create_sales_order(plan.sales_order, card_code))
+            else:
+                booked = Booked.of(_known(plan.booked_sales_order))
+            for work in plan.payments:
+                if work.down_payment is not None:
+                    booked = self.create_down_payment_invoice(work, booked)
+                booked = self.post_incoming_payment(work, booked)
+        self.settle(plan.order_id, plan.updated_at)
+
+    def settle(self, order_id: int, updated_at: datetime) -> None:
+        """The order is in step with Shopify as of `updated_at`."""
+        self.state.mark_synced(order_id, updated_at)
+
+    # --- what rarely changes ---------------------------------------------------------------------------------
 
     @property
     def tax_rates(self) -> dict[str, Decimal]:
-        """B1's own rates, so that the check before posting catches a mapping pointing at the wrong tax code.
+        """B1's own rates, so that the check before posting catches a mapping pointing at the wrong tax code."""
+        rates: dict[str, Decimal] = self._tax_rates.get()
+        return rates
 
-        Companies without SalesTaxCodes (VAT localizations use VatGroups) fall back to the mapping's rates.
-        """
-        if not self._tax_rates:
-            try:
-                self._tax_rates.update(self.b1.tax_rates())
-            except ServiceLayerError as error:
-                log.warning("b1_tax_rates_unavailable error=%s; checking totals with the mapping's rates", error)
-                self._tax_rates.update(mapping_documents.tax_rates_from_mapping(self.mapping))
-        return self._tax_rates
-
-
-def plan(order: Order, mapping: Mapping) -> dict[str, Any]:
-    """What a synchronisation of this order has to do, for logs and for the canvas."""
-    if order.test and mapping.skip_test_orders:
-        return {"action": "skip", "reason": "test order"}
-    if order.cancelled_at is not None:
-        return {"action": "cancel"}
-    return {"action": "book", "payments": [payment.id for payment in order.captured_payments]}
+    def _read_tax_rates(self) -> dict[str, Decimal]:
+        # Companies without SalesTaxCodes (VAT localizations use VatGroups) fall back to the mapping's rates.
+        try:
+            return self.b1.tax_rates()
+        except ServiceLayerError as error:
+            log.warning("b1_tax_rates_unavailable error=%s; checking totals with the mapping's rates", error)
+            return mapping_documents.tax_rates_from_mapping(self.mapping)
 
 
-def snapshot_json(snapshot: dict[str, Any]) -> str:
-    """The snapshot as JSON: the client gives Decimal and datetime values, the parser reads their text forms."""
+def card_code_of(header: Iterable[Any], work: SalesOrderWork) -> str:
+    """The partner the sales order is booked on: known at planning, or the answer of the chord's partner step."""
+    if work.card_code:
+        return work.card_code
+    found = [result["card_code"] for result in header if isinstance(result, Mapping) and "card_code" in result]
+    if not found:
+        raise ValueError(f"no partner among the results of the steps before the sales order of {work.label}")
+    return str(found[0])
 
-    def encode(value: Any) -> Any:
-        if isinstance(value, Decimal):
-            return str(value)
-        if isinstance(value, (datetime, date)):
-            return value.isoformat()
-        raise TypeError(f"cannot store {type(value).__name__} in an order snapshot")
 
-    return json.dumps(snapshot, default=encode)
+def _known(value: _T | None) -> _T:
+    if value is None:
+        raise ValueError("the plan lacks a step it needs")
+    return value
+
+
+def _label(order: Order) -> str:
+    return f"{order.name} ({order.id})"

@@ -27,6 +27,7 @@ from connector.b1.documents import B1Documents
 from connector.mapping.config import load_mapping
 from connector.settings import RedisSettings
 from connector.sync.orders import OrderSync
+from connector.sync.state import OrderState
 from connector.testing.bench import Figure
 from connector.testing.reconciliation import Booked, booked_in_b1, fully_booked
 from connector.testing.sales import SoldOrder, collect_balances, plan_sales_day, sell
@@ -37,7 +38,14 @@ SL_LATENCY_MS = 100
 SL_CAP = 4  # C: Service Layer requests in flight at most
 # Queues whose tasks call the Service Layer: under the cap each gets as many pool processes as there are slots,
 # so that whichever step has work can fill them; the others keep their production size.
-SL_QUEUES = ("shopb1.orders", "shopb1.customers", "shopb1.items", "shopb1.down_payments", "shopb1.payments")
+SL_QUEUES = (
+    "shopb1.orders",
+    "shopb1.sales_orders",
+    "shopb1.customers",
+    "shopb1.items",
+    "shopb1.down_payments",
+    "shopb1.payments",
+)
 UNLIMITED_SHOPIFY = {"bucket_size": 1_000_000, "restore_rate": 1_000_000, "refill": True}
 
 
@@ -112,17 +120,12 @@ def _sell_without_booking(stack: Stack, orders: int) -> list[SoldOrder]:
 
 def _sequential(stack: Stack, sold: list[SoldOrder]) -> Run:
     """The baseline: one process, one order after the other, the domain's calls and nothing else."""
-    sync = OrderSync(shopify=stack.shopify(), b1=B1Documents(stack.sl()), mapping=load_mapping())
+    state = OrderState(stack.redis_client(), "bench-sequential")
+    sync = OrderSync(shopify=stack.shopify(), b1=B1Documents(stack.sl()), mapping=load_mapping(), state=state)
     stack.emulator_control("sapb1", "POST", "stats/reset")
     started = time.perf_counter()
     for sold_order in sold:
-        order = OrderSync.order_of(sync.read_order(sold_order.placed.id))
-        card_code = sync.business_partner(order)
-        sync.check_items(order)
-        sales_order = sync.sales_order(order, card_code)
-        for payment in order.captured_payments:
-            down_payment = sync.down_payment_invoice(order, payment, sales_order)
-            sync.incoming_payment(order, payment, card_code, down_payment)
+        sync.run(sync.plan(sync.read_order(sold_order.placed.id)))
     seconds = time.perf_counter() - started
     return Run(len(sold), seconds, _sl_stats(stack)["requests"])
 
@@ -159,8 +162,10 @@ def _pipelined(stack: Stack, sold: list[SoldOrder], memory: WorkerMemory | None,
 
 def _all_synchronised(stack: Stack, sold: list[SoldOrder]) -> bool:
     """finish_sync has run for every order: its canvas created every document it needed."""
-    keys = [f"{stack.key_prefix}:order:{order.placed.id}:synced_at" for order in sold]
-    return all(stack.redis_client().mget(keys))
+    with stack.redis_client().pipeline(transaction=False) as pipe:
+        for order in sold:
+            pipe.hexists(f"{stack.key_prefix}:order:{order.placed.id}", "synced")
+        return all(pipe.execute())
 
 
 def _all_booked(stack: Stack, sold: list[SoldOrder]) -> bool:

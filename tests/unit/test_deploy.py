@@ -23,9 +23,9 @@ from packaging.requirements import Requirement
 
 from connector.mapping.config import load_mapping
 from connector.settings import RedisSettings, ServiceLayerSettings, ShopifySettings
+from tasks.queues import Queue
 from workers.celery_app import celery_config
 from workers.cli import build_parser
-from workers.queues import Queue
 
 ROOT = Path(__file__).resolve().parents[2]
 PLACEHOLDER = "CHANGE-ME"

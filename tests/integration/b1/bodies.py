@@ -51,7 +51,7 @@ def down_payment_body(order_id: int, txn_id: int, order: SalesOrderRef, amount: 
 
 
 def incoming_payment_body(
-    order_id: int, txn_id: int, card_code: str, down_payment: DocumentRef, amount: Decimal
+    order_id: int, txn_id: int, card_code: str, down_payment: DocumentRef | int, amount: Decimal
 ) -> dict[str, Any]:
     """The captured money on the Shopify Payments clearing account, applied to its down payment invoice."""
     return {
@@ -65,6 +65,10 @@ def incoming_payment_body(
         UDF_ORDER_ID: str(order_id),
         UDF_TXN_ID: str(txn_id),
         "PaymentInvoices": [
-            {"DocEntry": down_payment.doc_entry, "SumApplied": amount, "InvoiceType": "it_DownPayment"},
+            {
+                "DocEntry": down_payment if isinstance(down_payment, int) else down_payment.doc_entry,
+                "SumApplied": amount,
+                "InvoiceType": "it_DownPayment",
+            },
         ],
     }

@@ -16,6 +16,8 @@ EVERYTHING = [
     "ORDR.U_ShopifyTxnId",
     "ORCT.U_ShopifyOrderId",
     "ORCT.U_ShopifyTxnId",
+    "@SHOPB1_KEYS.U_DocEntry",
+    "@SHOPB1_KEYS.U_CardCode",
 ]
 
 

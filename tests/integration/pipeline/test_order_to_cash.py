@@ -21,8 +21,8 @@ from connector.testing.processes import shopb1
 from connector.testing.sales import NY, Line, PlacedOrder, cancel, capture, order_input, place_order
 from connector.testing.stack import Stack, running_stack
 from tasks import names
+from tasks.queues import Queue
 from workers.celery_app import create_publisher
-from workers.queues import Queue
 
 
 @pytest.fixture(scope="module")

@@ -9,11 +9,11 @@ from multiprocessing import get_context
 import pytest
 import redis
 
+from connector.runtime import service_layer_client
 from connector.sapb1 import ServiceLayerClient, Unavailable
 from connector.sapb1.gate import SharedSlots
 from connector.settings import RedisSettings, ServiceLayerSettings
 from tests.support.sapb1 import EmulatedServiceLayer
-from workers.resources import service_layer_client
 
 SLOTS = 3
 KEY = "shopb1test:sapb1:slots"

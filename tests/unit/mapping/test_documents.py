@@ -13,16 +13,14 @@ from connector.mapping.config import DEFAULT_MAPPING_FILE, Mapping, load_mapping
 from connector.mapping.documents import (
     business_partner,
     card_code,
-    check_totals,
     document_date,
-    down_payment_invoice,
     expected_doc_total,
-    incoming_payment,
     order_card_code,
     sales_order,
     tax_rates_from_mapping,
 )
 from connector.shopify.orders import Order, order_from_graphql
+from tests.support.mapping import check_order_totals, down_payment_on_order, payment_applied
 from tests.support.shopify_orders import (
     CUSTOMER_ID,
     ORDER_ID,
@@ -435,9 +433,9 @@ def test_taxes_included_single_unreachable_amount_is_left_to_the_totals_check(ma
     body = sales_order(order, CODE, mapping)
     b1_total = expected_doc_total(body, tax_rates_from_mapping(mapping))
     assert b1_total == Decimal("10.12")
-    check_totals(order, b1_total, mapping)  # within the demo tolerance of one cent
+    check_order_totals(order, b1_total, mapping)  # within the demo tolerance of one cent
     with pytest.raises(HeldForOperator):
-        check_totals(order, b1_total, replace(mapping, rounding_tolerance=Decimal(0)))
+        check_order_totals(order, b1_total, replace(mapping, rounding_tolerance=Decimal(0)))
 
 
 # --- totals -------------------------------------------------------------------------------------------------
@@ -481,15 +479,15 @@ def test_expected_doc_total_needs_the_rate_of_every_tax_code(mapping: Mapping, o
 
 
 def test_totals_within_the_tolerance_pass(mapping: Mapping, order: Order) -> None:
-    check_totals(order, Decimal("274.01"), mapping)
-    check_totals(order, Decimal("273.99"), mapping)
+    check_order_totals(order, Decimal("274.01"), mapping)
+    check_order_totals(order, Decimal("273.99"), mapping)
 
 
 def test_totals_beyond_the_tolerance_are_held_for_the_operator_with_both_figures(
     mapping: Mapping, order: Order
 ) -> None:
     with pytest.raises(HeldForOperator) as caught:
-        check_totals(order, Decimal("274.02"), mapping)
+        check_order_totals(order, Decimal("274.02"), mapping)
     message = str(caught.value)
     assert "274.02" in message and "274.00" in message and "#1042" in message
 
@@ -499,7 +497,7 @@ def test_totals_beyond_the_tolerance_are_held_for_the_operator_with_both_figures
 
 def test_down_payment_invoice_for_the_deposit(order: Order) -> None:
     deposit = order.captured_payments[0]
-    assert down_payment_invoice(order, deposit, 812, 2, CODE) == {
+    assert down_payment_on_order(order, deposit, 812, 2, CODE) == {
         "CardCode": CODE,
         "DocDate": "2026-07-03",
         "DocDueDate": "2026-07-03",
@@ -517,14 +515,14 @@ def test_down_payment_invoice_for_the_deposit(order: Order) -> None:
 
 def test_down_payment_invoice_is_dated_by_the_payment(order: Order) -> None:
     balance = order.captured_payments[1]
-    body = down_payment_invoice(order, balance, 812, 2, CODE, timezone=ZoneInfo("America/Los_Angeles"))
+    body = down_payment_on_order(order, balance, 812, 2, CODE, timezone=ZoneInfo("America/Los_Angeles"))
     assert body["DocDate"] == "2026-07-06"
     assert body["DocTotal"] == Decimal("174.00")
 
 
 def test_down_payment_invoice_copies_the_orders_freight_with_references(mapping: Mapping, order: Order) -> None:
     freight = sales_order(order, CODE, mapping)["DocumentAdditionalExpenses"]
-    body = down_payment_invoice(order, order.captured_payments[0], 812, 2, CODE, sales_order_expenses=freight)
+    body = down_payment_on_order(order, order.captured_payments[0], 812, 2, CODE, sales_order_expenses=freight)
     assert body["DocumentAdditionalExpenses"] == [
         {
             "ExpenseCode": 1,
@@ -541,12 +539,12 @@ def test_only_received_money_becomes_a_down_payment(order: Order) -> None:
     failed_sale, _, authorization, _ = order.transactions
     for transaction in (failed_sale, authorization):
         with pytest.raises(ValueError, match="not a received payment"):
-            down_payment_invoice(order, transaction, 812, 2, CODE)
+            down_payment_on_order(order, transaction, 812, 2, CODE)
 
 
 def test_incoming_payment_for_the_deposit(mapping: Mapping, order: Order) -> None:
     deposit = order.captured_payments[0]
-    assert incoming_payment(order, deposit, CODE, 97, mapping) == {
+    assert payment_applied(order, deposit, CODE, 97, mapping) == {
         "CardCode": CODE,
         "DocType": "rCustomer",
         "DocDate": "2026-07-03",
@@ -566,7 +564,7 @@ def test_payment_through_an_unmapped_gateway_is_a_configuration_error_naming_it(
     node["transactions"][1]["gateway"] = "klarna"
     order = order_from_graphql(node)
     with pytest.raises(ConfigurationError, match="payment gateway 'klarna' of order #1042"):
-        incoming_payment(order, order.captured_payments[0], CODE, 97, mapping)
+        payment_applied(order, order.captured_payments[0], CODE, 97, mapping)
 
 
 def test_payment_without_a_gateway_is_a_configuration_error(mapping: Mapping) -> None:
@@ -574,9 +572,9 @@ def test_payment_without_a_gateway_is_a_configuration_error(mapping: Mapping) ->
     node["transactions"][1]["gateway"] = None
     order = order_from_graphql(node)
     with pytest.raises(ConfigurationError, match="payment gateway '\\(none\\)'"):
-        incoming_payment(order, order.captured_payments[0], CODE, 97, mapping)
+        payment_applied(order, order.captured_payments[0], CODE, 97, mapping)
 
 
 def test_transfer_reference_fits_b1s_27_characters(mapping: Mapping, order: Order) -> None:
     largest = replace(order.captured_payments[0], id=2**64 - 1)
-    assert len(incoming_payment(order, largest, CODE, 97, mapping)["TransferReference"]) <= 27
+    assert len(payment_applied(order, largest, CODE, 97, mapping)["TransferReference"]) <= 27

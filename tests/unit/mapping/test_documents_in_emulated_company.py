@@ -10,10 +10,7 @@ import pytest
 from connector.mapping.config import DEFAULT_MAPPING_FILE, Mapping, load_mapping
 from connector.mapping.documents import (
     business_partner,
-    check_totals,
-    down_payment_invoice,
     expected_doc_total,
-    incoming_payment,
     order_card_code,
     sales_order,
     tax_rates_from_mapping,
@@ -21,6 +18,7 @@ from connector.mapping.documents import (
 from connector.shopify.orders import Order, add_line_items_page, order_from_graphql
 from connector.testing.sapb1 import schema
 from connector.testing.sapb1.company import Company
+from tests.support.mapping import check_order_totals, down_payment_on_order, payment_applied
 from tests.support.shopify_orders import (
     LineSpec,
     OrderSpec,
@@ -77,7 +75,7 @@ def test_realistic_order_totals_in_b1_are_shopifys_to_the_cent(company: Company,
     assert created["DocTotal"] == expected_doc_total(body, tax_rates_from_mapping(mapping))
     assert [line["DiscountPercent"] for line in created["DocumentLines"]] == [Decimal(10), Decimal("10.0143")]
     assert created["NumAtCard"] == "#1042"
-    check_totals(order, created["DocTotal"], mapping)
+    check_order_totals(order, created["DocTotal"], mapping)
 
 
 def test_customer_with_long_fields_is_accepted_by_b1(company: Company, mapping: Mapping) -> None:
@@ -98,7 +96,7 @@ def test_deposit_and_capture_become_down_payments_paid_by_incoming_payments(comp
     for payment in order.captured_payments:
         down_payment = company.create(
             DOWN_PAYMENTS,
-            down_payment_invoice(
+            down_payment_on_order(
                 order,
                 payment,
                 created["DocEntry"],
@@ -109,7 +107,7 @@ def test_deposit_and_capture_become_down_payments_paid_by_incoming_payments(comp
         )
         assert down_payment["DocTotal"] == payment.amount.shop
         company.create(
-            PAYMENTS, incoming_payment(order, payment, created["CardCode"], down_payment["DocEntry"], mapping)
+            PAYMENTS, payment_applied(order, payment, created["CardCode"], down_payment["DocEntry"], mapping)
         )
         paid = company.lookup("DownPayments", down_payment["DocEntry"])
         assert paid is not None and paid["PaidToDate"] == payment.amount.shop
@@ -125,7 +123,7 @@ def test_one_payment_of_a_whole_order_with_freight_fits_its_down_payment(company
     (payment,) = order.captured_payments
     down_payment = company.create(
         DOWN_PAYMENTS,
-        down_payment_invoice(
+        down_payment_on_order(
             order,
             payment,
             created["DocEntry"],
@@ -200,7 +198,7 @@ def test_tax_split_in_several_lines_can_differ_by_a_cent_and_the_check_judges(
     body, created = book(company, order, mapping)
     assert created["DocTotal"] == expected_doc_total(body, tax_rates_from_mapping(mapping))
     assert (created["DocTotal"], order.total_price.shop) == (Decimal("442.14"), Decimal("442.15"))
-    check_totals(order, created["DocTotal"], mapping)
+    check_order_totals(order, created["DocTotal"], mapping)
 
 
 def test_random_orders_total_in_b1_to_shopifys_cent(company: Company, mapping: Mapping) -> None:

@@ -1,4 +1,5 @@
-"""The queues, one per pipeline step, so that each can be scaled and watched on its own."""
+"""The queues, one per pipeline step, so that each can be scaled and watched on its own. The tasks name their
+queue; the workers, the ingest and the Kubernetes manifests consume them."""
 
 from __future__ import annotations
 
@@ -8,8 +9,11 @@ from enum import StrEnum
 class Queue(StrEnum):
     # Webhook events accepted by the ingest, turned into pipeline work.
     WEBHOOKS = "shopb1.webhooks"
-    # Order synchronisations (planner, sales orders, cancellations, bookkeeping of the sync itself).
+    # Order synchronisations: reading the order and planning the steps, and the bookkeeping of the sync itself.
     ORDERS = "shopb1.orders"
+    # Sales orders created and cancelled: on their own queue, so that booking is not stuck behind the reads of a
+    # burst of new orders waiting on ORDERS (first come, first booked).
+    SALES_ORDERS = "shopb1.sales_orders"
     CUSTOMERS = "shopb1.customers"
     ITEMS = "shopb1.items"
     DOWN_PAYMENTS = "shopb1.down_payments"

@@ -1,0 +1,1 @@
+"""Synchronisation: what is done, what is still to do, and who does it when (orders, catalog, sweeps)."""

@@ -1,0 +1,146 @@
+"""One synchronisation of an order at a time, and no event left behind: the lease, the "changed meanwhile" mark,
+the queued flag and the staleness check, behind one entry point.
+
+Every way of starting a synchronisation (a webhook, the reconciliation sweep, `shopb1 sync order`, an operator's
+retry, the run again after a change) calls `OrderCoordinator.request`. It either finds the change older than what
+is in step ("stale"), finds a synchronisation running and marks it to run once more ("marked"), finds one queued
+that will read the order as it is then ("already queued"), or queues one ("queued"). The lease, the mark and the
+flag move together in Lua scripts, so that no event falls between two of them.
+
+The lease is an economy, not the safety: two synchronisations that overlap anyway (a lease expired, Redis lost
+it) still create each document once, because B1 refuses a second key row.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from enum import StrEnum
+
+import redis
+
+from connector.sync.state import OrderState
+
+log = logging.getLogger(__name__)
+
+# A synchronisation asked for by an event and not started yet: later events need no task of their own. Kept no
+# longer than this in case its task was lost; a second task after that costs one more synchronisation, no more.
+QUEUED_SECONDS = 300
+
+# KEYS: the lease, the mark, the queued flag. ARGV: the token, the lease's seconds, the mark's seconds.
+# A synchronisation that starts consumes the queued flag, whether it takes the lease or marks the running one.
+_BEGIN = """
+redis.call('DEL', KEYS[3])
+local held = redis.call('GET', KEYS[1])
+if not held then redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2]) redis.call('DEL', KEYS[2]) return 1 end
+if held == ARGV[1] then return 1 end
+redis.call('SET', KEYS[2], '1', 'EX', ARGV[3])
+return 0
+"""
+# KEYS: the lease, the mark, the queued flag. ARGV: the mark's seconds, the flag's seconds, 1 to trust the flag.
+# 1: a synchronisation runs and is marked; 2: queue one (the flag is set); 0: one is queued already.
+_REQUEST = """
+if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('SET', KEYS[2], '1', 'EX', ARGV[1]) return 1 end
+if redis.call('SET', KEYS[3], '1', 'NX', 'EX', ARGV[2]) then return 2 end
+if ARGV[3] == '1' then return 0 end
+redis.call('EXPIRE', KEYS[3], ARGV[2])
+return 2
+"""
+# KEYS: the lease, the mark. ARGV: the token. Gives the lease back if it is still ours; whether it was marked.
+_FINISH = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
+return redis.call('GETDEL', KEYS[2])
+"""
+# KEYS: the lease. ARGV: the token.
+_RELEASE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+
+
+class Decision(StrEnum):
+    STALE = "stale"
+    MARKED = "marked"
+    ALREADY_QUEUED = "already queued"
+    QUEUED = "queued"
+
+
+class OrderCoordinator:
+    """The coordination of one shop's order synchronisations in Redis."""
+
+    def __init__(self, client: redis.Redis, state: OrderState, *, lease_seconds: int) -> None:
+        self.redis = client
+        self.state = state
+        # Longer than a normal synchronisation; if it dies, the next event or the sweep takes over after this.
+        self.lease_seconds = lease_seconds
+        self._begin = client.register_script(_BEGIN)
+        self._request = client.register_script(_REQUEST)
+        self._finish = client.register_script(_FINISH)
+        self._release = client.register_script(_RELEASE)
+
+    def _keys(self, order_id: int) -> list[str]:
+        base = self.state.key(order_id)
+        return [f"{base}:lease", f"{base}:dirty", f"{base}:queued"]
+
+    def request(
+        self,
+        order_id: int,
+        enqueue: Callable[[], None],
+        *,
+        updated_at: datetime | None = None,
+        trust_queued: bool = True,
+    ) -> Decision:
+        """Have the order synchronised; `enqueue` queues the synchronisation when one is needed.
+
+        An order's events come in bursts (created, paid, its transactions, copies): they give one queued
+        synchronisation, not one each. `trust_queued=False` queues one even when the flag says one waits (the
+        sweep: a flag whose task was lost would otherwise hold the order up for QUEUED_SECONDS).
+        """
+        if updated_at is not None and self.is_stale(order_id, updated_at):
+            return Decision.STALE
+        keys = self._keys(order_id)
+        found = self._request(keys=keys, args=[self.lease_seconds * 2, QUEUED_SECONDS, int(trust_queued)])
+        if found == 1:
+            return Decision.MARKED
+        if found == 0:
+            return Decision.ALREADY_QUEUED
+        try:
+            enqueue()
+        except BaseException:
+            self.redis.delete(keys[2])  # or later events would wait for a synchronisation that is not there
+            raise
+        return Decision.QUEUED
+
+    def begin(self, order_id: int, token: str) -> bool:
+        """Take the order's lease for the synchronisation `token` (True), or, when another holds it, mark that
+        one to run again and step aside (False). The same token taking it again is a redelivered task."""
+        keys = self._keys(order_id)
+        return bool(self._begin(keys=keys, args=[token, self.lease_seconds, self.lease_seconds * 2]))
+
+    def finish(self, order_id: int, token: str) -> bool:
+        """Give the lease back; True when the order changed during the synchronisation (run it again)."""
+        return bool(self._finish(keys=self._keys(order_id)[:2], args=[token]))
+
+    @contextmanager
+    def holding(self, order_id: int, token: str) -> Iterator[None]:
+        """Run under the lease taken by `begin`: a failure gives it back, so the next event need not wait."""
+        try:
+            yield
+        except BaseException:
+            self.release(order_id, token)
+            raise
+
+    def release(self, order_id: int, token: str) -> bool:
+        """Give the lease back after a failure, if it is still ours."""
+        return bool(self._release(keys=self._keys(order_id)[:1], args=[token]))
+
+    def is_stale(self, order_id: int, updated_at: datetime) -> bool:
+        """Older than the version last in step. Shopify's times have whole seconds, so two changes within one
+        second look alike: an equal time is synchronised again (it costs a read) rather than risk skipping one."""
+        synced = self.state.synced_at(order_id)
+        return synced is not None and updated_at < synced
+
+    def running(self, order_id: int) -> bool:
+        return bool(self.redis.exists(self._keys(order_id)[0]))

@@ -1,0 +1,105 @@
+"""What Redis remembers of one order: the B1 documents booked for it and how far it is in step with Shopify.
+
+One small hash per order (`<prefix>:order:<id>`, a few hundred bytes) that expires some weeks after its last
+change. It saves Service Layer calls, it is never the proof: B1's key table is. A document recorded here exists
+in B1 (it is recorded after B1 said so); a document missing here may still exist (Redis restarted, the hash
+expired, a worker died between B1's answer and this record), which the create finds out from B1's key row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import redis
+
+from connector.b1.documents import DocumentRef, SalesOrderRef
+
+# Long enough for the usual life of an order (payment, refunds, delivery); after that B1's key rows answer.
+DEFAULT_STATE_SECONDS = 45 * 86400
+
+
+@dataclass
+class OrderFacts:
+    """The B1 side of one order, as known: the partner, the sales order, and per captured payment (by Shopify
+    transaction id) its down payment invoice and incoming payment."""
+
+    card_code: str | None = None
+    sales_order: SalesOrderRef | None = None
+    down_payments: dict[int, DocumentRef] = field(default_factory=dict)
+    # An incoming payment is final once booked: only that it exists matters (with its DocEntry when known).
+    incoming_payments: dict[int, int | None] = field(default_factory=dict)
+    cancellation: str | None = None
+    synced_at: datetime | None = None
+    # Read from B1's key table just now (not kept): a fact missing from them is known not to exist.
+    from_key_table: bool = False
+
+    @property
+    def empty(self) -> bool:
+        return self.card_code is None and self.sales_order is None and not self.down_payments
+
+    def booked(self, payments: list[int]) -> bool:
+        """Everything of an order with these captured payments is in B1 (an incoming payment is posted only
+        once its down payment invoice exists)."""
+        return self.sales_order is not None and all(txn in self.incoming_payments for txn in payments)
+
+
+class OrderState:
+    """The Redis hashes of orders' facts."""
+
+    def __init__(self, client: redis.Redis, prefix: str, *, seconds: int = DEFAULT_STATE_SECONDS) -> None:
+        self.redis = client
+        self.prefix = prefix
+        self.seconds = seconds
+
+    def key(self, order_id: int) -> str:
+        return f"{self.prefix}:order:{order_id}"
+
+    def facts(self, order_id: int) -> OrderFacts:
+        raw = {name.decode(): value.decode() for name, value in self.redis.hgetall(self.key(order_id)).items()}
+        facts = OrderFacts(card_code=raw.get("bp"), cancellation=raw.get("cancelled"))
+        if "so" in raw:
+            facts.sales_order = SalesOrderRef.from_row(raw["so"])
+        if "synced" in raw:
+            facts.synced_at = datetime.fromisoformat(raw["synced"])
+        for name, value in raw.items():
+            kind, _, txn = name.partition(":")
+            if kind == "dp":
+                facts.down_payments[int(txn)] = DocumentRef.from_row(value)
+            elif kind == "ip":
+                facts.incoming_payments[int(txn)] = int(value) if value else None
+        return facts
+
+    def record(self, order_id: int, facts: OrderFacts) -> None:
+        """Remember every fact `facts` holds (merged into what is kept)."""
+        values: dict[str, str] = {}
+        if facts.card_code is not None:
+            values["bp"] = facts.card_code
+        if facts.sales_order is not None:
+            values["so"] = facts.sales_order.to_row()
+        for txn, ref in facts.down_payments.items():
+            values[f"dp:{txn}"] = ref.to_row()
+        for txn, doc_entry in facts.incoming_payments.items():
+            values[f"ip:{txn}"] = str(doc_entry or "")
+        if facts.cancellation is not None:
+            values["cancelled"] = facts.cancellation
+        if facts.synced_at is not None:
+            values["synced"] = facts.synced_at.isoformat()
+        if values:
+            self._write(order_id, values)
+
+    def mark_synced(self, order_id: int, updated_at: datetime) -> None:
+        self._write(order_id, {"synced": updated_at.isoformat()})
+
+    def synced_at(self, order_id: int) -> datetime | None:
+        raw = self.redis.hget(self.key(order_id), "synced")
+        return datetime.fromisoformat(raw.decode()) if raw else None
+
+    def forget(self, order_id: int) -> None:
+        self.redis.delete(self.key(order_id))
+
+    def _write(self, order_id: int, values: dict[str, str]) -> None:
+        with self.redis.pipeline(transaction=True) as pipe:
+            pipe.hset(self.key(order_id), mapping=values)
+            pipe.expire(self.key(order_id), self.seconds)
+            pipe.execute()

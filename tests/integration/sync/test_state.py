@@ -1,0 +1,45 @@
+"""What Redis remembers of an order: small, merged, exact, expiring."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import redis
+
+from connector.b1 import DocumentRef, SalesOrderRef
+from connector.sync.state import OrderFacts, OrderState
+
+ORDER = 820982911946154508
+SALES_ORDER = SalesOrderRef(812, 1042, "W2N9C", Decimal("274.00"), Decimal("18.53"), 2, key_stamped=True)
+
+
+def test_facts_recorded_by_several_steps_read_back_as_one(client: redis.Redis, prefix: str) -> None:
+    state = OrderState(client, prefix, seconds=3600)
+    state.record(ORDER, OrderFacts(card_code="W2N9C"))
+    state.record(ORDER, OrderFacts(sales_order=SALES_ORDER))
+    state.record(ORDER, OrderFacts(down_payments={93: DocumentRef(97, 5001, Decimal("100.00"), Decimal(0))}))
+    state.record(ORDER, OrderFacts(incoming_payments={93: 41}))
+    state.mark_synced(ORDER, datetime(2026, 11, 27, 9, 0, tzinfo=UTC))
+
+    facts = state.facts(ORDER)
+
+    assert facts.card_code == "W2N9C" and facts.sales_order == SALES_ORDER
+    assert facts.down_payments[93].doc_total == Decimal("100.00")
+    assert facts.incoming_payments == {93: 41}
+    assert facts.booked([93]) and not facts.booked([93, 94])
+    assert 0 < client.ttl(state.key(ORDER)) <= 3600
+
+
+def test_an_order_redis_does_not_know_has_empty_facts(client: redis.Redis, prefix: str) -> None:
+    facts = OrderState(client, prefix).facts(ORDER)
+    assert facts.empty and not facts.booked([])
+
+
+def test_a_settled_order_keeps_a_few_hundred_bytes(client: redis.Redis, prefix: str) -> None:
+    state = OrderState(client, prefix)
+    state.record(ORDER, OrderFacts(card_code="W2N9C", sales_order=SALES_ORDER,
+                                   down_payments={93: DocumentRef(97, 5001, Decimal("100.00"), Decimal("100.00"))},
+                                   incoming_payments={93: 41}))  # fmt: skip
+    state.mark_synced(ORDER, datetime(2026, 11, 27, 9, 0, tzinfo=UTC))
+    assert client.memory_usage(state.key(ORDER)) < 400
