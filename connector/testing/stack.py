@@ -13,6 +13,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -162,6 +163,24 @@ class Stack:
     def webhooks_pending(self) -> int:
         """Webhook deliveries the Shopify emulator still has to make (first tries and retries)."""
         return int(self.emulator_control("shopify", "GET", "webhooks/stats")["stats"]["pending"])
+
+    def send_again(self, topic: str, order_id: int) -> str:
+        """The last `topic` webhook the shop sent about the order, sent again as a new delivery (a new webhook
+        id), signed as Shopify signs: what the ingest sees when Shopify reports a change that books nothing.
+        Its webhook id."""
+        from connector.shopify import webhooks
+
+        found = self.emulator_control("shopify", "GET", f"webhooks/deliveries?topic={topic}&body=1&limit=10000")
+        sent = [d for d in found["deliveries"] if d["body"].get("id") == order_id]
+        if not sent:
+            raise LookupError(f"the shop sent no {topic} webhook about order {order_id}")
+        body = json.dumps(sent[-1]["body"]).encode()
+        webhook_id = str(uuid.uuid4())
+        headers = {**sent[-1]["headers"], webhooks.WEBHOOK_ID_HEADER: webhook_id,
+                   webhooks.HMAC_HEADER: webhooks.signature(APP_SECRET, body)}  # fmt: skip
+        response = requests.post(f"{self.ingest_url}/webhooks/shopify", data=body, headers=headers, timeout=10)
+        response.raise_for_status()
+        return webhook_id
 
     def start_beat(self, interval: float) -> Process:
         env = {**self.env, "SHOPB1_RECONCILE_INTERVAL": str(interval)}
