@@ -64,6 +64,7 @@ class Company:
     users: dict[str, str]
     settings: CompanySettings = field(default_factory=CompanySettings)
     store: Store = field(default_factory=Store)
+    _types: dict[tuple[str, int | None], tuple[EntityType, EntityType]] = field(default_factory=dict, repr=False)
 
     # --- types ---------------------------------------------------------------------------------------------
 
@@ -77,7 +78,16 @@ class Company:
         raise messages.service_not_found()
 
     def entity_type(self, entity_set: schema.EntitySet) -> EntityType:
-        """The entity type with the user-defined fields of its table, and of its line table for documents."""
+        """The entity type with the user-defined fields of its table, and of its line table for documents;
+        built once per set of user fields (creating or deleting one starts a new generation)."""
+        key = (entity_set.name, self.store.sequence("UserFieldsMD:generation"))
+        cached = self._types.get(key)
+        if cached is None or cached[0] is not entity_set.entity_type:
+            cached = (entity_set.entity_type, self._entity_type(entity_set))
+            self._types[key] = cached
+        return cached[1]
+
+    def _entity_type(self, entity_set: schema.EntitySet) -> EntityType:
         base = entity_set.entity_type.with_properties(self._udf_props(entity_set.table))
         line_table = schema.LINE_TABLES.get(entity_set.table)
         if line_table is None:
@@ -356,7 +366,7 @@ class Company:
         for entity_set in self._entity_sets_of_table(row["TableName"]):
             for key, stored in list(self.store.table(entity_set).items()):
                 if column in stored:
-                    changed = dict(stored)
+                    changed = copy.copy(stored)
                     changed.pop(column)
                     self.store.put(entity_set, key, changed)
 
@@ -526,21 +536,26 @@ def udf_prop(definition: Row) -> Prop:
     return UdfProp(f"U_{definition['Name']}", kind, default, max_length=max_length, valid_values=valid)
 
 
+def _has(row: Row, name: str) -> bool:
+    """Whether the row's type has the property (set or not)."""
+    return name in row or name in getattr(row, "defaults", ())
+
+
 def stamp_created(row: Row) -> None:
     date, time = now_date_time()
     for name in ("CreateDate", "CreationDate", "UpdateDate"):
-        if name in row:
+        if _has(row, name):
             row[name] = date
     for name in ("CreateTime", "UpdateTime"):
-        if name in row:
+        if _has(row, name):
             row[name] = time
 
 
 def stamp_updated(row: Row) -> None:
     date, time = now_date_time()
-    if "UpdateDate" in row:
+    if _has(row, "UpdateDate"):
         row["UpdateDate"] = date
-    if "UpdateTime" in row:
+    if _has(row, "UpdateTime"):
         row["UpdateTime"] = time
 
 

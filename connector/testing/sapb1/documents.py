@@ -15,7 +15,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 
 from connector.testing.sapb1 import messages, schema
-from connector.testing.sapb1.model import OBJECT_TYPES, now_date_time
+from connector.testing.sapb1.model import now_date_time
+from connector.testing.sapb1.schema import OBJECT_TYPES
 from connector.testing.sapb1.store import Row
 
 if TYPE_CHECKING:
