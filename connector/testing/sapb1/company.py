@@ -15,7 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from connector.testing.sapb1 import documents, messages, schema
+from connector.testing.sapb1 import documents, messages, payments, schema
 from connector.testing.sapb1.model import (
     EntityType,
     Kind,
@@ -26,6 +26,8 @@ from connector.testing.sapb1.model import (
 from connector.testing.sapb1.store import Row, Store
 
 DEMO_COMPANY_FILE = Path(__file__).with_name("demo_company.json")
+# Entity sets whose integer key B1 assigns when a POST does not give it.
+AUTO_KEYS = frozenset({"PaymentTermsTypes", "ShippingTypes"})
 
 # Collections merged by PATCH: the property that identifies an existing row (B1 matches lines by LineNum).
 COLLECTION_KEYS = {
@@ -50,6 +52,12 @@ class CompanySettings:
     block_duplicate_customer_reference: bool = False
     block_negative_inventory: bool = False
     rounding_places: int = 2
+    # The day's exchange rates (local currency per unit of the foreign one, B1's direct quotation), as the rate
+    # table of Administration > Exchange Rates holds them; a document without DocRate takes its currency's rate.
+    exchange_rates: dict[str, Any] = field(default_factory=dict)
+    # Assumed: the DI API, unlike the client's Copy To, bases a credit memo on a paid (closed) A/R invoice whose
+    # rows are still open; set False to refuse it as the client does until the invoice is reopened.
+    credit_closed_invoices: bool = True
 
     def update(self, changes: dict[str, Any]) -> None:
         for name, value in changes.items():
@@ -205,13 +213,16 @@ class Company:
             return self._new_user_field(row, language)
         if name.startswith("U_"):
             return self._new_user_table_row(entity_set, row, language)
-        if entity_set.object_type == 24:
-            return documents.new_incoming_payment(self, row)
+        if name in schema.PAYMENT_SETS:
+            return payments.new_payment(self, entity_set, row)
         if entity_set.name in schema.INVENTORY_DOCUMENT_SETS:
             return documents.new_inventory_document(self, entity_set, row)
         if entity_set.object_type is not None:
             return documents.new_document(self, entity_set, row, body)
         key = row.get(entity_set.key)
+        if key is None and name in AUTO_KEYS:
+            # B1 numbers payment terms and shipping types itself, after the highest number in use.
+            key = row[entity_set.key] = max((r[entity_set.key] for r in self.store.rows(name)), default=0) + 1
         if key is None or key == "":
             raise messages.code_undefined(entity_set.table, entity_set.key)
         if self.store.get(name, key) is not None:
@@ -221,14 +232,16 @@ class Company:
     def _updated(
         self, entity_set: schema.EntitySet, old: Row, row: Row, body: dict[str, Any], language: int | None
     ) -> Row:
+        name = entity_set.name
         if entity_set.key in body and body[entity_set.key] != old[entity_set.key]:
             raise messages.invalid_value(body[entity_set.key], entity_set.key)
-        if entity_set.name == "BusinessPartners":
+        if name == "BusinessPartners":
             self._check_addresses(row, language)
+            self._check_partner_codes(row)
             fill_address_defaults(row)
         elif entity_set.name == "Items":
             self._check_item_collections(row)
-        elif entity_set.object_type is not None and entity_set.object_type != 24:
+        elif entity_set.object_type is not None and name not in schema.PAYMENT_SETS:
             documents.updated_document(self, entity_set, old, row, body)
         return row
 
@@ -242,14 +255,23 @@ class Company:
             raise messages.business_partner_exists(code, language)
         if self.store.get("PriceLists", row["PriceListNum"]) is None:
             raise messages.invalid_price_list(row["PriceListNum"])
-        if row["Currency"] == "##":
+        if "Currency" not in row:  # a new partner is in the local currency unless told "##" (all) or another
             row["Currency"] = self.settings.currency
+        self._check_partner_codes(row)
         self._check_addresses(row, language)
         date, time = now_date_time()
         for address in row["BPAddresses"]:
             address["CreateDate"], address["CreateTime"] = date, time
         fill_address_defaults(row)
         return row
+
+    def _check_partner_codes(self, row: Row) -> None:
+        """The partner's currency and payment terms must exist (-2028, as DI reports unknown codes)."""
+        if row["Currency"] != "##" and self.store.get("Currencies", row["Currency"]) is None:
+            raise messages.no_matching_record_for("OCRD", "Currency")
+        terms = row["PayTermsGrpCode"]
+        if terms not in (None, -1) and self.store.get("PaymentTermsTypes", terms) is None:
+            raise messages.no_matching_record_for("OCRD", "GroupNum")
 
     def _check_addresses(self, row: Row, language: int | None) -> None:
         seen: set[tuple[str, str]] = set()
@@ -393,11 +415,14 @@ class Company:
         seed = json.loads(path.read_text(), parse_float=Decimal)
         company = cls(seed["CompanyDB"], dict(seed["Users"]), CompanySettings(**seed.get("Settings", {})))
         for set_name in (
+            "Currencies",
             "Warehouses",
             "PriceLists",
             "SalesTaxCodes",
             "ChartOfAccounts",
             "AdditionalExpenses",
+            "PaymentTermsTypes",
+            "ShippingTypes",
         ):
             for body in seed.get(set_name, []):
                 company.create(schema.ENTITY_SETS[set_name], body)

@@ -42,7 +42,7 @@ READ_ONLY: dict[str, frozenset[str]] = {
         "AddressExtension": "DocEntry",
         "DocumentLine": "NetTaxAmount NetTaxAmountFC NetTaxAmountSC TaxPercentagePerRow TaxTotal TaxTotalFC "
         "TaxTotalSC RemainingOpenQuantity RemainingOpenInventoryQuantity OpenAmount OpenAmountFC OpenAmountSC "
-        "DocEntry InventoryQuantity GrossTotal GrossTotalFC GrossTotalSC RowTotalFC RowTotalSC TargetAbsEntry "
+        "DocEntry InventoryQuantity GrossTotal GrossTotalFC GrossTotalSC RowTotalSC TargetAbsEntry "
         "TargetType TargetEntry",
         "DocumentAdditionalExpense": "TaxPercent TaxSum TaxSumFC TaxSumSys Status LineGross LineGrossFC "
         "LineGrossSys PaidToDate PaidToDateFC PaidToDateSys",
