@@ -766,10 +766,13 @@ def _credited_down_payment(
     bases = {(line["BaseType"], line.get("BaseEntry")) for line in row["DocumentLines"]}
     if not any(base_type == DOWN_PAYMENT for base_type, _ in bases):
         return None
-    if len(bases) != 1 or row["DocumentAdditionalExpenses"] or row["DownPaymentsToDraw"]:
+    if len(bases) != 1 or row["DownPaymentsToDraw"]:
         raise messages.credit_differs_from_down_payment()
     down_payment = company.lookup("DownPayments", next(iter(bases))[1])
     assert down_payment is not None
+    for expense in row["DocumentAdditionalExpenses"]:  # the down payment's own freight may come along
+        if (expense["BaseDocType"], expense["BaseDocEntry"]) != (DOWN_PAYMENT, down_payment["DocEntry"]):
+            raise messages.credit_differs_from_down_payment()
     taken = {line["BaseLine"]: line["Quantity"] for line in row["DocumentLines"]}
     if len(taken) != len(row["DocumentLines"]) or taken != {
         line["LineNum"]: line["Quantity"] for line in down_payment["DocumentLines"]
@@ -780,8 +783,9 @@ def _credited_down_payment(
     own_total = down_payment["DocTotalFc" if foreign else "DocTotal"]
     if sent_total is not None and Decimal(str(sent_total)) != own_total:
         raise messages.credit_differs_from_down_payment()
-    if drawable(company, down_payment)["net"] < down_payment["DocTotal"] - down_payment["VatSum"] and not foreign:
-        raise messages.credit_differs_from_down_payment()  # part of it was drawn into an invoice already
+    full_net = own_total - down_payment["VatSumFc" if foreign else "VatSum"]
+    if drawable(company, down_payment)["net"] < full_net:
+        raise messages.credit_differs_from_down_payment()  # drawn into an invoice already, in part or whole
     for name in ("DocTotal", "VatSum", "DocTotalFc", "VatSumFc", "DownPaymentPercentage"):
         row[name] = down_payment[name]
     row["DocTotalSys"], row["VatSumSys"] = row["DocTotal"], row["VatSum"]

@@ -37,7 +37,8 @@ def sales_order(company: Company, *lines: dict[str, Any], **header: Any) -> dict
 
 
 def based_on(base: dict[str, Any], object_type: int, quantities: dict[int, Any] | None = None) -> list[dict]:
-    """Lines copied from `base`: every row, or the rows and quantities given."""
+    """Lines copied from `base` (an entity as stored or as answered over HTTP): every row, or the rows and
+    quantities given."""
     rows = quantities if quantities is not None else {line["LineNum"]: None for line in base["DocumentLines"]}
     lines = []
     for number, quantity in rows.items():
