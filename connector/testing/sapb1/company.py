@@ -1,7 +1,7 @@
 """One emulated B1 company: create, read, update and delete of every entity set, with B1's master-data rules.
 
 HTTP knows nothing of this module's rules and this module knows nothing of HTTP: the app turns requests into
-calls here and SLError into answers. Document and payment rules live in `documents.py`.
+calls here and SLError into answers. Document rules live in `documents.py`, payment rules in `payments.py`.
 """
 
 from __future__ import annotations

@@ -235,8 +235,9 @@ ENTITY_SETS: dict[str, EntitySet] = {
         EntitySet("ShippingTypes", TYPES["ShippingType"], "Code", "OSHP", etag=False),
         EntitySet("UserTablesMD", TYPES["UserTablesMD"], "TableName", "OUTB", etag=False),
         EntitySet("UserFieldsMD", TYPES["UserFieldMD"], "FieldID", "CUFD", etag=False),
+        # A Payment has no DataVersion in the metadata, hence no ETag (unlike documents, items and partners).
         *(
-            EntitySet(name, PAYMENT, "DocEntry", table, object_type=number, deletable=False)
+            EntitySet(name, PAYMENT, "DocEntry", table, object_type=number, deletable=False, etag=False)
             for name, (table, number) in PAYMENT_SETS.items()
         ),
         *(

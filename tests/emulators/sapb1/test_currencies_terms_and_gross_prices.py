@@ -198,3 +198,44 @@ def test_net_price_mode_takes_price_after_vat_as_a_price_to_back_the_net_out_of(
         Decimal("5.57"),
         Decimal("59.96"),
     )
+
+
+def test_a_foreign_currency_deposit_is_credited_and_refunded_in_its_currency(company: Company) -> None:
+    order = euro_order(company)
+    deposit = company.create(SETS["DownPayments"], {"CardCode": GUEST, "DocumentLines": based_on(order, 17)})
+    company.create(
+        SETS["IncomingPayments"],
+        {
+            "CardCode": GUEST,
+            "DocCurrency": "EUR",
+            "TransferAccount": "1020",
+            "TransferSum": str(deposit["DocTotalFc"]),
+            "PaymentInvoices": [
+                {
+                    "DocEntry": deposit["DocEntry"],
+                    "AppliedFC": str(deposit["DocTotalFc"]),
+                    "InvoiceType": "it_DownPayment",
+                }
+            ],
+        },
+    )
+    credit = company.create(SETS["CreditNotes"], {"CardCode": GUEST, "DocumentLines": based_on(deposit, 203)})
+    assert (credit["DocCurrency"], credit["DocTotalFc"]) == ("EUR", deposit["DocTotalFc"])
+    refund = company.create(
+        SETS["VendorPayments"],
+        {
+            "CardCode": GUEST,
+            "DocCurrency": "EUR",
+            "DocRate": "1.05",
+            "TransferAccount": "1020",
+            "TransferSum": str(credit["DocTotalFc"]),
+            "PaymentInvoices": [
+                {"DocEntry": credit["DocEntry"], "AppliedFC": str(credit["DocTotalFc"]), "InvoiceType": "it_CredItnote"}
+            ],
+        },
+    )
+    assert refund["PaymentInvoices"][0]["SumApplied"] == (credit["DocTotalFc"] * Decimal("1.05")).quantize(
+        Decimal("0.01")
+    )
+    refunded = company.get(SETS["CreditNotes"], credit["DocEntry"])
+    assert (refunded["PaidToDateFC"], refunded["DocumentStatus"]) == (credit["DocTotalFc"], "bost_Close")
