@@ -133,15 +133,21 @@ class Row(dict[str, Any]):
 
 def clone(value: Any) -> Any:
     """A deep copy of a row, a list of rows or a scalar: only containers are copied, values are immutable."""
-    if isinstance(value, Row):
-        copied = Row(value.defaults)
+    if isinstance(value, dict):
+        copied: dict[str, Any] = Row(value.defaults) if isinstance(value, Row) else {}
         for name, item in value.items():
-            copied[name] = clone(item) if isinstance(item, (dict, list)) else item
+            kind = type(item)
+            if kind is list:
+                copied[name] = [clone(element) for element in item] if item else []
+            elif kind is Row or isinstance(item, dict):
+                copied[name] = clone(item)
+            else:
+                copied[name] = item
         return copied
     if isinstance(value, list):
-        return [clone(item) if isinstance(item, (dict, list)) else item for item in value]
-    if isinstance(value, dict):
-        return {name: clone(item) if isinstance(item, (dict, list)) else item for name, item in value.items()}
+        return [clone(element) for element in value]
+    if isinstance(value, (str, int, Decimal, type(None))):
+        return value
     return copy.deepcopy(value)
 
 
