@@ -58,6 +58,10 @@ class CompanySettings:
     # Assumed: the DI API, unlike the client's Copy To, bases a credit memo on a paid (closed) A/R invoice whose
     # rows are still open; set False to refuse it as the client does until the invoice is reopened.
     credit_closed_invoices: bool = True
+    # Assumed: a row copied from a base row takes the base row's user field values (the client's Copy To does; no
+    # public source says whether the DI API and the SL do). Set False to see a client that only follows
+    # BaseEntry/BaseLine back to the base row.
+    copy_user_fields_to_targets: bool = True
 
     def update(self, changes: dict[str, Any]) -> None:
         for name, value in changes.items():

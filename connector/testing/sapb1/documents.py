@@ -300,10 +300,10 @@ def _prepare_line(
                 line[name] = base.get(name)
         if "Quantity" not in given:
             line["Quantity"] = _quantity_to_copy(entity_set, base)
-        # Assumed, as B1's Copy To does in the client: a row's user fields travel with it to the target row.
-        for name, value in base.items():
-            if name.startswith("U_") and name not in given:
-                line[name] = value
+        if company.settings.copy_user_fields_to_targets:  # assumed: see CompanySettings
+            for name, value in base.items():
+                if name.startswith("U_") and name not in given:
+                    line[name] = value
         given = {**{n: base[n] for n in ("UnitPrice", "DiscountPercent") if n not in given}, **given}
 
     if row["DocType"] == "dDocument_Service":

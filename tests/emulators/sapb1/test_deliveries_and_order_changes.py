@@ -109,6 +109,16 @@ def test_a_line_user_field_travels_from_the_order_row_to_the_delivery_row(compan
     )
 
 
+def test_without_copying_user_fields_a_delivery_row_still_points_at_its_order_row(company: Company) -> None:
+    company.settings.copy_user_fields_to_targets = False
+    company.create(SETS["UserFieldsMD"], {"TableName": "RDR1", "Name": "ShopifyLineId", "EditSize": 20})
+    order = sales_order(company, {"ItemCode": "FUEL-230G", "Quantity": 2, "U_ShopifyLineId": "33333"})
+    line = create(company, "DeliveryNotes", DocumentLines=based_on(order, 17))["DocumentLines"][0]
+    assert line.get("U_ShopifyLineId") is None
+    base_row = company.get(SETS["Orders"], line["BaseEntry"])["DocumentLines"][line["BaseLine"]]
+    assert base_row["U_ShopifyLineId"] == "33333"
+
+
 def test_a_return_brings_delivered_goods_back_into_the_given_warehouse(company: Company) -> None:
     order = sales_order(company)
     delivery = create(company, "DeliveryNotes", DocumentLines=based_on(order, 17))
