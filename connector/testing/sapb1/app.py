@@ -27,7 +27,7 @@ from connector.testing.sapb1 import messages, query, schema
 from connector.testing.sapb1.company import DEMO_COMPANY_FILE, Company, etag_of
 from connector.testing.sapb1.faults import FaultInjector, Faults
 from connector.testing.sapb1.messages import SLError
-from connector.testing.sapb1.model import EntityType, Kind, to_wire
+from connector.testing.sapb1.model import EntityType, Kind
 
 JSON_TYPES = {
     1: "application/json;odata=minimalmetadata;charset=utf-8",
@@ -592,20 +592,45 @@ class _ChangesetFailedError(Exception):
 def render(
     entity_type: EntityType, row: dict[str, Any], version: int, select: list[str] | None = None
 ) -> dict[str, Any]:
-    """A stored row as JSON-ready values, every property of the type in order (or only the selected ones)."""
-    names = select if select is not None else entity_type.properties
-    result: dict[str, Any] = {}
-    for name in names:
-        prop = entity_type.properties[name]
-        value = row.get(name, prop.default)
-        if prop.kind is Kind.COLLECTION:
-            assert prop.item_type is not None
-            result[name] = [render(prop.item_type, item, version) for item in value or []]
-        elif prop.kind is Kind.COMPLEX:
-            assert prop.item_type is not None
-            result[name] = render(prop.item_type, value or {}, version)
+    """A stored row as JSON-ready values, every property of the type in order (or only the selected ones);
+    a property the row never set answers its default, as the real SL does."""
+    if select is not None:
+        return _render_selected(entity_type, row, version, select)
+    template, hows = entity_type.template(version)
+    result = template.copy()
+    for name, value in row.items():
+        found = hows.get(name)
+        if found is None:
+            continue  # not a property of this type (a user field since deleted)
+        how, item_type = found
+        if how == 0 or value is None:
+            result[name] = value
+        elif how == 1:
+            result[name] = f"{value}T00:00:00Z"
+        elif how == 2:
+            assert item_type is not None
+            result[name] = [render(item_type, item, version) for item in value]
         else:
-            result[name] = to_wire(prop, value, version)
+            assert item_type is not None
+            result[name] = render(item_type, value, version)
+    return result
+
+
+def _render_selected(entity_type: EntityType, row: dict[str, Any], version: int, select: list[str]) -> dict[str, Any]:
+    get = dict.get  # the plain lookup: the default comes with the plan
+    result: dict[str, Any] = {}
+    for name, default, how, item_type in entity_type.plan(version, select):
+        value = get(row, name, default)
+        if how == 0:
+            result[name] = value
+        elif how == 1:
+            result[name] = None if value is None else f"{value}T00:00:00Z"
+        elif how == 2:
+            assert item_type is not None
+            result[name] = [render(item_type, item, version) for item in value or ()]
+        else:
+            assert item_type is not None
+            result[name] = render(item_type, value or {}, version)
     return result
 
 

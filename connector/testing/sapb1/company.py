@@ -1,7 +1,7 @@
 """One emulated B1 company: create, read, update and delete of every entity set, with B1's master-data rules.
 
 HTTP knows nothing of this module's rules and this module knows nothing of HTTP: the app turns requests into
-calls here and SLError into answers. Document and payment rules live in `documents.py`.
+calls here and SLError into answers. Document rules live in `documents.py`, payment rules in `payments.py`.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from connector.testing.sapb1 import documents, messages, schema
+from connector.testing.sapb1 import documents, messages, payments, schema
 from connector.testing.sapb1.model import (
     EntityType,
     Kind,
@@ -26,6 +26,8 @@ from connector.testing.sapb1.model import (
 from connector.testing.sapb1.store import Row, Store
 
 DEMO_COMPANY_FILE = Path(__file__).with_name("demo_company.json")
+# Entity sets whose integer key B1 assigns when a POST does not give it.
+AUTO_KEYS = frozenset({"PaymentTermsTypes", "ShippingTypes"})
 
 # Collections merged by PATCH: the property that identifies an existing row (B1 matches lines by LineNum).
 COLLECTION_KEYS = {
@@ -50,6 +52,16 @@ class CompanySettings:
     block_duplicate_customer_reference: bool = False
     block_negative_inventory: bool = False
     rounding_places: int = 2
+    # The day's exchange rates (local currency per unit of the foreign one, B1's direct quotation), as the rate
+    # table of Administration > Exchange Rates holds them; a document without DocRate takes its currency's rate.
+    exchange_rates: dict[str, Any] = field(default_factory=dict)
+    # Assumed: the DI API, unlike the client's Copy To, bases a credit memo on a paid (closed) A/R invoice whose
+    # rows are still open; set False to refuse it as the client does until the invoice is reopened.
+    credit_closed_invoices: bool = True
+    # Assumed: a row copied from a base row takes the base row's user field values (the client's Copy To does; no
+    # public source says whether the DI API and the SL do). Set False to see a client that only follows
+    # BaseEntry/BaseLine back to the base row.
+    copy_user_fields_to_targets: bool = True
 
     def update(self, changes: dict[str, Any]) -> None:
         for name, value in changes.items():
@@ -64,6 +76,7 @@ class Company:
     users: dict[str, str]
     settings: CompanySettings = field(default_factory=CompanySettings)
     store: Store = field(default_factory=Store)
+    _types: dict[tuple[str, int | None], tuple[EntityType, EntityType]] = field(default_factory=dict, repr=False)
 
     # --- types ---------------------------------------------------------------------------------------------
 
@@ -77,7 +90,16 @@ class Company:
         raise messages.service_not_found()
 
     def entity_type(self, entity_set: schema.EntitySet) -> EntityType:
-        """The entity type with the user-defined fields of its table, and of its line table for documents."""
+        """The entity type with the user-defined fields of its table, and of its line table for documents;
+        built once per set of user fields (creating or deleting one starts a new generation)."""
+        key = (entity_set.name, self.store.sequence("UserFieldsMD:generation"))
+        cached = self._types.get(key)
+        if cached is None or cached[0] is not entity_set.entity_type:
+            cached = (entity_set.entity_type, self._entity_type(entity_set))
+            self._types[key] = cached
+        return cached[1]
+
+    def _entity_type(self, entity_set: schema.EntitySet) -> EntityType:
         base = entity_set.entity_type.with_properties(self._udf_props(entity_set.table))
         line_table = schema.LINE_TABLES.get(entity_set.table)
         if line_table is None:
@@ -195,13 +217,16 @@ class Company:
             return self._new_user_field(row, language)
         if name.startswith("U_"):
             return self._new_user_table_row(entity_set, row, language)
-        if entity_set.object_type == 24:
-            return documents.new_incoming_payment(self, row)
+        if name in schema.PAYMENT_SETS:
+            return payments.new_payment(self, entity_set, row)
         if entity_set.name in schema.INVENTORY_DOCUMENT_SETS:
             return documents.new_inventory_document(self, entity_set, row)
         if entity_set.object_type is not None:
             return documents.new_document(self, entity_set, row, body)
         key = row.get(entity_set.key)
+        if key is None and name in AUTO_KEYS:
+            # B1 numbers payment terms and shipping types itself, after the highest number in use.
+            key = row[entity_set.key] = max((r[entity_set.key] for r in self.store.rows(name)), default=0) + 1
         if key is None or key == "":
             raise messages.code_undefined(entity_set.table, entity_set.key)
         if self.store.get(name, key) is not None:
@@ -211,14 +236,16 @@ class Company:
     def _updated(
         self, entity_set: schema.EntitySet, old: Row, row: Row, body: dict[str, Any], language: int | None
     ) -> Row:
+        name = entity_set.name
         if entity_set.key in body and body[entity_set.key] != old[entity_set.key]:
             raise messages.invalid_value(body[entity_set.key], entity_set.key)
-        if entity_set.name == "BusinessPartners":
+        if name == "BusinessPartners":
             self._check_addresses(row, language)
+            self._check_partner_codes(row)
             fill_address_defaults(row)
         elif entity_set.name == "Items":
             self._check_item_collections(row)
-        elif entity_set.object_type is not None and entity_set.object_type != 24:
+        elif entity_set.object_type is not None and name not in schema.PAYMENT_SETS:
             documents.updated_document(self, entity_set, old, row, body)
         return row
 
@@ -232,14 +259,23 @@ class Company:
             raise messages.business_partner_exists(code, language)
         if self.store.get("PriceLists", row["PriceListNum"]) is None:
             raise messages.invalid_price_list(row["PriceListNum"])
-        if row["Currency"] == "##":
+        if "Currency" not in row:  # a new partner is in the local currency unless told "##" (all) or another
             row["Currency"] = self.settings.currency
+        self._check_partner_codes(row)
         self._check_addresses(row, language)
         date, time = now_date_time()
         for address in row["BPAddresses"]:
             address["CreateDate"], address["CreateTime"] = date, time
         fill_address_defaults(row)
         return row
+
+    def _check_partner_codes(self, row: Row) -> None:
+        """The partner's currency and payment terms must exist (-2028, as DI reports unknown codes)."""
+        if row["Currency"] != "##" and self.store.get("Currencies", row["Currency"]) is None:
+            raise messages.no_matching_record_for("OCRD", "Currency")
+        terms = row["PayTermsGrpCode"]
+        if terms not in (None, -1) and self.store.get("PaymentTermsTypes", terms) is None:
+            raise messages.no_matching_record_for("OCRD", "GroupNum")
 
     def _check_addresses(self, row: Row, language: int | None) -> None:
         seen: set[tuple[str, str]] = set()
@@ -356,7 +392,7 @@ class Company:
         for entity_set in self._entity_sets_of_table(row["TableName"]):
             for key, stored in list(self.store.table(entity_set).items()):
                 if column in stored:
-                    changed = dict(stored)
+                    changed = copy.copy(stored)
                     changed.pop(column)
                     self.store.put(entity_set, key, changed)
 
@@ -383,11 +419,14 @@ class Company:
         seed = json.loads(path.read_text(), parse_float=Decimal)
         company = cls(seed["CompanyDB"], dict(seed["Users"]), CompanySettings(**seed.get("Settings", {})))
         for set_name in (
+            "Currencies",
             "Warehouses",
             "PriceLists",
             "SalesTaxCodes",
             "ChartOfAccounts",
             "AdditionalExpenses",
+            "PaymentTermsTypes",
+            "ShippingTypes",
         ):
             for body in seed.get(set_name, []):
                 company.create(schema.ENTITY_SETS[set_name], body)
@@ -526,21 +565,26 @@ def udf_prop(definition: Row) -> Prop:
     return UdfProp(f"U_{definition['Name']}", kind, default, max_length=max_length, valid_values=valid)
 
 
+def _has(row: Row, name: str) -> bool:
+    """Whether the row's type has the property (set or not)."""
+    return name in row or name in getattr(row, "defaults", ())
+
+
 def stamp_created(row: Row) -> None:
     date, time = now_date_time()
     for name in ("CreateDate", "CreationDate", "UpdateDate"):
-        if name in row:
+        if _has(row, name):
             row[name] = date
     for name in ("CreateTime", "UpdateTime"):
-        if name in row:
+        if _has(row, name):
             row[name] = time
 
 
 def stamp_updated(row: Row) -> None:
     date, time = now_date_time()
-    if "UpdateDate" in row:
+    if _has(row, "UpdateDate"):
         row["UpdateDate"] = date
-    if "UpdateTime" in row:
+    if _has(row, "UpdateTime"):
         row["UpdateTime"] = time
 
 

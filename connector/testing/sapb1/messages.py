@@ -197,9 +197,38 @@ def invalid_expense_code(code: object) -> SLError:
     return SLError(400, -5002, f"Enter valid code  [DocumentAdditionalExpenses.ExpenseCode] , '{code}'")
 
 
-def invalid_account(prop: str, account: str) -> SLError:
+def invalid_account(prop: str, account: str, table: str = "ORCT") -> SLError:
     # assumed text, same family.
-    return SLError(400, -5002, f"Enter valid code  [ORCT.{prop}] , '{account}'")
+    return SLError(400, -5002, f"Enter valid code  [{table}.{prop}] , '{account}'")
+
+
+def no_matching_record_for(table: str, column: str) -> SLError:
+    # seen (DI, SAP KBA 2693418): an unknown payment terms code on an invoice answers
+    # `(-2028) [OINV.GroupNum] , "No matching records found (ODBC -2028)"`; status assumed. Used by analogy for
+    # the other codes a document points at (currency, shipping type).
+    return SLError(400, -2028, f'[{table}.{column}] , "No matching records found (ODBC -2028)"')
+
+
+def currency_not_allowed_for_partner(table: str, currency: str) -> SLError:
+    # assumed text: a partner in one currency takes documents in that currency only ("##" = all currencies).
+    return SLError(400, -5002, f"Currency '{currency}' is not allowed for this business partner  [{table}.DocCur]")
+
+
+def exchange_rate_missing(table: str, currency: str) -> SLError:
+    # assumed text: a document in a foreign currency without DocRate needs the day's rate in the rate table.
+    return SLError(400, -5002, f"Update the exchange rate for currency '{currency}'  [{table}.DocRate]")
+
+
+def payment_currency_mismatch(line: int) -> SLError:
+    # assumed text: a payment in a foreign currency applies to documents in that currency only.
+    return SLError(
+        400, -5002, f"Payment currency differs from the document currency  [PaymentInvoices.DocEntry][line: {line}]"
+    )
+
+
+def invalid_account_code(line: int, account: object) -> SLError:
+    # assumed text, "Enter valid code" family: a service line's G/L account.
+    return SLError(400, -5002, f"Enter valid code  [DocumentLines.AccountCode][line: {line}] , '{account}'")
 
 
 def invalid_price_list(code: object) -> SLError:
@@ -229,6 +258,59 @@ def base_line_closed(line: int) -> SLError:
         -5002,
         f"Target document line is based on a closed base document row  [DocumentLines.BaseLine][line: {line}]",
     )
+
+
+def quantity_exceeds_base(line: int) -> SLError:
+    # assumed text: a line based on another document may take at most the base row's open quantity (a return
+    # no more than was delivered and not yet returned, a credit memo no more than was invoiced and not credited).
+    return SLError(
+        400,
+        -5002,
+        f"Quantity exceeds the open quantity of the base document row  [DocumentLines.Quantity][line: {line}]",
+    )
+
+
+def amount_exceeds_base(line: int) -> SLError:
+    # assumed text: a credit memo row may credit at most what is still open of its base row's amount.
+    return SLError(
+        400,
+        -5002,
+        f"Row total exceeds the open amount of the base document row  [DocumentLines.LineTotal][line: {line}]",
+    )
+
+
+def credit_differs_from_down_payment() -> SLError:
+    # seen text (SAP Business One 9.0 help, message 10001281: a credit memo based on a down payment invoice must
+    # credit its whole amount); code assumed, as for the other numbered DI messages (-5002 "10001467 - ...").
+    return SLError(400, -5002, "10001281 - Document must be the same as the base Down Payment document")
+
+
+def draw_exceeds_open_down_payment(row: int) -> SLError:
+    # seen text (SAP Business One 9.0 help: drawing more than a down payment's open net or gross amount);
+    # code assumed.
+    return SLError(
+        400,
+        -5002,
+        "Enter down payment amount that is no greater than the open amount  "
+        f"[DownPaymentsToDraw.AmountToDraw][line: {row}]",
+    )
+
+
+def draw_exceeds_document_total() -> SLError:
+    # assumed text: what is drawn may not exceed the invoice's own total (no public source has B1's wording).
+    return SLError(400, -5002, "Total down payment amount exceeds the document total  [OINV.DpmAmnt]")
+
+
+def quantity_below_delivered(line: int) -> SLError:
+    # assumed text: a sales order row may not be reduced below what was delivered from it.
+    return SLError(
+        400, -5002, f"Quantity cannot be less than the delivered quantity  [DocumentLines.Quantity][line: {line}]"
+    )
+
+
+def closed_row(line: int) -> SLError:
+    # assumed text: a closed row (delivered in full, or closed by hand) cannot be changed.
+    return SLError(400, -5002, f"Cannot change a closed row  [DocumentLines.LineStatus][line: {line}]")
 
 
 def document_has_targets() -> SLError:

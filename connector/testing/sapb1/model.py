@@ -1,12 +1,14 @@
 """Typed property model of the emulated entities: what a property is called, its kind and default.
 
-The emulator answers with every property a real entity has (a real business partner has hundreds; we keep the
-ones integrations read or write, with their real names), refuses unknown ones with -1000, and converts values
-between the wire (v1 or v2 shapes) and its store (Decimal money, ISO dates, enum member names).
+The emulator answers with every property a real entity has (the tables in schema.py come from a real
+$metadata), refuses unknown ones with -1000, and converts values between the wire (v1 or v2 shapes) and its
+store (Decimal money, ISO dates, enum member names). A stored row keeps only what was set: every other
+property reads as its default, which keeps thousands of rows of hundreds of properties small and quick to copy.
 """
 
 from __future__ import annotations
 
+import copy
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -54,6 +56,8 @@ class Enum:
         return None
 
 
+# Enumerations whose v1 letter values are known (the SL accepts the letter as well as the name and the number);
+# schema.py takes every other enumeration, with its members and numbers, from a real $metadata.
 YES_NO = Enum("BoYesNoEnum", {"tNO": 0, "tYES": 1}, {"tNO": "N", "tYES": "Y"})
 CARD_TYPES = Enum(
     "BoCardTypes",
@@ -71,7 +75,6 @@ DOC_TYPES = Enum(
     {"dDocument_Items": 0, "dDocument_Service": 1},
     {"dDocument_Items": "I", "dDocument_Service": "S"},
 )
-CANCEL_STATUS = Enum("CancelStatusEnum", {"csYes": 0, "csNo": 1, "csCancellation": 2})
 DOWN_PAYMENT_TYPES = Enum(
     "DownPaymentTypeEnum", {"dptRequest": 0, "dptInvoice": 1}, {"dptRequest": "R", "dptInvoice": "I"}
 )
@@ -81,66 +84,10 @@ RECEIPT_TYPES = Enum(
     {"rCustomer": 0, "rAccount": 1, "rSupplier": 2},
     {"rCustomer": "C", "rAccount": "A", "rSupplier": "S"},
 )
-RECEIPT_INVOICE_TYPES = Enum(
-    "BoRcptInvTypes",
-    {
-        "it_AllTransactions": -1,
-        "it_Invoice": 13,
-        "it_CredItnote": 14,
-        "it_PurchaseInvoice": 18,
-        "it_Receipt": 24,
-        "it_JournalEntry": 30,
-        "it_DownPayment": 203,
-        "it_PurchaseDownPayment": 204,
-    },
-)
-OBJECT_TYPES = Enum(
-    "BoObjectTypes",
-    {
-        "oInvoices": 13,
-        "oCreditNotes": 14,
-        "oDeliveryNotes": 15,
-        "oOrders": 17,
-        "oIncomingPayments": 24,
-        "oInventoryGenEntry": 59,
-        "oInventoryGenExit": 60,
-        "oDrafts": 112,
-        "oDownPayments": 203,
-    },
-)
-PAYMENT_OBJECT_TYPES = Enum("BoPaymentsObjectType", {"bopot_IncomingPayments": 24, "bopot_OutgoingPayments": 46})
-LINE_TYPES = Enum("BoDocLineType", {"dlt_Regular": 0, "dlt_Text": 1, "dlt_Subtotal": 2})
-TAX_TYPES = Enum("BoTaxTypes", {"tt_Yes": 0, "tt_No": 1, "tt_UseTax": 2, "tt_OffsetTax": 3})
-UDF_TYPES = Enum("BoFieldTypes", {"db_Alpha": 0, "db_Memo": 1, "db_Numeric": 2, "db_Date": 3, "db_Float": 4})
-UDF_SUBTYPES = Enum(
-    "BoFldSubTypes",
-    {
-        "st_None": 0,
-        "st_Address": 63,
-        "st_Phone": 35,
-        "st_Time": 84,
-        "st_Rate": 82,
-        "st_Sum": 83,
-        "st_Price": 80,
-        "st_Quantity": 81,
-        "st_Percentage": 37,
-        "st_Measurement": 77,
-        "st_Link": 66,
-        "st_Image": 73,
-    },
-)
-UDT_TYPES = Enum(
-    "BoUTBTableType",
-    {
-        "bott_NoObject": 0,
-        "bott_MasterData": 1,
-        "bott_MasterDataLines": 2,
-        "bott_Document": 3,
-        "bott_DocumentLines": 4,
-        "bott_NoObjectAutoIncrement": 5,
-    },
-)
-VAT_CATEGORIES = Enum("BoVatCategoryEnum", {"bovcOutputTax": 0, "bovcInputTax": 1})
+WITH_LETTERS = {
+    enum.name: enum
+    for enum in (YES_NO, CARD_TYPES, ADDRESS_TYPES, STATUS, DOC_TYPES, DOWN_PAYMENT_TYPES, SO_STATUS, RECEIPT_TYPES)
+}
 
 
 @dataclass(frozen=True)
@@ -156,12 +103,69 @@ class Prop:
     item_type: EntityType | None = None  # for COLLECTION and COMPLEX
 
 
-@dataclass
+class Row(dict[str, Any]):
+    """A stored record: the properties that were set; every other property of its type reads as its default.
+
+    `row["DocumentStatus"]` and `row.get("DocumentStatus")` answer "bost_Open" for a row that never set it;
+    a name the type does not have raises KeyError (or answers get's default) as on a plain dict.
+    """
+
+    __slots__ = ("defaults",)
+
+    def __init__(self, defaults: dict[str, Any], *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.defaults = defaults
+
+    def __missing__(self, key: str) -> Any:
+        return self.defaults[key]
+
+    def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
+        if key in self:
+            return dict.__getitem__(self, key)
+        return self.defaults.get(key, default)
+
+    def __copy__(self) -> Row:
+        return Row(self.defaults, self)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Row:
+        return clone(self)
+
+
+def clone(value: Any) -> Any:
+    """A deep copy of a row, a list of rows or a scalar: only containers are copied, values are immutable."""
+    if isinstance(value, dict):
+        copied: dict[str, Any] = Row(value.defaults) if isinstance(value, Row) else {}
+        for name, item in value.items():
+            kind = type(item)
+            if kind is list:
+                copied[name] = [clone(element) for element in item] if item else []
+            elif kind is Row or isinstance(item, dict):
+                copied[name] = clone(item)
+            else:
+                copied[name] = item
+        return copied
+    if isinstance(value, list):
+        return [clone(element) for element in value]
+    if isinstance(value, (str, int, Decimal, type(None))):
+        return value
+    return copy.deepcopy(value)
+
+
 class EntityType:
     """An OData entity (or complex) type: its name appears in -1000 messages ("of 'Document'")."""
 
-    name: str
-    properties: dict[str, Prop]
+    def __init__(self, name: str, properties: dict[str, Prop]) -> None:
+        self.name = name
+        self.properties = properties
+        self.defaults = {
+            prop.name: prop.default for prop in properties.values() if prop.kind not in (Kind.COLLECTION, Kind.COMPLEX)
+        }
+        self._containers = [prop for prop in properties.values() if prop.kind in (Kind.COLLECTION, Kind.COMPLEX)]
+        self._plans: dict[tuple[int, tuple[str, ...] | None], list[tuple[str, Any, int, EntityType | None]]] = {}
+        self._templates: dict[int, tuple[dict[str, Any], dict[str, tuple[int, EntityType | None]]]] = {}
+
+    def __repr__(self) -> str:
+        return f"EntityType({self.name!r}, {len(self.properties)} properties)"
 
     def prop(self, name: str) -> Prop | None:
         return self.properties.get(name)
@@ -174,18 +178,56 @@ class EntityType:
         merged.update({p.name: p for p in extra})
         return EntityType(self.name, merged)
 
-    def blank(self) -> dict[str, Any]:
-        """A new row with every property at its default (collections empty, complex types filled)."""
-        row: dict[str, Any] = {}
-        for prop in self.properties.values():
+    def blank(self) -> Row:
+        """A new row: nothing set, collections empty, complex properties blank rows of their own."""
+        row = Row(self.defaults)
+        for prop in self._containers:
             if prop.kind is Kind.COLLECTION:
                 row[prop.name] = []
-            elif prop.kind is Kind.COMPLEX:
+            else:
                 assert prop.item_type is not None
                 row[prop.name] = prop.item_type.blank()
-            else:
-                row[prop.name] = prop.default
         return row
+
+    def template(self, version: int) -> tuple[dict[str, Any], dict[str, tuple[int, EntityType | None]]]:
+        """The answer for a row that set nothing (every property at its default, in order), and how to write
+        each property a row does set: a row is answered as a copy of the template with its own values on top.
+        The template's lists and objects are shared between answers, which only ever serialise them."""
+        found = self._templates.get(version)
+        if found is None:
+            template: dict[str, Any] = {}
+            hows: dict[str, tuple[int, EntityType | None]] = {}
+            for name, default, how, item_type in self.plan(version):
+                if how == 2:
+                    template[name] = []
+                elif how == 3:
+                    assert item_type is not None
+                    template[name] = item_type.template(version)[0]
+                else:
+                    template[name] = default
+                hows[name] = (how, item_type)
+            found = self._templates[version] = (template, hows)
+        return found
+
+    def plan(self, version: int, select: list[str] | None = None) -> list[tuple[str, Any, int, EntityType | None]]:
+        """How to write each property (or each selected one) in an answer, worked out once per version and
+        selection: (name, default, how, type) with how 0 = as stored, 1 = a v2 date, 2 = a collection,
+        3 = a complex value."""
+        key = (version, None if select is None else tuple(select))
+        plan = self._plans.get(key)
+        if plan is None:
+            plan = []
+            for name in self.properties if select is None else select:
+                prop = self.properties[name]
+                how = {Kind.COLLECTION: 2, Kind.COMPLEX: 3}.get(prop.kind, 0)
+                if prop.kind is Kind.DATE and version == 2:
+                    how = 1
+                # An unset decimal answers as the JSON number itself, sparing the encoder a callback per value.
+                default = float(prop.default) if isinstance(prop.default, Decimal) else prop.default
+                plan.append((prop.name, default, how, prop.item_type))
+            if len(self._plans) < 256:  # selections come from requests: keep the cache bounded
+                self._plans[key] = plan
+        return plan
 
 
 def props(*specs: Prop) -> dict[str, Prop]:

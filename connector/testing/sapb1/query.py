@@ -95,21 +95,21 @@ def compile_orderby(text: str, entity: EntityType) -> Callable[[list[Row]], list
         prop = entity.prop(words[0])
         if prop is None or prop.kind in _NOT_SCALAR:
             raise messages.invalid_filter_property(words[0])
-        keys.append((prop.name, words[-1] == "desc"))
+        keys.append((prop, words[-1] == "desc"))
 
     def order(rows: list[Row]) -> list[Row]:
         ordered = list(rows)
         # Stable sorts from the last key to the first give the multi-key order, each key in its own direction.
-        for name, descending in reversed(keys):
-            ordered.sort(key=_sort_key(name), reverse=descending)
+        for prop, descending in reversed(keys):
+            ordered.sort(key=_sort_key(prop.name, prop.default), reverse=descending)
         return ordered
 
     return order
 
 
-def _sort_key(name: str) -> Callable[[Row], tuple[int, int, Any]]:
+def _sort_key(name: str, default: Any) -> Callable[[Row], tuple[int, int, Any]]:
     def key(row: Row) -> tuple[int, int, Any]:
-        value = row.get(name)
+        value = _get(row, name, default)
         if value is None:
             return (0, 0, 0)
         # Values of different types rank by type first so that comparing them never raises.
@@ -298,7 +298,7 @@ class _Parser:
             raise messages.invalid_filter()
         if target.prop.kind is not Kind.STRING or needle.kind != "string":
             raise messages.invalid_filter()
-        return _string_test(target.prop.name, _STRING_FUNCTIONS[name], needle.value, self.case_insensitive)
+        return _string_test(target.prop, _STRING_FUNCTIONS[name], needle.value, self.case_insensitive)
 
     def _compare(self, left: _Node, operator_name: str, right: _Node) -> Condition:
         if isinstance(left, _Literal) and isinstance(right, _Property):
@@ -307,14 +307,14 @@ class _Parser:
             raise messages.invalid_filter()
         prop = left.prop
         if right.kind == "null":
-            return _null_test(prop.name, operator_name)
+            return _null_test(prop, operator_name)
         value = _coerce(prop, right)
         if prop.kind is Kind.ENUM and operator_name not in ("eq", "ne"):
             # No source says how the SL orders enum members; refusing is safer than guessing.
             raise messages.invalid_filter()
         if prop.kind is Kind.STRING and self.case_insensitive:
-            return _casefolded_test(prop.name, _COMPARISONS[operator_name], value.casefold())
-        return _value_test(prop.name, _COMPARISONS[operator_name], value)
+            return _casefolded_test(prop, _COMPARISONS[operator_name], value.casefold())
+        return _value_test(prop, _COMPARISONS[operator_name], value)
 
 
 def _coerce(prop: Prop, literal: _Literal) -> Any:
@@ -350,28 +350,37 @@ def _condition(node: _Node) -> Condition:
     return node
 
 
-def _value_test(name: str, compare: Callable[[Any, Any], bool], value: Any) -> Condition:
+# Rows keep only what was set; an unset property compares as its default (plain dict lookup, for speed).
+_get = dict.get
+
+
+def _value_test(prop: Prop, compare: Callable[[Any, Any], bool], value: Any) -> Condition:
+    name, default = prop.name, prop.default
+
     def test(row: Row) -> bool | None:
-        stored = row.get(name)
+        stored = _get(row, name, default)
         return None if stored is None else compare(stored, value)
 
     return test
 
 
-def _casefolded_test(name: str, compare: Callable[[Any, Any], bool], value: str) -> Condition:
+def _casefolded_test(prop: Prop, compare: Callable[[Any, Any], bool], value: str) -> Condition:
+    name, default = prop.name, prop.default
+
     def test(row: Row) -> bool | None:
-        stored = row.get(name)
+        stored = _get(row, name, default)
         return None if stored is None else compare(stored.casefold(), value)
 
     return test
 
 
-def _string_test(name: str, check: Callable[[str, str], bool], needle: str, folded: bool) -> Condition:
+def _string_test(prop: Prop, check: Callable[[str, str], bool], needle: str, folded: bool) -> Condition:
+    name, default = prop.name, prop.default
     if folded:
         needle = needle.casefold()
 
     def test(row: Row) -> bool | None:
-        stored = row.get(name)
+        stored = _get(row, name, default)
         if stored is None:
             return None
         return check(stored.casefold() if folded else stored, needle)
@@ -379,11 +388,12 @@ def _string_test(name: str, check: Callable[[str, str], bool], needle: str, fold
     return test
 
 
-def _null_test(name: str, operator_name: str) -> Condition:
+def _null_test(prop: Prop, operator_name: str) -> Condition:
+    name, default = prop.name, prop.default
     if operator_name == "eq":
-        return lambda row: row.get(name) is None
+        return lambda row: _get(row, name, default) is None
     if operator_name == "ne":
-        return lambda row: row.get(name) is not None
+        return lambda row: _get(row, name, default) is not None
     # Ordering against null is never true, as in SQL.
     return lambda row: None
 

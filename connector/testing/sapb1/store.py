@@ -14,6 +14,9 @@ from typing import Any
 
 Row = dict[str, Any]
 
+# Tables whose changes start a new generation (readers cache what they derive from them, per generation).
+GENERATION_TABLES = frozenset({"UserFieldsMD"})
+
 
 class Store:
     def __init__(self) -> None:
@@ -36,6 +39,10 @@ class Store:
     def has_table(self, name: str) -> bool:
         return name in self._tables
 
+    def sequence(self, name: str) -> int | None:
+        """The last value a numbering sequence gave, None before the first."""
+        return self._sequences.get(name)
+
     # --- writes (undone when the enclosing transaction fails) ---
 
     def create_table(self, name: str) -> None:
@@ -49,6 +56,8 @@ class Store:
         missing = object()
         previous = rows.get(key, missing)
         rows[key] = row
+        if table in GENERATION_TABLES:
+            self.next_number(f"{table}:generation")
         if previous is missing:
             self._record(lambda: rows.pop(key, None))
         else:
@@ -57,6 +66,8 @@ class Store:
     def delete(self, table: str, key: Hashable) -> None:
         rows = self.table(table)
         previous = rows.pop(key)
+        if table in GENERATION_TABLES:
+            self.next_number(f"{table}:generation")
         self._record(lambda: rows.__setitem__(key, previous))
 
     def next_number(self, sequence: str, start: int = 1) -> int:
