@@ -241,7 +241,7 @@ def print_summary(
     dps = [dp for order in expected for dp in booked.get(order.placed.id, Booked()).down_payments]
     ips = [ip for order in expected for ip in booked.get(order.placed.id, Booked()).payments]
     dp_value = sum((Decimal(str(dp["DocTotal"])) for dp in dps), Decimal(0))
-    ip_value = sum((Decimal(str(ip["DocTotal"])) for ip in ips), Decimal(0))
+    ip_value = sum((Decimal(str(ip["TransferSum"])) for ip in ips), Decimal(0))
     mismatched = [
         order.placed.name for order in expected if order_mismatch(order, booked.get(order.placed.id, Booked()))
     ]

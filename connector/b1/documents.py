@@ -50,7 +50,8 @@ log = logging.getLogger(__name__)
 
 ORDER_FIELDS = ("DocEntry", "DocNum", "CardCode", "DocTotal", "VatSum", "DocumentLines", "Cancelled", "DocumentStatus")
 DOWN_PAYMENT_FIELDS = ("DocEntry", "DocNum", "DocTotal", "PaidToDate", "Cancelled")
-PAYMENT_FIELDS = ("DocEntry", "DocNum", "DocTotal", "Cancelled")
+# A payment has no DocTotal (the real metadata of Payment lacks it): its amount is the transfer's.
+PAYMENT_FIELDS = ("DocEntry", "DocNum", "TransferSum", "Cancelled")
 # Item codes and key codes per `$filter`: short enough for any proxy's URL limit, and one page of answers.
 CODES_PER_QUERY = 20
 OPEN = "bost_Open"

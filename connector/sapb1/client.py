@@ -75,6 +75,7 @@ _KEY_PROPERTIES = {
             "Quotations",
             "Returns",
             "IncomingPayments",
+            "VendorPayments",
         ),
         "DocEntry",
     ),

@@ -267,9 +267,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--processes", type=int, default=2, help="load processes")
     parser.add_argument("--output", type=Path, default=RESULTS_DIR / "results.json")
     parser.add_argument(
-        "--only", choices=["sl", "catalog", "ingest", "pipeline"], help="one group of figures (default: all)"
+        "--only", choices=["sl", "catalog", "ingest", "pipeline", "orders"], help="one group of figures (default: all)"
     )
     parser.add_argument("--pipeline-orders", type=int, default=100, help="orders of the pipeline figures")
+    parser.add_argument("--burst-orders", type=int, default=300, help="orders of the booking-latency burst")
+    parser.add_argument("--day-orders", type=int, default=200, help="orders of the mixed day's booking latency")
     parser.add_argument("--catalog-items", type=int, default=500, help="items of the catalog's full load")
     args = parser.parse_args(argv)
     figures = []
@@ -282,9 +284,18 @@ def main(argv: list[str] | None = None) -> int:
 
         figures += bench_ingest(args.seconds)
     if args.only in (None, "pipeline"):
-        from connector.testing.bench_pipeline import bench_pipeline, bench_sl_bound
+        from connector.testing.bench_pipeline import bench_pipeline
 
-        figures += bench_pipeline(args.pipeline_orders) + bench_sl_bound(args.pipeline_orders)
+        figures += bench_pipeline(args.pipeline_orders)
+    if args.only in (None, "orders"):
+        from connector.testing.bench_booking import (
+            bench_booking_latency,
+            bench_requests_per_order,
+            bench_throughput_floor,
+        )
+
+        figures += bench_requests_per_order() + bench_throughput_floor(args.pipeline_orders)
+        figures += bench_booking_latency(args.burst_orders, args.day_orders)
     print_table(figures)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     report = {
@@ -297,6 +308,8 @@ def main(argv: list[str] | None = None) -> int:
             "only": args.only,
             "catalog_items": args.catalog_items,
             "pipeline_orders": args.pipeline_orders,
+            "burst_orders": args.burst_orders,
+            "day_orders": args.day_orders,
         },
         "figures": [{**asdict(figure), "ratio": figure.ratio} for figure in figures],
     }

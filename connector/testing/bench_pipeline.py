@@ -4,9 +4,7 @@
   webhook worker starts and the clock runs until B1 holds every document. The baseline books the same orders into
   a fresh company with a plain sequential loop over the same domain calls (connector.sync.orders), no Celery, no
   Redis. Both count the Service Layer requests they made (the emulator's stats) per order.
-* SL-bound: the Service Layer answers in 100 ms and SHOPB1_SAP_MAX_CONCURRENT caps the requests in flight at C.
-  No pipeline can book faster than C / (SL requests per order x latency); the figure is the share of that bound
-  reached, and the emulator's highest count of requests in flight shows that the cap held.
+* SL-bound throughput (bench_booking uses `_pipelined` with a slow, capped SL): the same run behind a latency.
 * Memory: resident memory of every worker (main process and pool, from /proc) at rest and at the peak of the run.
 
 Shopify's cost budget is lifted in the emulator for these runs: they measure the pipeline and the SL, not the
@@ -34,8 +32,6 @@ from connector.testing.sales import SoldOrder, collect_balances, plan_sales_day,
 from connector.testing.stack import QUEUE_WORKERS, Stack, running_stack, worker_name
 from workers.celery_app import create_publisher
 
-SL_LATENCY_MS = 100
-SL_CAP = 4  # C: Service Layer requests in flight at most
 # Queues whose tasks call the Service Layer: under the cap each gets as many pool processes as there are slots,
 # so that whichever step has work can fill them; the others keep their production size.
 SL_QUEUES = (
@@ -87,20 +83,6 @@ def bench_pipeline(orders: int) -> list[Figure]:
                memory.at_rest / 2**20, "the same workers at rest"),
         Figure("workers: resident memory per process at peak", memory.peak / memory.processes / 2**20, "MiB",
                memory.at_rest / memory.processes / 2**20, "at rest"),
-    ]  # fmt: skip
-
-
-def bench_sl_bound(orders: int, cap: int = SL_CAP, latency_ms: float = SL_LATENCY_MS) -> list[Figure]:
-    """Orders per second with a slow SL behind a shared concurrency cap, against the bound the cap sets."""
-    with running_stack(extra_env={"SHOPB1_SAP_MAX_CONCURRENT": str(cap)}) as stack:
-        sold = _sell_without_booking(stack, orders)
-        stack.emulator_control("sapb1", "PATCH", "faults", {"latency_ms": latency_ms})
-        run = _pipelined(stack, sold, None, concurrency={queue: cap for queue in SL_QUEUES})
-    bound = cap / (run.sl_per_order * latency_ms / 1000)
-    return [
-        Figure(f"SL-bound: orders per second (C={cap}, {latency_ms:g} ms, {run.sl_per_order:.1f} req/order)",
-               run.rate, "ord/s", bound, "C / (SL requests per order x latency)"),
-        Figure("SL-bound: most SL requests in flight (emulator)", run.max_in_flight, "req", cap, "the cap C"),
     ]  # fmt: skip
 
 

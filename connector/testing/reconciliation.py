@@ -39,7 +39,7 @@ def booked_in_b1(stack: Stack) -> dict[int, Booked]:
         selections = {
             "sales_orders": ("Orders", f"DocEntry,DocTotal,Cancelled,CardCode,{UDF_ORDER_ID}"),
             "down_payments": ("DownPayments", f"DocEntry,DocTotal,PaidToDate,{UDF_ORDER_ID},{UDF_TXN_ID}"),
-            "payments": ("IncomingPayments", f"DocEntry,DocTotal,TransferAccount,{UDF_ORDER_ID},{UDF_TXN_ID}"),
+            "payments": ("IncomingPayments", f"DocEntry,TransferSum,TransferAccount,{UDF_ORDER_ID},{UDF_TXN_ID}"),
         }
         for kind, (entity_set, select) in selections.items():
             for row in sl.query(entity_set, filter=f"{UDF_ORDER_ID} ne null", select=select, page_size=PAGE):
@@ -63,7 +63,7 @@ def order_mismatch(order: SoldOrder, booked: Booked) -> bool:
     if _money(booked.sales_orders[0]["DocTotal"]) != order.placed.total:
         return True
     invoiced = sorted(_money(dp["DocTotal"]) for dp in booked.down_payments)
-    received = sorted(_money(ip["DocTotal"]) for ip in booked.payments)
+    received = sorted(_money(ip["TransferSum"]) for ip in booked.payments)
     return invoiced != sorted(order.captured) or received != sorted(order.captured)
 
 
@@ -169,7 +169,9 @@ def _count(row: AuditRow, documents: list[dict[str, Any]], amount: Decimal) -> N
     row.found += len(documents)
     row.missing += not documents
     row.doubled += max(0, len(documents) - 1)
-    row.wrong += sum(1 for document in documents if _money(document["DocTotal"]) != amount)
+    row.wrong += sum(
+        1 for document in documents if _money(document.get("DocTotal", document.get("TransferSum"))) != amount
+    )
 
 
 def _keys_without_documents(keys: list[str], booked: dict[int, Booked], customers: Counter[str]) -> list[str]:

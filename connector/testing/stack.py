@@ -223,7 +223,7 @@ class Stack:
 
     def documents(self, entity_set: str, field_name: str, value: int) -> list[dict[str, Any]]:
         select = (
-            "DocEntry,DocTotal,Cancelled,CardCode,TransferSum,TransferAccount"
+            "DocEntry,Cancelled,CardCode,TransferSum,TransferAccount"
             if entity_set == "IncomingPayments"
             else "DocEntry,DocTotal,Cancelled,DocumentStatus,PaidToDate,CardCode"
         )

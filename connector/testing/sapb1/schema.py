@@ -108,10 +108,9 @@ MAX_LENGTH: dict[str, dict[str, int]] = {
 }
 
 
-# Not in the real metadata: a Payment has no DocTotal, and a real SL refuses it (-1000) in $select and bodies.
-# Kept, computed as the sum of the means of payment, only while the connector still reads it (PAYMENT_FIELDS in
-# connector/b1/documents.py); remove it once the connector stops, so the emulator refuses it as B1 does.
-NOT_REAL: dict[str, list[Prop]] = {"Payment": [Prop("DocTotal", Kind.DECIMAL, Decimal(0), read_only=True)]}
+# Properties served although the real metadata lacks them: none. (A Payment has no DocTotal; a real SL refuses it
+# with -1000 in $select and bodies, and so does the emulator.)
+NOT_REAL: dict[str, list[Prop]] = {}
 
 
 def _load() -> tuple[dict[str, Enum], dict[str, EntityType]]:

@@ -68,7 +68,7 @@ def assert_exactly_once(documents: dict[str, list[dict]], order: PlacedOrder, ca
     down_payments = sorted(Decimal(str(d["DocTotal"])) for d in documents["down_payments"])
     assert down_payments == sorted(captured)
     assert all(Decimal(str(d["PaidToDate"])) == Decimal(str(d["DocTotal"])) for d in documents["down_payments"])
-    assert sorted(Decimal(str(p["DocTotal"])) for p in documents["payments"]) == sorted(captured)
+    assert sorted(Decimal(str(p["TransferSum"])) for p in documents["payments"]) == sorted(captured)
     assert sum(captured) <= order.total
 
 
