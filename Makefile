@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup redis wrk test test-unit test-integration lint format bench chaos demo clean deploy-check image lock
+.PHONY: setup redis wrk test test-unit test-integration lint format bench chaos soak demo clean deploy-check image lock
 
 setup: $(STAMP) redis
 
@@ -56,6 +56,11 @@ bench: setup wrk
 # exactly-once audit of B1; CHAOS_ARGS="--orders 2000 --seed 7" for another day.
 chaos: setup
 	$(BIN)/shopb1 chaos $(CHAOS_ARGS)
+
+# A season in miniature: 3,000 orders while Redis, worker memory, SL requests and booking latency are sampled;
+# a chart and the figures in var/soak/. SOAK_ARGS="--orders 10000" for a longer one.
+soak: setup
+	$(BIN)/python -m connector.testing.soak $(SOAK_ARGS)
 
 # A sales day through the whole connector; DEMO_ARGS="--orders 500 --keep-running" for more.
 demo: setup

@@ -58,6 +58,10 @@ class DeadLetterStore:
     def _key(self, letter_id: str) -> str:
         return f"{self.prefix}:dead:{letter_id}"
 
+    def _order_key(self, order_id: int) -> str:
+        """The ids of an order's letters: closing them when the order succeeds reads no other letter."""
+        return f"{self.prefix}:dead:order:{order_id}"
+
     def record(self, letter: DeadLetter) -> DeadLetter:
         """Add the letter, or count another failure on the open letter of the same subject and step."""
         existing = self.get(letter.id)
@@ -67,6 +71,9 @@ class DeadLetterStore:
         with self.redis.pipeline(transaction=True) as pipe:
             pipe.set(self._key(letter.id), json.dumps(asdict(letter)))
             pipe.zadd(self.index, {letter.id: letter.last_failed_at})
+            if letter.order_id is not None:
+                pipe.sadd(self._order_key(letter.order_id), letter.id)
+                pipe.expire(self._order_key(letter.order_id), KEEP_CLOSED_SECONDS)
             pipe.execute()
         return letter
 
@@ -101,12 +108,12 @@ class DeadLetterStore:
         return bool(removed)
 
     def resolve_order(self, order_id: int) -> int:
-        """Close every letter of an order whose synchronisation has now completed."""
-        closed = 0
-        for letter in list(self.letters(state=None)):
-            if letter.order_id == order_id and letter.state != RESOLVED:
-                self.mark(letter.id, RESOLVED)
-                closed += 1
+        """Close every letter of an order whose synchronisation has now completed (one read when it has none)."""
+        ids = [letter_id.decode() for letter_id in self.redis.smembers(self._order_key(order_id))]
+        if not ids:
+            return 0
+        closed = self.resolve(ids)
+        self.redis.delete(self._order_key(order_id))
         return closed
 
     def resolve(self, letter_ids: Iterable[str]) -> int:

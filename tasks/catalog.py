@@ -171,8 +171,11 @@ def sync_item(self: SyncTask, item_code: str, reason: str = "operator retry") ->
 def apply_product_edit(self: SyncTask, webhook_id: str, product_id: int) -> dict[str, Any]:
     """products/create|update: B1 gets the values of the fields Shopify owns."""
     if self.runtime.mapping.catalog is None:
+        self.runtime.events.discard(webhook_id)
         return {"action": "off"}
     event = self.runtime.events.load(webhook_id)
     if event is None:
         return {"action": "missing", "webhook_id": webhook_id}
-    return {"product_id": product_id, **catalog_sync().apply_product_edit(product_edit(event))}
+    applied = catalog_sync().apply_product_edit(product_edit(event))
+    self.runtime.events.discard(webhook_id)
+    return {"product_id": product_id, **applied}

@@ -20,13 +20,16 @@ def process_webhook(self: SyncTask, webhook_id: str, topic: str) -> dict[str, An
     event = self.runtime.events.load(webhook_id)
     if event is None:
         return {"webhook_id": webhook_id, "action": "missing"}
-    change = change_of(topic, event.body)
-    if change.kind == ORDER:
-        action = request_sync(self.runtime, change.subject_id, topic, updated_at=change.updated_at)
-    elif change.kind == PRODUCT:
-        # Most product events echo our own writes or a sale's stock change; the catalog step tells them apart.
+    change = change_of(topic, event.body)  # a payload refused is a data error: the event stays with its letter
+    if change.kind == PRODUCT:
+        # Most product events echo our own writes or a sale's stock change; the catalog step tells them apart
+        # (and discards the event).
         apply_product_edit.apply_async(kwargs={"webhook_id": webhook_id, "product_id": change.subject_id})
-        action = "catalog"
-    else:
-        action = "ignored"
+        return {"webhook_id": webhook_id, "subject": change.subject_id, "action": "catalog"}
+    action = (
+        request_sync(self.runtime, change.subject_id, topic, updated_at=change.updated_at)
+        if change.kind == ORDER
+        else "ignored"
+    )
+    self.runtime.events.discard(webhook_id)
     return {"webhook_id": webhook_id, "subject": change.subject_id, "action": action}

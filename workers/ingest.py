@@ -55,7 +55,8 @@ class _Envelope:
 
     def message(self, task: str, queue: str, kwargs: dict[str, Any]) -> str:
         amqp = self._publisher.amqp
-        sent = amqp.as_task_v2(str(uuid.uuid4()), task, kwargs=kwargs)
+        # ignore_result: the message says so itself, as apply_async would write it (the worker stores no result).
+        sent = amqp.as_task_v2(str(uuid.uuid4()), task, kwargs=kwargs, ignore_result=True)
         content_type, content_encoding, body = dumps(sent.body, serializer="json")
         channel = self._kombu_channel()
         properties = {**sent.properties, "delivery_mode": PERSISTENT}

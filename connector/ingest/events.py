@@ -1,8 +1,10 @@
 """Webhook events kept in Redis: stored once per delivery, handed to the pipeline once, redactable.
 
 Accepting a delivery is one Lua script, so one round trip and atomic: it marks `<prefix>:delivery:<webhook id>`
-"enqueued" (for a week) only if nothing holds that key, stores the event and pushes the task message that hands
-it to the pipeline. Shopify retries a delivery with the same X-Shopify-Webhook-Id, so a later copy, or one
+"enqueued" (for a day) only if nothing holds that key, stores the event and pushes the task message that hands
+it to the pipeline. The task that handles the event discards it (the mark stays): a webhook only names what
+changed, and nothing reads its body again. An event whose handling failed for good stays with its dead letter,
+for at most a week. Shopify retries a delivery with the same X-Shopify-Webhook-Id, so a later copy, or one
 arriving at the same moment on another ingest process, finds the mark and is acknowledged without a second task;
 and no crash can leave an event stored but not queued, or queued twice.
 """
@@ -21,19 +23,22 @@ import redis
 from connector.shopify.webhooks import Delivery
 
 ENQUEUED = b"enqueued"
-# Shopify retries a delivery for up to 4 hours; remembering it for a week also covers manual resends.
-REMEMBER_SECONDS = 7 * 86400
+# Shopify retries a failed delivery 8 times over 4 hours (shopify.md, webhooks): a day covers that with margin. A
+# copy arriving later costs one synchronisation that finds the order booked, nothing more.
+REMEMBER_SECONDS = 86400
+# An event not handled yet (its task queued or failed for good, waiting for an operator) is kept at most this long.
+KEEP_EVENT_SECONDS = 7 * 86400
 
 # What hands a delivery to the pipeline: the Redis list its task goes to, and the message to push there.
 Handoff = Callable[[Delivery], tuple[str, str]]
 
-# KEYS: the delivery's mark, its event hash, the queue's list. ARGV: the mark, its time to live in seconds (the
-# event's too), the task message, then the event's field/value pairs.
+# KEYS: the delivery's mark, its event hash, the queue's list. ARGV: the mark, its time to live in seconds, the
+# event's, the task message, then the event's field/value pairs.
 _ACCEPT = """
 if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'EX', ARGV[2]) then return 0 end
-redis.call('HSET', KEYS[2], unpack(ARGV, 4))
-redis.call('EXPIRE', KEYS[2], ARGV[2])
-redis.call('LPUSH', KEYS[3], ARGV[3])
+redis.call('HSET', KEYS[2], unpack(ARGV, 5))
+redis.call('EXPIRE', KEYS[2], ARGV[3])
+redis.call('LPUSH', KEYS[3], ARGV[4])
 return 1
 """
 
@@ -81,7 +86,7 @@ class EventStore:
         }
         fields = [item for pair in record.items() for item in pair]
         keys = [self._delivery_key(delivery.webhook_id), self.event_key(delivery.webhook_id), queue_key]
-        accepted = self._accept(keys=keys, args=[ENQUEUED, REMEMBER_SECONDS, message, *fields])
+        accepted = self._accept(keys=keys, args=[ENQUEUED, REMEMBER_SECONDS, KEEP_EVENT_SECONDS, message, *fields])
         return Outcome.ACCEPTED if accepted else Outcome.DUPLICATE
 
     def load(self, webhook_id: str) -> StoredEvent | None:
@@ -98,6 +103,10 @@ class EventStore:
             triggered_at=text["triggered_at"] or None,
         )
         return StoredEvent(delivery, record[b"body"], float(text["received_at"]))
+
+    def discard(self, webhook_id: str) -> None:
+        """Forget a handled event's body; its delivery mark stays, so that a copy is still recognised."""
+        self.redis.delete(self.event_key(webhook_id))
 
     def webhook_ids(self) -> Iterator[str]:
         prefix = self.event_key("")

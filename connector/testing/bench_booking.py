@@ -45,6 +45,7 @@ BEFORE = {
     "update of a booked order": 7.0,
 }
 BUDGET = {"new customer": 8, "returning customer": 6, "deposit then balance": 9, "update of a booked order": 2}
+PAGE = 500  # sales orders per page of the watcher's reads
 FLOOR_REQUESTS = 6  # the budget of a returning customer's paid order
 UNLIMITED_SHOPIFY = {"bucket_size": 1_000_000, "restore_rate": 1_000_000, "refill": True}
 TENT = Line("TENT-2P-GRN", 1, Decimal("289.00"))
@@ -151,6 +152,7 @@ class SalesOrderWatcher:
         self.stack = stack
         self.every = every
         self.seen: dict[int, float] = {}
+        self.reads = 0  # the watcher's own requests to the SL
         self._last = 0
         self._stop = threading.Event()
 
@@ -167,8 +169,10 @@ class SalesOrderWatcher:
     def _run(self) -> None:
         with self.stack.sl() as client:
             while not self._stop.wait(self.every):
-                rows = client.query("Orders", filter=format_filter("DocEntry gt {}", self._last),
-                                    select=("DocEntry", "U_ShopifyOrderId"), orderby="DocEntry")  # fmt: skip
+                rows = list(client.query("Orders", filter=format_filter("DocEntry gt {}", self._last),
+                                         select=("DocEntry", "U_ShopifyOrderId"), orderby="DocEntry",
+                                         page_size=PAGE))  # fmt: skip
+                self.reads += 1 + len(rows) // PAGE
                 now = time.monotonic()
                 for row in rows:
                     self._last = max(self._last, int(row["DocEntry"]))
