@@ -28,7 +28,7 @@ from connector.sync.orders import OrderSync
 from connector.sync.state import OrderState
 from connector.testing.bench import Figure
 from connector.testing.reconciliation import Booked, booked_in_b1, fully_booked
-from connector.testing.sales import SoldOrder, collect_balances, plan_sales_day, sell
+from connector.testing.sales import PlannedOrder, SoldOrder, collect_balances, plan_sales_day, sell
 from connector.testing.stack import QUEUE_WORKERS, Stack, running_stack, worker_name
 from workers.celery_app import create_publisher
 
@@ -89,10 +89,11 @@ def bench_pipeline(orders: int) -> list[Figure]:
 # --- the runs -------------------------------------------------------------------------------------------------
 
 
-def _sell_without_booking(stack: Stack, orders: int) -> list[SoldOrder]:
-    """A sales day without the orders built to fail or to cancel; its webhooks wait in the queue (no worker)."""
+def _sell_without_booking(stack: Stack, orders: int, plan: list[PlannedOrder] | None = None) -> list[SoldOrder]:
+    """A sales day (or `plan`) without the orders built to fail or to cancel; its webhooks wait in the queue (no
+    worker takes them)."""
     stack.emulator_control("shopify", "PATCH", "throttle", UNLIMITED_SHOPIFY)
-    plan = [order for order in plan_sales_day(orders) if not (order.cancel or order.built_to_fail)]
+    plan = [order for order in plan or plan_sales_day(orders) if not (order.cancel or order.built_to_fail)]
     shop = stack.shopify()
     sold = sell(shop, plan)
     collect_balances(shop, sold)
@@ -119,24 +120,34 @@ def _fresh_company(stack: Stack) -> None:
 
 
 def _pipelined(stack: Stack, sold: list[SoldOrder], memory: WorkerMemory | None, concurrency: dict[str, int]) -> Run:
-    """Every worker up, the webhook worker on an idle queue; the clock starts when it is told to take the waiting
-    deliveries and stops when the pipeline has finished a synchronisation of every order (watched in Redis, so
-    that watching costs the SL nothing). The SL's counters are read then; B1 is checked once the pipeline is idle."""
+    """Every worker up, the webhook worker on an idle queue, then the waiting deliveries booked (book_waiting)."""
+    start_pipeline_workers(stack, concurrency)
+    return book_waiting(stack, sold, memory)
+
+
+def start_pipeline_workers(stack: Stack, concurrency: dict[str, int]) -> None:
+    """A worker per queue; the webhook worker leaves its queue alone until book_waiting tells it to take it."""
     for queue, default in QUEUE_WORKERS.items():
         queues = ["shopb1.compliance"] if queue == "shopb1.webhooks" else [queue]
         stack.start_worker(worker_name(queue), queues, concurrency.get(queue, default))
+
+
+def book_waiting(stack: Stack, sold: list[SoldOrder], memory: WorkerMemory | None = None) -> Run:
+    """The clock starts when the webhook worker is told to take the waiting deliveries and stops when the pipeline
+    has finished a synchronisation of every order (watched in Redis, so that watching costs the SL nothing). The
+    SL's counters are read then; B1 is checked once the pipeline is idle, and the webhook worker idles again."""
     control = create_publisher(RedisSettings.from_env(stack.env)).control
+    destination = [f"webhooks@{socket.gethostname()}"]
     stack.emulator_control("sapb1", "POST", "stats/reset")
     with memory.sampling() if memory else nullcontext():
         started = time.perf_counter()
-        replies = control.add_consumer("shopb1.webhooks", destination=[f"webhooks@{socket.gethostname()}"],
-                                       reply=True, timeout=10)  # fmt: skip
-        if not replies:
+        if not control.add_consumer("shopb1.webhooks", destination=destination, reply=True, timeout=10):
             raise RuntimeError("the webhook worker did not answer add_consumer")
         stack.wait_for(lambda: _all_synchronised(stack, sold), 600, "a finished synchronisation of every order")
         seconds = time.perf_counter() - started
         stats = _sl_stats(stack)
         stack.wait_for(stack.workers_idle, 120, "the pipeline to be idle")
+    control.cancel_consumer("shopb1.webhooks", destination=destination, reply=True, timeout=10)
     if not _all_booked(stack, sold):
         raise RuntimeError("the pipeline finished every synchronisation but B1 lacks documents")
     return Run(len(sold), seconds, stats["requests"], stats["max_in_flight"], _sl_stats(stack)["requests"])
