@@ -23,6 +23,7 @@ from celery import chain, chord, shared_task
 from celery.canvas import Signature
 
 from connector.runtime import Runtime
+from connector.sync.coordination import Read
 from connector.sync.orders import (
     BOOK,
     CANCEL,
@@ -82,7 +83,8 @@ def request_sync(runtime: Runtime, order_id: int, reason: str, **options: Any) -
 def launch(runtime: Runtime, plan: Plan, token: str) -> None:
     """The canvas of `plan`, one chain; an order with nothing to do is finished here and now."""
     order_id = plan.order_id
-    done = finish_sync.si(order_id=order_id, token=token, updated_at=plan.updated_at.isoformat())
+    read = {"updated_at": plan.updated_at.isoformat(), "transaction_ids": sorted(plan.transaction_ids)}
+    done = finish_sync.si(order_id=order_id, token=token, **read)
     if plan.action == CANCEL and plan.cancel is not None:
         steps: list[Signature] = [_step(cancel_order, order_id, plan.cancel, immutable=True)]
     elif plan.action == BOOK:
@@ -100,7 +102,7 @@ def launch(runtime: Runtime, plan: Plan, token: str) -> None:
             first.set_immutable(True)
             steps = [first, *payments[1:]]
     else:
-        finish(runtime, order_id, token, plan.updated_at)
+        finish(runtime, order_id, token, plan.read)
         return
     chain(*steps, done).apply_async(link_error=release_order.si(order_id=order_id, token=token))
 
@@ -177,15 +179,19 @@ def cancel_order(self: SyncTask, order_id: int, work: dict[str, Any]) -> str:
 
 
 @shared_task(base=SyncTask, bind=True, name=names.FINISH_SYNC, queue=Queue.ORDERS.value)
-def finish_sync(self: SyncTask, order_id: int, token: str, updated_at: str) -> dict[str, Any]:
-    """The order is in step with Shopify: remember how far, close its dead letters, go again if it changed."""
-    return finish(self.runtime, order_id, token, datetime.fromisoformat(updated_at))
+def finish_sync(
+    self: SyncTask, order_id: int, token: str, updated_at: str, transaction_ids: list[int] | None = None
+) -> dict[str, Any]:
+    """The order is in step with Shopify: remember how far, close its dead letters, go again if it changed in a
+    way this synchronisation did not see."""
+    read = Read(datetime.fromisoformat(updated_at), frozenset(transaction_ids or ()))
+    return finish(self.runtime, order_id, token, read)
 
 
-def finish(runtime: Runtime, order_id: int, token: str, updated_at: datetime) -> dict[str, Any]:
-    runtime.orders.settle(order_id, updated_at)
+def finish(runtime: Runtime, order_id: int, token: str, read: Read) -> dict[str, Any]:
+    runtime.orders.settle(order_id, read.updated_at)
     resolved = runtime.dead_letters.resolve_order(order_id)
-    rerun = runtime.coordinator.finish(order_id, token)
+    rerun = runtime.coordinator.finish(order_id, token, read)
     if rerun:
         request_sync(runtime, order_id, "changed during sync")
     return {"order_id": order_id, "resolved_dead_letters": resolved, "rerun": rerun}

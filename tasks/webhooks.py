@@ -27,7 +27,7 @@ def process_webhook(self: SyncTask, webhook_id: str, topic: str) -> dict[str, An
         apply_product_edit.apply_async(kwargs={"webhook_id": webhook_id, "product_id": change.subject_id})
         return {"webhook_id": webhook_id, "subject": change.subject_id, "action": "catalog"}
     action = (
-        request_sync(self.runtime, change.subject_id, topic, updated_at=change.updated_at)
+        request_sync(self.runtime, change.subject_id, topic, updated_at=change.updated_at, change=change.described)
         if change.kind == ORDER
         else "ignored"
     )

@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
@@ -29,6 +30,8 @@ log = logging.getLogger(__name__)
 # longer than this in case its task was lost; a second task after that costs one more synchronisation, no more.
 QUEUED_SECONDS = 300
 
+# The mark is a short list of what changed meanwhile ("u:<updated_at>", "t:<transaction id>", or "" for a change
+# not described), so that a synchronisation that read the order after those changes need not run again.
 # KEYS: the lease, the mark, the queued flag. ARGV: the token, the lease's seconds, the mark's seconds.
 # A synchronisation that starts consumes the queued flag, whether it takes the lease or marks the running one.
 _BEGIN = """
@@ -36,28 +39,63 @@ redis.call('DEL', KEYS[3])
 local held = redis.call('GET', KEYS[1])
 if not held then redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2]) redis.call('DEL', KEYS[2]) return 1 end
 if held == ARGV[1] then return 1 end
-redis.call('SET', KEYS[2], '1', 'EX', ARGV[3])
+redis.call('RPUSH', KEYS[2], '')
+redis.call('LTRIM', KEYS[2], -50, -1)
+redis.call('EXPIRE', KEYS[2], ARGV[3])
 return 0
 """
-# KEYS: the lease, the mark, the queued flag. ARGV: the mark's seconds, the flag's seconds, 1 to trust the flag.
-# 1: a synchronisation runs and is marked; 2: queue one (the flag is set); 0: one is queued already.
+# KEYS: the lease, the mark, the queued flag. ARGV: the mark's seconds, the flag's seconds, 1 to trust the flag,
+# what changed. 1: a synchronisation runs and is marked; 2: queue one (the flag is set); 0: one is queued already.
 _REQUEST = """
-if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('SET', KEYS[2], '1', 'EX', ARGV[1]) return 1 end
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  redis.call('RPUSH', KEYS[2], ARGV[4])
+  redis.call('LTRIM', KEYS[2], -50, -1)
+  redis.call('EXPIRE', KEYS[2], ARGV[1])
+  return 1
+end
 if redis.call('SET', KEYS[3], '1', 'NX', 'EX', ARGV[2]) then return 2 end
 if ARGV[3] == '1' then return 0 end
 redis.call('EXPIRE', KEYS[3], ARGV[2])
 return 2
 """
-# KEYS: the lease, the mark. ARGV: the token. Gives the lease back if it is still ours; whether it was marked.
+# KEYS: the lease, the mark. ARGV: the token. Gives the lease back if it is still ours; what changed meanwhile.
 _FINISH = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
-return redis.call('GETDEL', KEYS[2])
+local changes = redis.call('LRANGE', KEYS[2], 0, -1)
+redis.call('DEL', KEYS[2])
+return changes
 """
 # KEYS: the lease. ARGV: the token.
 _RELEASE = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0
 """
+
+
+def order_change(updated_at: datetime) -> str:
+    """What an order event says changed: the order, as of its updated_at."""
+    return f"u:{updated_at.isoformat()}"
+
+
+def transaction_change(transaction_id: int) -> str:
+    """What a transaction event says changed: this transaction."""
+    return f"t:{transaction_id}"
+
+
+@dataclass(frozen=True)
+class Read:
+    """What a synchronisation read of the order: how recent it was, and which transactions it saw."""
+
+    updated_at: datetime
+    transaction_ids: frozenset[int]
+
+    def covers(self, change: str) -> bool:
+        kind, _, value = change.partition(":")
+        if kind == "u":
+            return datetime.fromisoformat(value) <= self.updated_at
+        if kind == "t":
+            return int(value) in self.transaction_ids
+        return False  # a change not described (the sweep, an operator, a second synchronisation)
 
 
 class Decision(StrEnum):
@@ -90,6 +128,7 @@ class OrderCoordinator:
         enqueue: Callable[[], None],
         *,
         updated_at: datetime | None = None,
+        change: str = "",
         trust_queued: bool = True,
     ) -> Decision:
         """Have the order synchronised; `enqueue` queues the synchronisation when one is needed.
@@ -101,7 +140,7 @@ class OrderCoordinator:
         if updated_at is not None and self.is_stale(order_id, updated_at):
             return Decision.STALE
         keys = self._keys(order_id)
-        found = self._request(keys=keys, args=[self.lease_seconds * 2, QUEUED_SECONDS, int(trust_queued)])
+        found = self._request(keys=keys, args=[self.lease_seconds * 2, QUEUED_SECONDS, int(trust_queued), change])
         if found == 1:
             return Decision.MARKED
         if found == 0:
@@ -119,9 +158,13 @@ class OrderCoordinator:
         keys = self._keys(order_id)
         return bool(self._begin(keys=keys, args=[token, self.lease_seconds, self.lease_seconds * 2]))
 
-    def finish(self, order_id: int, token: str) -> bool:
-        """Give the lease back; True when the order changed during the synchronisation (run it again)."""
-        return bool(self._finish(keys=self._keys(order_id)[:2], args=[token]))
+    def finish(self, order_id: int, token: str, read: Read | None = None) -> bool:
+        """Give the lease back; True when the order changed during the synchronisation in a way `read` (what it
+        read of the order) does not cover: then it must run again."""
+        changes = [change.decode() for change in self._finish(keys=self._keys(order_id)[:2], args=[token])]
+        if read is None:
+            return bool(changes)
+        return any(not read.covers(change) for change in changes)
 
     @contextmanager
     def holding(self, order_id: int, token: str) -> Iterator[None]:

@@ -15,6 +15,7 @@ from connector.errors import DataError
 from connector.ingest.events import StoredEvent
 from connector.shopify import PayloadError, load_payload
 from connector.shopify.webhooks import ORDER_TOPICS, PRODUCT_TOPICS
+from connector.sync.coordination import order_change, transaction_change
 
 ORDER, PRODUCT, IGNORED = "order", "product", "ignored"
 
@@ -25,6 +26,17 @@ class Change:
     subject_id: int | None = None
     # The order's updated_at, when the event says it: an event older than what is in step changes nothing.
     updated_at: datetime | None = None
+    # The transaction an order_transactions event is about.
+    transaction_id: int | None = None
+
+    @property
+    def described(self) -> str:
+        """What changed, as the coordination of synchronisations notes it (see coordination.order_change)."""
+        if self.updated_at is not None:
+            return order_change(self.updated_at)
+        if self.transaction_id is not None:
+            return transaction_change(self.transaction_id)
+        return ""
 
 
 def change_of(topic: str, body: bytes) -> Change:
@@ -36,7 +48,7 @@ def change_of(topic: str, body: bytes) -> Change:
         return Change(ORDER, payload["id"], payload.get("updated_at"))
     if topic == "order_transactions/create":
         # A transaction changes what must be booked; its order is read afresh, so no staleness check.
-        return Change(ORDER, payload["order_id"])
+        return Change(ORDER, payload["order_id"], transaction_id=payload["id"])
     if topic in PRODUCT_TOPICS:
         return Change(PRODUCT, payload["id"])
     return Change(IGNORED)

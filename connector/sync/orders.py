@@ -42,6 +42,7 @@ from connector.sapb1 import ServiceLayerError
 from connector.shopify import queries
 from connector.shopify.client import ShopifyClient
 from connector.shopify.orders import Order, add_line_items_page, order_from_graphql
+from connector.sync.coordination import Read
 from connector.sync.state import OrderFacts, OrderState
 
 log = logging.getLogger(__name__)
@@ -143,6 +144,12 @@ class Plan:
     booked_sales_order: SalesOrderRef | None = None
     payments: list[PaymentWork] = field(default_factory=list)
     cancel: CancelWork | None = None
+    # Every transaction of the order as read: a change to one of them during the synchronisation needs no rerun.
+    transaction_ids: frozenset[int] = frozenset()
+
+    @property
+    def read(self) -> Read:
+        return Read(self.updated_at, self.transaction_ids)
 
     def summary(self) -> dict[str, Any]:
         named = (("partner", self.partner), ("items", self.items), ("sales order", self.sales_order))
@@ -242,7 +249,7 @@ class OrderSync:
 
     def plan(self, order: Order) -> Plan:
         """What this order still needs in B1, every body mapped once."""
-        plan = Plan(order.id, BOOK, order.updated_at)
+        plan = Plan(order.id, BOOK, order.updated_at, transaction_ids=frozenset(t.id for t in order.transactions))
         if order.test and self.mapping.skip_test_orders:
             plan.action, plan.reason = SKIP, "test order"
             return plan

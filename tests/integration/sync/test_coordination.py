@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import redis
 
-from connector.sync.coordination import Decision, OrderCoordinator
+from connector.sync.coordination import Decision, OrderCoordinator, Read, order_change, transaction_change
 from connector.sync.state import OrderState
 
 ORDER = 820982911946154508
@@ -126,3 +126,30 @@ def test_every_key_the_coordination_writes_expires(
     keys = list(client.scan_iter(match=f"{prefix}:*"))
     assert keys
     assert all(client.ttl(key) > 0 for key in keys)
+
+
+def test_changes_the_synchronisation_already_read_need_no_second_run(coordinator: OrderCoordinator) -> None:
+    queue = Queue()
+    coordinator.begin(ORDER, "sync-1")
+    # The order's burst: its paid and updated events and its transaction, all read by the running synchronisation.
+    coordinator.request(ORDER, queue, updated_at=T0, change=order_change(T0))
+    coordinator.request(ORDER, queue, change=transaction_change(93))
+
+    assert coordinator.finish(ORDER, "sync-1", Read(T0, frozenset({93}))) is False
+    assert queue.queued == 0
+
+
+def test_a_change_after_what_the_synchronisation_read_runs_it_again(coordinator: OrderCoordinator) -> None:
+    coordinator.begin(ORDER, "sync-1")
+    coordinator.request(ORDER, Queue(), change=transaction_change(94))  # a capture after the order was read
+    assert coordinator.finish(ORDER, "sync-1", Read(T0, frozenset({93}))) is True
+
+    coordinator.begin(ORDER, "sync-2")
+    coordinator.request(ORDER, Queue(), change=order_change(T0 + timedelta(seconds=1)))
+    assert coordinator.finish(ORDER, "sync-2", Read(T0, frozenset({93, 94}))) is True
+
+
+def test_a_change_not_described_always_runs_it_again(coordinator: OrderCoordinator) -> None:
+    coordinator.begin(ORDER, "sync-1")
+    coordinator.request(ORDER, Queue(), trust_queued=False)  # the sweep says only "look again"
+    assert coordinator.finish(ORDER, "sync-1", Read(T0 + timedelta(days=1), frozenset())) is True
