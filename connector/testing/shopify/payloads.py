@@ -647,7 +647,7 @@ def customer_summary(store: Store, record: Customer) -> Payload:
         "email": record.email,
         "phone": record.phone,
         "currency": store.shop.currency,
-        "tax_exemptions": [],
+        "tax_exemptions": list(record.tax_exemptions),
         "admin_graphql_api_id": gid("Customer", record.id),
         "default_address": customer_address(record, default) if default else None,
     }
