@@ -191,9 +191,9 @@ def pending_authorization(field: list[str]) -> MutationError:
     return refuse(field, "Order has pending payment authorizations and can't be cancelled", "INVALID")
 
 
-def store_credit_not_emulated(field: list[str], code: str | None = "INVALID") -> MutationError:
-    # not a Shopify error: the emulator has no store credit
-    return refuse(field, "Refunds to store credit are not supported by the store emulator", code)
+def store_credit_without_customer(field: list[str]) -> MutationError:
+    # assumed wording; the rule: store credit belongs to a customer's account
+    return refuse(field, "Store credit can only be issued to an order with a customer", "INVALID")
 
 
 def presentment_money_missing(field: list[str], currency: str) -> MutationError:

@@ -687,14 +687,21 @@ def cancel(
             raise messages.outstanding_fulfillments(path("orderId"))
         if any(t.kind == "AUTHORIZATION" and t.status == "PENDING" for t in order.transactions):
             raise messages.pending_authorization(path("orderId"))
-        if (refund_method or {}).get("storeCreditRefund"):
-            raise messages.store_credit_not_emulated(path("refundMethod", "storeCreditRefund"))
+        to_store_credit = (refund_method or {}).get("storeCreditRefund") is not None
+        if to_store_credit and order.customer_id is None:
+            raise messages.store_credit_without_customer(path("refundMethod", "storeCreditRefund"))
         if staff_note is not None and len(staff_note) > STAFF_NOTE_LIMIT:
             raise messages.staff_note_too_long(path("staffNote"), STAFF_NOTE_LIMIT)
-        wants_refund = bool(refund) or bool((refund_method or {}).get("originalPaymentMethodsRefund"))
+        wants_refund = (
+            bool(refund) or bool((refund_method or {}).get("originalPaymentMethodsRefund")) or to_store_credit
+        )
         was_paid = is_paid(order)
         voids = _void_authorizations(store, order)
-        refund_record, levels = refunds.refund_everything(store, order, restock) if wants_refund else (None, [])
+        refund_record, levels = (
+            refunds.refund_everything(store, order, restock, to_store_credit=to_store_credit)
+            if wants_refund
+            else (None, [])
+        )
         if not wants_refund and restock:
             levels = refunds.restock_unrefunded(store, order)
         for line in order.line_items:

@@ -40,6 +40,8 @@ from connector.testing.shopify.order_records import (
 from connector.testing.shopify.store import Store
 
 RESTOCK_TYPES = ("NO_RESTOCK", "CANCEL", "RETURN")
+# The gateway of money refunded to store credit ([2ND]: refund transactions of public integrations' recordings).
+STORE_CREDIT_GATEWAY = "shopify_store_credit"
 
 
 @dataclass
@@ -49,7 +51,7 @@ class _Plan:
     lines: list[tuple[LineItem, int, str, int | None]] = field(default_factory=list)
     shipping: list[tuple[ShippingLine, MoneyBag, MoneyBag]] = field(default_factory=list)
     duties: list[tuple[int, MoneyBag]] = field(default_factory=list)
-    payments: list[tuple[Transaction, MoneyBag, str]] = field(default_factory=list)
+    payments: list[tuple[Transaction | None, MoneyBag, str]] = field(default_factory=list)
     with_money: bool = False
 
 
@@ -82,9 +84,8 @@ def _check_refund(store: Store, order: Order, data: dict[str, Any]) -> _Plan:
     errors += _check_lines(store, order, data.get("refundLineItems") or [], plan)
     errors += _check_shipping(order, data.get("shipping") or {}, plan)
     errors += _check_duties(order, data.get("refundDuties") or [], plan)
+    errors += _check_store_credit(order, data.get("refundMethods") or [], plan)
     errors += _check_transactions(order, data, plan)
-    if any(method.get("storeCreditRefund") for method in data.get("refundMethods") or []):
-        errors += messages.store_credit_not_emulated(path("refundMethods"), None).errors
     if errors:
         raise MutationError(errors)
     return plan
@@ -188,8 +189,29 @@ def _check_transactions(order: Order, data: dict[str, Any], plan: _Plan) -> list
         plan.payments.append((parent, _share_of_payment(order, parent, amount), entry["gateway"]))
         plan.with_money = True
     money = sum((amount.presentment for _, amount, _ in plan.payments), Decimal(0))
-    if plan.payments and money > order.net_payment.presentment and not over_refund and not errors:
+    if money and money > order.net_payment.presentment and not over_refund and not errors:
         errors += messages.refund_exceeds_payments(path("transactions"), order.net_payment.presentment).errors
+    return errors
+
+
+def _check_store_credit(order: Order, methods: list[dict[str, Any]], plan: _Plan) -> list[UserError]:
+    """RefundMethodInput.storeCreditRefund: money given back as store credit, a REFUND with no parent payment."""
+    errors: list[UserError] = []
+    for index, method in enumerate(methods):
+        credit = method.get("storeCreditRefund")
+        if not credit:
+            continue
+        amount = credit["amount"]
+        if order.customer_id is None:
+            errors += messages.store_credit_without_customer(path("refundMethods", index)).errors
+        elif amount["currencyCode"] != order.presentment_currency:
+            errors += messages.currency_mismatch(
+                path("refundMethods", index, "storeCreditRefund", "amount"), order.presentment_currency
+            ).errors
+        else:
+            bag = order.total_received.at_presentment(Decimal(amount["amount"]))
+            plan.payments.append((None, bag, STORE_CREDIT_GATEWAY))
+            plan.with_money = True
     return errors
 
 
@@ -285,8 +307,11 @@ def _record_discrepancy(store: Store, order: Order, refund: Refund, reason: str 
 # --- the refund of a cancelled order ---
 
 
-def refund_everything(store: Store, order: Order, restock: bool) -> tuple[Refund, list[InventoryLevel]]:
-    """orderCancel's refund: every unit left, the shipping, the duties and every payment's refundable rest."""
+def refund_everything(
+    store: Store, order: Order, restock: bool, *, to_store_credit: bool = False
+) -> tuple[Refund, list[InventoryLevel]]:
+    """orderCancel's refund: every unit left, the shipping, the duties and every payment's refundable rest (or
+    all that was paid as store credit)."""
     plan = _Plan()
     for line in order.line_items:
         if line.current_quantity > 0:
@@ -303,7 +328,10 @@ def refund_everything(store: Store, order: Order, restock: bool) -> tuple[Refund
         for duty in line.duties
         if duty.id not in refunded
     ]
-    for payment in list(order.transactions):
+    if to_store_credit and order.net_payment.presentment > 0:
+        plan.payments.append((None, order.net_payment, STORE_CREDIT_GATEWAY))
+        plan.with_money = True
+    for payment in [] if to_store_credit else list(order.transactions):
         refundable = order.refundable_amount(payment)
         if refundable.presentment > 0:
             plan.payments.append((payment, refundable, payment.gateway))

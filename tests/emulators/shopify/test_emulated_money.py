@@ -207,7 +207,7 @@ def test_a_free_shipping_code_takes_the_shipping_off_with_its_allocation(shop: S
     ]
 
 
-def test_a_gift_card_sold_is_untaxed_without_sku_and_one_paid_with_is_its_own_gateway(shop: Shop) -> None:
+def test_a_gift_card_sold_is_untaxed_without_sku_and_gift_cards_and_store_credit_pay_as_gateways(shop: Shop) -> None:
     order = place(
         shop,
         {
@@ -222,7 +222,7 @@ def test_a_gift_card_sold_is_untaxed_without_sku_and_one_paid_with_is_its_own_ga
             ],
             "transactions": [
                 {"kind": "SALE", "gateway": "gift_card", "amountSet": money("100.00")},
-                {"kind": "SALE", "gateway": "shop_cash", "amountSet": money("40.00")},
+                {"kind": "SALE", "gateway": "shopify_store_credit", "amountSet": money("40.00")},
                 {"kind": "SALE", "gateway": "shopify_payments", "amountSet": money("216.34")},
             ],
         },
@@ -230,7 +230,7 @@ def test_a_gift_card_sold_is_untaxed_without_sku_and_one_paid_with_is_its_own_ga
     after = read(shop, order["id"])
     card = after["lineItems"]["nodes"][0]
     assert (card["isGiftCard"], card["taxable"], card["sku"], card["taxLines"]) == (True, False, None, [])
-    assert after["paymentGatewayNames"] == ["gift_card", "shop_cash", "shopify_payments"]
+    assert after["paymentGatewayNames"] == ["gift_card", "shopify_store_credit", "shopify_payments"]
     assert after["displayFinancialStatus"] == "PAID"
     line = webhook(shop, "orders/create")["line_items"][0]
     assert (line["gift_card"], line["taxable"], line["sku"]) == (True, False, None)

@@ -365,3 +365,49 @@ def test_a_fulfilled_order_cannot_be_cancelled(shop: Shop) -> None:
     assert errors["orderCancelUserErrors"] == [
         {"field": ["orderId"], "message": "Cannot cancel an order that has outstanding fulfillments", "code": "INVALID"}
     ]
+
+
+def test_money_refunded_to_store_credit_is_a_refund_on_the_store_credit_gateway(shop: Shop) -> None:
+    order = paid_order(shop, 2, extra={"customer": {"toAssociate": {"email": "ada@example.com"}}})
+    line = order["lineItems"]["nodes"][0]["id"]
+    result = refund(
+        shop,
+        refund_input(
+            order,
+            refundLineItems=[{"lineItemId": line, "quantity": 1, "restockType": "NO_RESTOCK"}],
+            refundMethods=[{"storeCreditRefund": {"amount": {"amount": "306.34", "currencyCode": "USD"}}}],
+        ),
+    )
+    assert result["userErrors"] == []
+    [credit] = result["refund"]["transactions"]["nodes"]
+    assert (credit["kind"], credit["gateway"], credit["parentTransaction"]) == ("REFUND", "shopify_store_credit", None)
+    assert amount(read(shop, order["id"]), "netPaymentSet") == Decimal("322.24")
+
+
+def test_store_credit_needs_a_customer(shop: Shop) -> None:
+    order = paid_order(shop, 1)
+    result = refund(
+        shop,
+        refund_input(
+            order, refundMethods=[{"storeCreditRefund": {"amount": {"amount": "1.00", "currencyCode": "USD"}}}]
+        ),
+    )
+    assert result["userErrors"] == [
+        {"field": ["refundMethods", "0"], "message": "Store credit can only be issued to an order with a customer"}
+    ]
+
+
+def test_a_paid_order_cancelled_to_store_credit(shop: Shop) -> None:
+    order = paid_order(shop, 1, extra={"customer": {"toAssociate": {"email": "ada@example.com"}}})
+    answer = shop.data(
+        "mutation($id: ID!) { orderCancel(orderId: $id, reason: CUSTOMER, restock: false, "
+        "refundMethod: {storeCreditRefund: {}}) { orderCancelUserErrors { message } } }",
+        {"id": order["id"]},
+    )
+    assert answer["orderCancel"]["orderCancelUserErrors"] == []
+    after = read(shop, order["id"])
+    assert after["displayFinancialStatus"] == "REFUNDED" and amount(after, "netPaymentSet") == 0
+    gateways = shop.data("query($id: ID!) { order(id: $id) { transactions { kind gateway } } }", {"id": order["id"]})[
+        "order"
+    ]["transactions"]
+    assert gateways[-1] == {"kind": "REFUND", "gateway": "shopify_store_credit"}
