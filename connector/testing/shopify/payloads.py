@@ -375,7 +375,7 @@ def transaction(store: Store, record: Transaction) -> Payload:
     zone = store.shop.zone
     order_record = store.order_of(record)
     unsettled = order_record.capturable_amount(record) if record.kind == "AUTHORIZATION" else order_record.zero
-    return {
+    body = {
         "id": record.id,
         "order_id": record.order_id,
         "kind": record.kind.lower(),
@@ -392,7 +392,7 @@ def transaction(store: Store, record: Transaction) -> Payload:
         "device_id": None,
         "error_code": record.error_code.lower() if record.error_code else None,
         "source_name": "web",
-        "payment_details": None if record.manual_payment_gateway else _payment_details(record),
+        "payment_details": _payment_details(record),
         "receipt": {},
         "amount": money_string(record.amount.presentment),
         "currency": record.currency,
@@ -402,6 +402,11 @@ def transaction(store: Store, record: Transaction) -> Payload:
         "amount_rounding": None,
         "admin_graphql_api_id": gid("OrderTransaction", record.id),
     }
+    # Only a payment taken from the customer carries payment details: the REST samples' captures and refunds,
+    # and the refunds/create sample's transactions, have no such key.
+    if record.kind not in ("SALE", "AUTHORIZATION"):
+        del body["payment_details"]
+    return body
 
 
 def _payment_details(record: Transaction) -> Payload:
