@@ -687,11 +687,9 @@ REFUND: dict[str, Resolver] = {
 
 
 def _refunded_line(item: RefundLineItem, info: Any) -> LineItem:
-    for order in store_of(info).orders.values():
-        line = order.line(item.line_item_id)
-        if line is not None:
-            return line
-    raise LookupError(item.line_item_id)
+    line = store_of(info).orders[item.order_id].line(item.line_item_id)
+    assert line is not None
+    return line
 
 
 REFUND_LINE_ITEM: dict[str, Resolver] = {
@@ -711,11 +709,8 @@ REFUND_LINE_ITEM: dict[str, Resolver] = {
 
 
 def _refunded_shipping(line: RefundShippingLine, info: Any) -> ShippingLine:
-    for order in store_of(info).orders.values():
-        for shipping in order.shipping_lines:
-            if shipping.id == line.shipping_line_id:
-                return shipping
-    raise LookupError(line.shipping_line_id)
+    order = store_of(info).orders[line.order_id]
+    return next(shipping for shipping in order.shipping_lines if shipping.id == line.shipping_line_id)
 
 
 REFUND_SHIPPING_LINE: dict[str, Resolver] = {
@@ -734,16 +729,8 @@ ORDER_ADJUSTMENT: dict[str, Resolver] = {
 
 
 def _original_duty(refund_duty: RefundDuty, info: Any) -> Duty | None:
-    return next(
-        (
-            duty
-            for order in store_of(info).orders.values()
-            for line in order.line_items
-            for duty in line.duties
-            if duty.id == refund_duty.duty_id
-        ),
-        None,
-    )
+    order = store_of(info).orders[refund_duty.order_id]
+    return next((duty for line in order.line_items for duty in line.duties if duty.id == refund_duty.duty_id), None)
 
 
 REFUND_DUTY: dict[str, Resolver] = {

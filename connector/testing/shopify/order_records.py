@@ -253,6 +253,7 @@ class RefundLineItem:
     subtotal: MoneyBag
     total_tax: MoneyBag
     restocked: bool = False
+    order_id: int = 0
 
 
 @dataclass(eq=False)
@@ -261,6 +262,7 @@ class RefundShippingLine:
     shipping_line_id: int
     subtotal: MoneyBag
     tax: MoneyBag
+    order_id: int = 0
 
 
 @dataclass(eq=False)
@@ -278,6 +280,7 @@ class OrderAdjustment:
 class RefundDuty:
     duty_id: int
     amount: MoneyBag
+    order_id: int = 0
 
 
 @dataclass(eq=False)

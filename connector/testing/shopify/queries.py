@@ -527,11 +527,18 @@ SHOP_PLAN: dict[str, Resolver] = {
 }
 
 
+# Topics the emulator publishes whose event has an underscore of its own, so the enum value cannot be split.
+EMULATED_TOPICS = ("fulfillment_orders/placed_on_hold", "fulfillment_orders/hold_released")
+
+
 def rest_topic(value: str) -> str:
     """The REST topic of a WebhookSubscriptionTopic value; unknown to the connector: split at the last "_"."""
     try:
         return topic_of_enum(value)
     except ValueError:
+        known = next((topic for topic in EMULATED_TOPICS if topic_enum(topic) == value), None)
+        if known is not None:
+            return known
         resource, _, event = value.lower().rpartition("_")
         return f"{resource}/{event}"
 

@@ -240,6 +240,7 @@ def _book(
             location_id=location_id,
             subtotal=line.share(line.discounted_total, quantity),
             total_tax=line.share(line.total_tax, quantity),
+            order_id=order.id,
         )
         if restock_type != "NO_RESTOCK" and location_id is not None and line.variant_id in store.variants:
             refund.restock = item.restocked = True
@@ -248,8 +249,8 @@ def _book(
     for shipping, amount, tax in plan.shipping:
         shipping.refunded = (shipping.refunded or shipping.zero) + amount
         shipping.refunded_tax = (shipping.refunded_tax or shipping.zero) + tax
-        refund.shipping_lines.append(RefundShippingLine(store.new_id(), shipping.id, amount, tax))
-    refund.duties = [RefundDuty(duty_id, amount) for duty_id, amount in plan.duties]
+        refund.shipping_lines.append(RefundShippingLine(store.new_id(), shipping.id, amount, tax, order.id))
+    refund.duties = [RefundDuty(duty_id, amount, order.id) for duty_id, amount in plan.duties]
     for parent, amount, gateway in plan.payments:
         refund.transactions.append(record_payment(store, order, "REFUND", amount, gateway, parent=parent))
     order.refunds.append(refund)

@@ -378,3 +378,25 @@ def test_fulfilment_orders_and_fulfilments_are_read_by_id(shop: Shop) -> None:
     assert found["fulfillmentOrder"] == {"id": fulfillment_order, "orderId": order["id"], "status": "CLOSED"}
     assert found["fulfillment"]["order"]["id"] == order["id"]
     assert found["fulfillment"]["fulfillmentOrders"]["nodes"] == [{"id": fulfillment_order}]
+
+
+@pytest.mark.parametrize(
+    ("topic", "rest"),
+    [
+        ("FULFILLMENTS_CREATE", "fulfillments/create"),
+        ("FULFILLMENTS_UPDATE", "fulfillments/update"),
+        ("FULFILLMENT_ORDERS_PLACED_ON_HOLD", "fulfillment_orders/placed_on_hold"),
+        ("FULFILLMENT_ORDERS_HOLD_RELEASED", "fulfillment_orders/hold_released"),
+        ("ORDERS_EDITED", "orders/edited"),
+    ],
+)
+def test_the_fulfilment_and_edit_topics_can_be_subscribed(shop: Shop, topic: str, rest: str) -> None:
+    created = mutate(
+        shop,
+        "$topic: WebhookSubscriptionTopic!",
+        'webhookSubscriptionCreate(topic: $topic, webhookSubscription: {uri: "https://erp.example.com/hooks"})',
+        {"topic": topic},
+        read="webhookSubscription { topic }",
+    )
+    assert created["webhookSubscription"]["topic"] == topic
+    assert [s.topic for s in shop.store.subscriptions_for(rest)] == [rest]
