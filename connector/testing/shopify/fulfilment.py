@@ -115,41 +115,73 @@ def create_fulfillment(store: Store, fulfillment_input: dict[str, Any]) -> Fulfi
         plan = _check_fulfillment(store, fulfillment_input)
         order = store.orders[plan[0][0].order_id]
         was_paid = is_paid(order)
-        now = store.now()
-        fulfillment = Fulfillment(
-            id=store.new_id(),
-            order_id=order.id,
-            name=f"{order.name}.{len(order.fulfillments) + 1}",
-            location_id=plan[0][0].location_id,
-            created_at=now,
-            updated_at=now,
+        fulfillment = book(
+            store,
+            order,
+            plan,
             tracking=_tracking(fulfillment_input.get("trackingInfo")),
-            fulfillment_order_ids=[fo.id for fo, _ in plan],
-            notify_customer=bool(fulfillment_input.get("notifyCustomer")),
-            origin_address=fulfillment_input.get("originAddress"),
+            notify=bool(fulfillment_input.get("notifyCustomer")),
+            origin=fulfillment_input.get("originAddress"),
         )
-        levels: list[InventoryLevel] = []
-        for fulfillment_order, items in plan:
-            for item, quantity in items:
-                item.remaining_quantity -= quantity
-                line = order.line(item.line_item_id)
-                fulfillment.line_items.append(
-                    FulfillmentLineItem(store.new_id(), item.line_item_id, quantity, order.id)
-                )
-                levels += _ship_stock(store, line, fulfillment_order.location_id, quantity)  # type: ignore[arg-type]
-            fulfillment_order.updated_at = now
-        fulfillment.service = next(
-            (s.handle for s in [store.service_at(fulfillment.location_id)] if s is not None), "manual"
-        )
-        order.fulfillments.append(fulfillment)
-        store.fulfillments[fulfillment.id] = fulfillment
-        order.updated_at = now
         action.emit("fulfillments/create", payloads.fulfillment(store, order, fulfillment))
         topic = "orders/fulfilled" if order.fulfillment_status == "fulfilled" else "orders/partially_fulfilled"
         action.emit(topic, payloads.order(store, order))
         announce_order_change(store, action, order, was_paid)
         # Available stock does not move when goods ship (committed does): no inventory_levels/update.
         return fulfillment
+
+
+def book(
+    store: Store,
+    order: Order,
+    plan: list[tuple[FulfillmentOrder, list[tuple[FulfillmentOrderLineItem, int]]]],
+    *,
+    tracking: list[TrackingInfo],
+    notify: bool = False,
+    origin: dict[str, Any] | None = None,
+) -> Fulfillment:
+    """Record a checked fulfilment: the units leave their fulfilment orders and committed stock."""
+    now = store.now()
+    location_id = plan[0][0].location_id
+    service = store.service_at(location_id)
+    fulfillment = Fulfillment(
+        id=store.new_id(),
+        order_id=order.id,
+        name=f"{order.name}.{len(order.fulfillments) + 1}",
+        location_id=location_id,
+        created_at=now,
+        updated_at=now,
+        tracking=tracking,
+        fulfillment_order_ids=[fo.id for fo, _ in plan],
+        service=service.handle if service else "manual",
+        notify_customer=notify,
+        origin_address=origin,
+    )
+    for fulfillment_order, items in plan:
+        for item, quantity in items:
+            item.remaining_quantity -= quantity
+            fulfillment.line_items.append(FulfillmentLineItem(store.new_id(), item.line_item_id, quantity, order.id))
+            _ship_stock(store, order.line(item.line_item_id), fulfillment_order.location_id, quantity)  # type: ignore[arg-type]
+        fulfillment_order.updated_at = now
+    order.fulfillments.append(fulfillment)
+    store.fulfillments[fulfillment.id] = fulfillment
+    order.updated_at = now
+    return fulfillment
+
+
+def fulfil_on_creation(store: Store, order: Order, data: dict[str, Any]) -> Fulfillment:
+    """orderCreate's `fulfillment`: every line ships from its location at once, with the tracking given."""
+    location_id = number_of(data["locationId"], "Location")
+    plan = [
+        (fo, [(item, item.remaining_quantity) for item in fo.line_items if item.remaining_quantity])
+        for fo in order.fulfillment_orders
+        if fo.location_id == location_id
+    ]
+    number, company = data.get("trackingNumber"), data.get("trackingCompany")
+    tracking = [TrackingInfo(number, company, _tracking_url(company, number))] if number or company else []
+    return book(
+        store, order, plan, tracking=tracking, notify=bool(data.get("notifyCustomer")), origin=data.get("originAddress")
+    )
 
 
 def _check_fulfillment(

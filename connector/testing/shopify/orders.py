@@ -104,8 +104,10 @@ def create_order(
         order.tax_exempt = checkout.tax_exempt or bool(customer and customer.tax_exempt)
         for data in order_input.get("transactions") or []:
             order.transactions.append(_created_transaction(store, order, data, currencies))
-        fulfilment.assign_locations(store, order, checkout.locations)
+        shipped_from = _shipped_from(order, order_input.get("fulfillment"))
+        fulfilment.assign_locations(store, order, {**checkout.locations, **shipped_from})
         fulfilment.open_fulfillment_orders(store, order)
+        fulfilled = fulfilment.fulfil_on_creation(store, order, order_input["fulfillment"]) if shipped_from else None
         order.original_total_price = order.total_price
         store.orders[order.id] = order
         for transaction in order.transactions:
@@ -113,10 +115,20 @@ def create_order(
         if order.payment_terms is not None:
             store.payment_terms[order.payment_terms.id] = order.payment_terms
         action.emit("orders/create", payloads.order(store, order))
+        if fulfilled is not None:
+            action.emit("fulfillments/create", payloads.fulfillment(store, order, fulfilled))
         announce_transactions(store, action, order.transactions)
         announce_order_change(store, action, order, was_paid=False)
         catalog.emit_stock_changes(store, action, levels)
         return order
+
+
+def _shipped_from(order: Order, fulfillment: dict[str, Any] | None) -> dict[int, int]:
+    """OrderCreateFulfillmentInput: every line ships from its location (line index -> location id)."""
+    if not fulfillment:
+        return {}
+    location_id = number_of(fulfillment["locationId"], "Location")
+    return dict.fromkeys(range(len(order.line_items)), location_id)  # type: ignore[arg-type]
 
 
 def _currencies(store: Store, data: dict[str, Any]) -> tuple[str, str]:
@@ -186,6 +198,9 @@ def _check_order(store: Store, data: dict[str, Any], currencies: tuple[str, str]
     processed = data.get("processedAt")
     if processed is not None and processed > store.now():
         errors += messages.processed_at_in_future(path("order", "processedAt"), "PROCESSED_AT_INVALID").errors
+    shipped = data.get("fulfillment")
+    if shipped and number_of(shipped["locationId"], "Location") not in store.locations:
+        invalid(path("order", "fulfillment", "locationId"), "Location does not exist")  # assumed wording
     customer = data.get("customer") or {}
     if (customer.get("toAssociate") and customer.get("toUpsert")) or (customer and data.get("customerId")):
         errors += messages.redundant_customer_fields(path("order", "customer")).errors

@@ -7,7 +7,16 @@ from typing import Any
 
 import pytest
 
-from tests.emulators.shopify.scenarios import ADDRESS, money, mutate, paid_order, shop_with_3pl, variant, via_checkout
+from tests.emulators.shopify.scenarios import (
+    ADDRESS,
+    money,
+    mutate,
+    paid_order,
+    place,
+    shop_with_3pl,
+    variant,
+    via_checkout,
+)
 from tests.support.shopify_emulator import Shop
 
 FULFILMENT_ORDERS = """
@@ -400,3 +409,23 @@ def test_the_fulfilment_and_edit_topics_can_be_subscribed(shop: Shop, topic: str
     )
     assert created["webhookSubscription"]["topic"] == topic
     assert [s.topic for s in shop.store.subscriptions_for(rest)] == [rest]
+
+
+def test_an_order_created_with_its_fulfilment_is_fulfilled_from_that_location(shop: Shop) -> None:
+    retail = next(loc.id for loc in shop.store.locations.values() if loc.name == "Retail store")
+    order = place(
+        shop,
+        {
+            "lineItems": [{"variantId": variant(shop, "TENT-2P"), "quantity": 1}],
+            "fulfillment": {
+                "locationId": f"gid://shopify/Location/{retail}",
+                "trackingNumber": "1Z42",
+                "trackingCompany": "UPS",
+            },
+        },
+    )
+    after = read(shop, order["id"])
+    assert after["displayFulfillmentStatus"] == "FULFILLED"
+    assert after["fulfillments"][0]["trackingInfo"][0]["number"] == "1Z42"
+    assert by_location(after)["Retail store"]["status"] == "CLOSED"
+    assert "fulfillments/create" in shop.recorder.topics()
