@@ -316,3 +316,26 @@ def test_fulfilled_units_cannot_be_edited_away(shop: Shop) -> None:
     assert answer["orderEditSetQuantity"]["userErrors"] == [
         {"field": ["quantity"], "message": "The quantity can't be less than the 1 fulfilled item(s)."}
     ]
+
+
+def test_a_committed_edit_is_gone_and_a_discount_needs_a_line_of_the_order(shop: Shop) -> None:
+    order = paid_order(shop, 1)
+    calculated = begin(shop, order["id"])["calculatedOrder"]["id"]
+    discount = {"description": "x", "fixedValue": {"amount": "1.00", "currencyCode": "USD"}}
+    answer = shop.data(
+        "mutation($id: ID!, $d: OrderEditAppliedDiscountInput!) { orderEditAddLineItemDiscount(id: $id, "
+        'lineItemId: "gid://shopify/CalculatedLineItem/1", discount: $d) { userErrors { field message } } }',
+        {"id": calculated, "d": discount},
+    )
+    assert answer["orderEditAddLineItemDiscount"]["userErrors"] == [
+        {"field": ["id"], "message": "The line item does not exist on the order."}
+    ]
+    commit(shop, calculated)
+    again = shop.data(
+        "mutation($id: ID!) { orderEditCommit(id: $id) { order { id } userErrors { field message } } }",
+        {"id": calculated},
+    )["orderEditCommit"]
+    assert again == {
+        "order": None,
+        "userErrors": [{"field": ["id"], "message": "The calculated order does not exist."}],
+    }

@@ -429,3 +429,16 @@ def test_an_order_created_with_its_fulfilment_is_fulfilled_from_that_location(sh
     assert after["fulfillments"][0]["trackingInfo"][0]["number"] == "1Z42"
     assert by_location(after)["Retail store"]["status"] == "CLOSED"
     assert "fulfillments/create" in shop.recorder.topics()
+
+
+def test_releasing_the_hold_of_an_unknown_fulfilment_order_is_refused_with_its_code(shop: Shop) -> None:
+    answer = shop.data(
+        'mutation { fulfillmentOrderReleaseHold(id: "gid://shopify/FulfillmentOrder/1") '
+        "{ fulfillmentOrder { id } userErrors { field message code } } }"
+    )["fulfillmentOrderReleaseHold"]
+    assert answer == {
+        "fulfillmentOrder": None,
+        "userErrors": [
+            {"field": ["id"], "message": "Fulfillment order does not exist.", "code": "FULFILLMENT_ORDER_NOT_FOUND"}
+        ],
+    }

@@ -476,3 +476,27 @@ def test_a_tax_exempt_customer_makes_a_tax_exempt_order(shop: Shop) -> None:
     after = read(shop, order["id"])
     assert after["taxExempt"] is True and after["taxLines"] == []
     assert webhook(shop, "orders/create")["tax_exempt"] is True
+
+
+def test_draft_refusals(shop: Shop) -> None:
+    empty = shop.data(
+        'mutation { draftOrderCreate(input: {email: "a@example.com"}) '
+        "{ draftOrder { id } userErrors { field message } } }"
+    )["draftOrderCreate"]
+    assert empty == {
+        "draftOrder": None,
+        "userErrors": [{"field": ["input", "lineItems"], "message": "Add at least 1 product"}],
+    }
+    draft = mutate(
+        shop,
+        "$input: DraftOrderInput!",
+        "draftOrderCreate(input: $input)",
+        {"input": {"lineItems": [{"title": "Service", "quantity": 1, "originalUnitPrice": "10.00"}]}},
+        read="draftOrder { id }",
+    )["draftOrder"]
+    mutate(shop, "$id: ID!", "draftOrderComplete(id: $id)", {"id": draft["id"]})
+    twice = shop.data(
+        "mutation($id: ID!) { draftOrderComplete(id: $id) { draftOrder { id } userErrors { field message } } }",
+        {"id": draft["id"]},
+    )["draftOrderComplete"]
+    assert twice == {"draftOrder": None, "userErrors": [{"field": ["id"], "message": "This order has been paid."}]}
