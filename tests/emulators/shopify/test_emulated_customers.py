@@ -9,27 +9,9 @@ from typing import Any
 import pytest
 
 from tests.emulators.shopify.scenarios import mutate, paid_order, shop_with_3pl
+from tests.emulators.shopify.test_emulated_payloads import CUSTOMER_KEYS
 from tests.support.shopify_emulator import Shop
 
-CUSTOMER_KEYS = [
-    "id",
-    "created_at",
-    "updated_at",
-    "first_name",
-    "last_name",
-    "state",
-    "note",
-    "verified_email",
-    "multipass_identifier",
-    "tax_exempt",
-    "email",
-    "phone",
-    "currency",
-    "addresses",
-    "tax_exemptions",
-    "admin_graphql_api_id",
-    "default_address",
-]
 ADDRESS_KEYS = [
     "id",
     "customer_id",
