@@ -57,7 +57,7 @@ def create_draft(store: Store, draft_input: dict[str, Any]) -> DraftOrder:
         )
         terms_input = draft_input.get("paymentTerms")
         if terms_input and terms_input.get("paymentTermsTemplateId"):
-            draft.payment_terms = _terms(store, terms_input, draft.total_price, path("input", "paymentTerms"))
+            draft.payment_terms = _terms(store, terms_input, draft.total_price)
             draft.payment_terms.draft_order_id = draft.id
             store.payment_terms[draft.payment_terms.id] = draft.payment_terms
         store.draft_orders[draft.id] = draft
@@ -93,7 +93,7 @@ def _draft_line(store: Store, entry: dict[str, Any], currencies: tuple[str, str]
     return line
 
 
-def _terms(store: Store, data: dict[str, Any], amount: MoneyBag, field: list[str]) -> PaymentTerms:
+def _terms(store: Store, data: dict[str, Any], amount: MoneyBag) -> PaymentTerms:
     """PaymentTermsInput / PaymentTermsCreateInput: a template and (for net or fixed terms) its schedule."""
     template_id = number_of(data.get("paymentTermsTemplateId"), "PaymentTermsTemplate")
     if template_id not in PAYMENT_TERMS_TEMPLATES:
@@ -109,7 +109,6 @@ def _terms(store: Store, data: dict[str, Any], amount: MoneyBag, field: list[str
         if due is None:
             raise messages.payment_terms_due_date_required()
         terms.schedules.append(PaymentSchedule(store.new_id(), issued, due, amount))
-    del field
     return terms
 
 
@@ -127,7 +126,7 @@ def create_payment_terms(store: Store, reference_gid: str, attributes: dict[str,
         if owner.payment_terms is not None:
             raise messages.payment_terms_exist()
         amount = owner.total_price if isinstance(owner, DraftOrder) else owner.total_outstanding
-        terms = _terms(store, attributes, amount, path("paymentTermsAttributes"))
+        terms = _terms(store, attributes, amount)
         if isinstance(owner, DraftOrder):
             terms.draft_order_id = owner.id
         else:
@@ -138,9 +137,11 @@ def create_payment_terms(store: Store, reference_gid: str, attributes: dict[str,
         return terms
 
 
-# The order a draft becomes is built from these coerced inputs, as orderCreate's resolver receives them.
 def complete_draft(store: Store, draft_gid: str, payment_pending: bool, source_name: str | None) -> DraftOrder:
-    """draftOrderComplete: the draft becomes an order, paid by a manual sale unless it is pending (terms)."""
+    """draftOrderComplete: the draft becomes an order, paid by a manual sale unless it is pending (terms).
+
+    The order is made by orderCreate's own flow from inputs in the coerced form its resolver receives.
+    """
     with store.lock:
         draft = store.draft_orders.get(number_of(draft_gid, "DraftOrder") or 0)
         if draft is None:

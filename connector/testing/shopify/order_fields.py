@@ -7,6 +7,7 @@ or an empty connection. Deprecated `Money` scalars give shop money (assumed for 
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -84,7 +85,7 @@ def image(url: str, key: str, alt: str | None = None) -> dict[str, Any]:
         "altText": alt,
         "height": 256,
         "width": 256,
-        "id": gid("ImageSource", abs(hash(key)) % 10**12),
+        "id": gid("ImageSource", zlib.crc32(key.encode())),
         "metafield": None,
         "metafields": {"nodes": [], "edges": [], "pageInfo": _empty_page_info()},
         "originalSrc": url,
