@@ -28,7 +28,7 @@ from connector.testing.shopify.catalog import number_of
 from connector.testing.shopify.ledger import announce_order_change, is_paid
 from connector.testing.shopify.messages import MutationError, path
 from connector.testing.shopify.model import InventoryLevel
-from connector.testing.shopify.money import MoneyBag
+from connector.testing.shopify.money import MoneyBag, cents
 from connector.testing.shopify.order_records import (
     CalculatedOrder,
     DiscountAllocation,
@@ -151,9 +151,7 @@ def _presentment_price(order: Order, shop_price: Decimal) -> MoneyBag:
     """A catalog price in an order presented in another currency, at the order's own rate (assumed)."""
     total = order.original_total_price or order.total_price
     rate = total.presentment / total.shop if total.shop else Decimal(1)
-    return MoneyBag(
-        shop_price, (shop_price * rate).quantize(Decimal("0.01")), order.currency, order.presentment_currency
-    )
+    return MoneyBag(shop_price, cents(shop_price * rate), order.currency, order.presentment_currency)
 
 
 def add_custom_item(store: Store, calculated_gid: str, args: dict[str, Any]) -> tuple[CalculatedOrder, CalculatedLine]:
