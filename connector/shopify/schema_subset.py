@@ -6,6 +6,12 @@ to the object fields listed in SELECTION, with every argument, input type and en
 dropped.
 Any query valid against the subset is valid against the full schema, so the emulator (which serves the subset)
 and the client's query tests (which validate against it) cannot drift from what real Shopify accepts.
+
+A type listed as ALL keeps every field the real type has, deprecated ones included. A type a kept field refers
+to but SELECTION does not list is a boundary type: the emulator never fills one (the field is null or empty), so
+it keeps only its scalar and enum fields, its fields of listed types (and of unions with a listed member), and
+a connection's nodes, edges and pageInfo (a type with none of those keeps its fields, one level further);
+`boundary_types()` names them in the generated schema.
 """
 
 from __future__ import annotations
@@ -31,6 +37,8 @@ from graphql import (
     GraphQLSchema,
     GraphQLUnionType,
     build_schema,
+    get_named_type,
+    is_leaf_type,
     print_schema,
     specified_directives,
     specified_scalar_types,
@@ -39,68 +47,149 @@ from graphql import (
 API_VERSION = "2026-07"
 SUBSET_FILE = Path(__file__).with_name("admin_2026_07_subset.graphql")
 
+ALL = "*"  # every field of the real type
 _MONEY = "shopMoney presentmentMoney"
 _CONNECTION = "nodes edges pageInfo"
 _EDGE = "cursor node"
 
 # Object and interface types with the fields kept; everything they reference is pulled in.
+# Object and interface types with the fields kept (ALL: every field of the real type); everything they reference
+# is pulled in. The order side is served whole: an order, everything on it, its customer, its fulfilment.
 SELECTION: dict[str, str] = {
     "QueryRoot": (
         "shop order orders customer customers product products productVariant productVariants location "
         "locations inventoryItem inventoryItems webhookSubscriptions currentBulkOperation bulkOperation "
-        "node nodes"
+        "node nodes fulfillmentOrder fulfillment draftOrder paymentTermsTemplates"
     ),
     "Mutation": (
         "orderCreate orderCapture orderCancel orderMarkAsPaid orderCreateManualPayment customerCreate "
-        "productSet productVariantsBulkUpdate inventorySetQuantities webhookSubscriptionCreate "
-        "webhookSubscriptionDelete bulkOperationRunQuery refundCreate metafieldDefinitionCreate"
+        "customerUpdate productSet productVariantsBulkUpdate inventorySetQuantities webhookSubscriptionCreate "
+        "webhookSubscriptionDelete bulkOperationRunQuery refundCreate metafieldDefinitionCreate "
+        "orderEditBegin orderEditAddVariant orderEditAddCustomItem orderEditSetQuantity "
+        "orderEditAddLineItemDiscount orderEditCommit fulfillmentCreate fulfillmentTrackingInfoUpdate "
+        "fulfillmentOrderHold fulfillmentOrderReleaseHold draftOrderCreate draftOrderComplete paymentTermsCreate"
     ),
     "Node": "id",
     "Shop": "id name email myshopifyDomain currencyCode ianaTimezone plan",
     "ShopPlan": "displayName partnerDevelopment shopifyPlus",
-    "Order": (
-        "id legacyResourceId name number confirmationNumber createdAt processedAt updatedAt cancelledAt "
-        "cancelReason closed closedAt test email phone sourceName tags note currencyCode "
-        "presentmentCurrencyCode taxesIncluded taxExempt displayFinancialStatus displayFulfillmentStatus "
-        "fullyPaid unpaid capturable subtotalPriceSet totalPriceSet currentTotalPriceSet "
-        "totalOutstandingSet totalReceivedSet netPaymentSet totalRefundedSet totalTaxSet "
-        "totalDiscountsSet totalShippingPriceSet currentSubtotalPriceSet currentTotalTaxSet "
-        "totalCapturableSet taxLines customer billingAddress shippingAddress lineItems shippingLines "
-        "transactions paymentGatewayNames discountCodes refunds"
-    ),
+    # --- orders and the money on them ---
+    "Order": ALL,
     "OrderConnection": _CONNECTION,
     "OrderEdge": _EDGE,
-    "LineItem": (
-        "id sku name title variantTitle quantity currentQuantity variant product originalUnitPriceSet "
-        "discountedUnitPriceAfterAllDiscountsSet originalTotalSet discountedTotalSet totalDiscountSet "
-        "taxLines discountAllocations taxable requiresShipping vendor"
-    ),
+    "LineItem": ALL,
     "LineItemConnection": _CONNECTION,
     "LineItemEdge": _EDGE,
-    "ShippingLine": ("id title code source originalPriceSet discountedPriceSet taxLines discountAllocations isRemoved"),
+    "ShippingLine": ALL,
     "ShippingLineConnection": _CONNECTION,
     "ShippingLineEdge": _EDGE,
-    "TaxLine": "title rate ratePercentage priceSet channelLiable",
-    "DiscountAllocation": "allocatedAmountSet",
-    "MoneyBag": _MONEY,
-    "MoneyV2": "amount currencyCode",
-    "MailingAddress": (
-        "id address1 address2 city company country countryCodeV2 firstName lastName name phone province "
-        "provinceCode zip"
-    ),
-    "OrderTransaction": (
-        "id kind status gateway formattedGateway processedAt createdAt amountSet parentTransaction test "
-        "errorCode paymentId manualPaymentGateway order"
-    ),
-    "Refund": "id createdAt note totalRefundedSet",
-    "Customer": (
-        "id legacyResourceId firstName lastName displayName defaultEmailAddress defaultPhoneNumber "
-        "createdAt updatedAt defaultAddress taxExempt note state tags"
-    ),
-    "CustomerEmailAddress": "emailAddress",
-    "CustomerPhoneNumber": "phoneNumber",
+    "TaxLine": ALL,
+    "Duty": ALL,
+    "DiscountAllocation": ALL,
+    "DiscountApplication": ALL,
+    "DiscountCodeApplication": ALL,
+    "ManualDiscountApplication": ALL,
+    "DiscountApplicationConnection": _CONNECTION,
+    "DiscountApplicationEdge": _EDGE,
+    "PricingPercentageValue": ALL,
+    "MoneyBag": ALL,
+    "MoneyV2": ALL,
+    "MailingAddress": ALL,
+    "MailingAddressConnection": _CONNECTION,
+    "MailingAddressEdge": _EDGE,
+    "Attribute": ALL,
+    "Weight": ALL,
+    "Count": ALL,
+    "Image": ALL,
+    "CashRoundingAdjustment": ALL,
+    "BusinessEntity": ALL,
+    "BusinessEntityAddress": ALL,
+    "OrderRiskSummary": ALL,
+    "OrderPaymentCollectionDetails": ALL,
+    "OrderCancellation": ALL,
+    "OrderApp": ALL,
+    "OrderTransaction": ALL,
+    "OrderTransactionConnection": _CONNECTION,
+    "OrderTransactionEdge": _EDGE,
+    "Refund": ALL,
+    "RefundLineItem": ALL,
+    "RefundLineItemConnection": _CONNECTION,
+    "RefundLineItemEdge": _EDGE,
+    "RefundShippingLine": ALL,
+    "RefundShippingLineConnection": _CONNECTION,
+    "RefundShippingLineEdge": _EDGE,
+    "OrderAdjustment": ALL,
+    "OrderAdjustmentConnection": _CONNECTION,
+    "OrderAdjustmentEdge": _EDGE,
+    "RefundDuty": ALL,
+    "PaymentTerms": ALL,
+    "PaymentSchedule": ALL,
+    "PaymentScheduleConnection": _CONNECTION,
+    "PaymentScheduleEdge": _EDGE,
+    "PaymentTermsTemplate": ALL,
+    # --- customers ---
+    "Customer": ALL,
+    "CustomerEmailAddress": ALL,
+    "CustomerPhoneNumber": ALL,
+    "CustomerEmailMarketingConsentState": ALL,
+    "CustomerSmsMarketingConsentState": ALL,
+    "CustomerWhatsAppMarketingConsent": ALL,
+    "CustomerMergeable": ALL,
+    "CustomerStatistics": ALL,
+    "TaxSettings": ALL,
     "CustomerConnection": _CONNECTION,
     "CustomerEdge": _EDGE,
+    # --- fulfilment ---
+    "Location": ALL,
+    "LocationAddress": ALL,
+    "LocationConnection": _CONNECTION,
+    "LocationEdge": _EDGE,
+    "FulfillmentService": ALL,
+    "FulfillmentOrder": ALL,
+    "FulfillmentOrderConnection": _CONNECTION,
+    "FulfillmentOrderEdge": _EDGE,
+    "FulfillmentOrderLineItem": ALL,
+    "FulfillmentOrderLineItemConnection": _CONNECTION,
+    "FulfillmentOrderLineItemEdge": _EDGE,
+    "FulfillmentOrderLineItemFinancialSummary": ALL,
+    "FulfillmentOrderAssignedLocation": ALL,
+    "FulfillmentOrderSupportedAction": ALL,
+    "FulfillmentOrderDestination": ALL,
+    "FulfillmentHold": ALL,
+    "Fulfillment": ALL,
+    "FulfillmentConnection": _CONNECTION,
+    "FulfillmentEdge": _EDGE,
+    "FulfillmentLineItem": ALL,
+    "FulfillmentLineItemConnection": _CONNECTION,
+    "FulfillmentLineItemEdge": _EDGE,
+    "FulfillmentTrackingInfo": ALL,
+    "FulfillmentOriginAddress": ALL,
+    # --- order edits and draft orders ---
+    "CalculatedOrder": ALL,
+    "CalculatedLineItem": ALL,
+    "CalculatedLineItemConnection": _CONNECTION,
+    "CalculatedLineItemEdge": _EDGE,
+    "CalculatedDiscountAllocation": ALL,
+    "CalculatedDiscountApplication": ALL,
+    "CalculatedManualDiscountApplication": ALL,
+    "CalculatedDiscountApplicationConnection": _CONNECTION,
+    "CalculatedDiscountApplicationEdge": _EDGE,
+    "CalculatedShippingLine": ALL,
+    "OrderEditSession": ALL,
+    "OrderStagedChangeAddLineItemDiscount": ALL,
+    "OrderStagedChangeAddVariant": ALL,
+    "OrderStagedChangeAddCustomItem": ALL,
+    "OrderStagedChangeIncrementItem": ALL,
+    "OrderStagedChangeDecrementItem": ALL,
+    "OrderStagedChangeAddShippingLine": ALL,
+    "OrderStagedChangeRemoveShippingLine": ALL,
+    "OrderStagedChangeRemoveDiscount": ALL,
+    "OrderStagedChangeConnection": _CONNECTION,
+    "OrderStagedChangeEdge": _EDGE,
+    "DraftOrder": ALL,
+    "DraftOrderLineItem": ALL,
+    "DraftOrderLineItemConnection": _CONNECTION,
+    "DraftOrderLineItemEdge": _EDGE,
+    # --- catalog and inventory (the fields the connector reads) ---
     "Product": (
         "id legacyResourceId title handle descriptionHtml vendor productType status tags createdAt "
         "updatedAt variants options"
@@ -122,9 +211,6 @@ SELECTION: dict[str, str] = {
     "InventoryLevelConnection": _CONNECTION,
     "InventoryLevelEdge": _EDGE,
     "InventoryQuantity": "name quantity updatedAt",
-    "Location": "id legacyResourceId name isActive fulfillsOnlineOrders",
-    "LocationConnection": _CONNECTION,
-    "LocationEdge": _EDGE,
     "WebhookSubscription": ("id topic uri format includeFields filter name apiVersion createdAt updatedAt"),
     "ApiVersion": "handle displayName supported",
     "WebhookSubscriptionConnection": _CONNECTION,
@@ -134,19 +220,21 @@ SELECTION: dict[str, str] = {
     ),
     "PageInfo": "hasNextPage hasPreviousPage startCursor endCursor",
     "Job": "id done",
-    "UserError": "field message",
     "MetafieldDefinition": "id name namespace key ownerType",
+    # --- mutation payloads and their errors ---
+    "UserError": ALL,
     "MetafieldDefinitionCreatePayload": "createdDefinition userErrors",
     "MetafieldDefinitionCreateUserError": "field message code",
-    "OrderCreatePayload": "order userErrors",
-    "OrderCreateUserError": "field message code",
-    "OrderCapturePayload": "transaction userErrors",
-    "OrderCancelPayload": "job orderCancelUserErrors userErrors",
-    "OrderCancelUserError": "field message code",
-    "OrderMarkAsPaidPayload": "order userErrors",
-    "OrderCreateManualPaymentPayload": "order userErrors",
-    "OrderCreateManualPaymentOrderCreateManualPaymentError": "field message code",
-    "CustomerCreatePayload": "customer userErrors",
+    "OrderCreatePayload": ALL,
+    "OrderCreateUserError": ALL,
+    "OrderCapturePayload": ALL,
+    "OrderCancelPayload": ALL,
+    "OrderCancelUserError": ALL,
+    "OrderMarkAsPaidPayload": ALL,
+    "OrderCreateManualPaymentPayload": ALL,
+    "OrderCreateManualPaymentOrderCreateManualPaymentError": ALL,
+    "CustomerCreatePayload": ALL,
+    "CustomerUpdatePayload": ALL,
     "ProductSetPayload": "product productSetOperation userErrors",
     "ProductSetOperation": "id status product userErrors",
     "ProductSetUserError": "field message code",
@@ -160,8 +248,34 @@ SELECTION: dict[str, str] = {
     "WebhookSubscriptionDeletePayload": "deletedWebhookSubscriptionId userErrors",
     "BulkOperationRunQueryPayload": "bulkOperation userErrors",
     "BulkOperationUserError": "field message code",
-    "RefundCreatePayload": "refund order userErrors",
+    "RefundCreatePayload": ALL,
+    "OrderEditBeginPayload": ALL,
+    "OrderEditAddVariantPayload": ALL,
+    "OrderEditAddCustomItemPayload": ALL,
+    "OrderEditSetQuantityPayload": ALL,
+    "OrderEditAddLineItemDiscountPayload": ALL,
+    "OrderEditCommitPayload": ALL,
+    "FulfillmentCreatePayload": ALL,
+    "FulfillmentTrackingInfoUpdatePayload": ALL,
+    "FulfillmentOrderHoldPayload": ALL,
+    "FulfillmentOrderHoldUserError": ALL,
+    "FulfillmentOrderReleaseHoldPayload": ALL,
+    "FulfillmentOrderReleaseHoldUserError": ALL,
+    "DraftOrderCreatePayload": ALL,
+    "DraftOrderCompletePayload": ALL,
+    "PaymentTermsCreatePayload": ALL,
+    "PaymentTermsCreateUserError": ALL,
 }
+
+# Boundary types to keep although no kept field names them: the other implementers of kept interfaces, so that a
+# fragment on one of them is valid as it is on Shopify.
+EXTRA_BOUNDARY_TYPES = (
+    "AutomaticDiscountApplication",
+    "ScriptDiscountApplication",
+    "CalculatedAutomaticDiscountApplication",
+    "CalculatedDiscountCodeApplication",
+    "CalculatedScriptDiscountApplication",
+)
 
 
 class _Subset:
@@ -193,8 +307,6 @@ class _Subset:
             )
             self.types[name] = copy
         elif isinstance(original, (GraphQLObjectType, GraphQLInterfaceType)):
-            if name not in SELECTION:
-                raise KeyError(f"{name} is referenced by a kept field but has no entry in SELECTION")
             kind = GraphQLObjectType if isinstance(original, GraphQLObjectType) else GraphQLInterfaceType
             copy = kind(
                 name,
@@ -203,7 +315,8 @@ class _Subset:
             )
             self.types[name] = copy
         elif isinstance(original, GraphQLUnionType):
-            members = [member for member in original.types if member.name in SELECTION]
+            # A union keeps its listed members; one with none listed keeps them all, as boundary types.
+            members = [member for member in original.types if member.name in SELECTION] or list(original.types)
             copy = GraphQLUnionType(name, lambda m=members: [self.named(t.name) for t in m])
             self.types[name] = copy
         else:  # pragma: no cover - the schema has no other kinds
@@ -211,14 +324,36 @@ class _Subset:
         return copy
 
     def _fields(self, original: GraphQLObjectType | GraphQLInterfaceType) -> dict[str, GraphQLField]:
-        wanted = SELECTION[original.name].split()
+        if original.name not in SELECTION:
+            return self._boundary_fields(original)
+        listed = SELECTION[original.name]
+        wanted = list(original.fields) if listed == ALL else listed.split()
         # A kept interface's fields must be on every kept type that implements it (Node.id...).
         for interface in original.interfaces:
-            wanted += [name for name in SELECTION.get(interface.name, "").split() if name not in wanted]
+            listed = SELECTION.get(interface.name, "")
+            names = list(interface.fields) if listed == ALL else listed.split()
+            wanted += [name for name in names if name not in wanted]
         missing = [name for name in wanted if name not in original.fields]
         if missing:
             raise KeyError(f"{original.name} has no field(s) {missing} in the source schema")
         return {name: self._field(original.fields[name]) for name in wanted}
+
+    def _boundary_fields(self, original: GraphQLObjectType | GraphQLInterfaceType) -> dict[str, GraphQLField]:
+        """A boundary type's scalar and enum fields, its fields of listed types, and its connection plumbing."""
+        plumbing = set()
+        if original.name.endswith("Connection") and "pageInfo" in original.fields:
+            plumbing = {"nodes", "edges", "pageInfo"}
+        elif original.name.endswith("Edge") and "node" in original.fields:
+            plumbing = {"cursor", "node"}
+        kept = {}
+        for name, field in original.fields.items():
+            target = get_named_type(field.type)
+            listed_member = isinstance(target, GraphQLUnionType) and any(m.name in SELECTION for m in target.types)
+            if is_leaf_type(target) or target.name in SELECTION or listed_member or name in plumbing:
+                kept[name] = self._field(field)
+        if not kept:  # only object fields: keep them, their types as boundary types in turn
+            kept = {name: self._field(field) for name, field in original.fields.items()}
+        return kept
 
     def _field(self, field: GraphQLField) -> GraphQLField:
         return GraphQLField(
@@ -260,6 +395,18 @@ class _Subset:
         )
 
 
+def boundary_types(schema: GraphQLSchema) -> set[str]:
+    """The object and interface types of a subset schema that SELECTION does not list: never filled."""
+    return {
+        name
+        for name, type_ in schema.type_map.items()
+        if isinstance(type_, (GraphQLObjectType, GraphQLInterfaceType))
+        and not name.startswith("__")
+        and name not in SELECTION
+        and name not in ("QueryRoot", "Mutation")
+    }
+
+
 def _deprecated(reason: str | None) -> str | None:
     # Keep the fact that a name is deprecated, not Shopify's wording of why.
     return None if reason is None else "Deprecated in the Shopify Admin API."
@@ -273,6 +420,7 @@ def subset_sdl(source_sdl: str) -> str:
     directives = [subset.directive(d) for d in source.directives if d.name in ("idempotent",)]
     # Types only reachable through interfaces (Node implementers) must be listed explicitly.
     extra = [subset.named(name) for name in SELECTION if name not in ("QueryRoot", "Mutation")]
+    extra += [subset.named(name) for name in EXTRA_BOUNDARY_TYPES]
     schema = GraphQLSchema(
         query=query,  # type: ignore[arg-type]
         mutation=mutation,  # type: ignore[arg-type]

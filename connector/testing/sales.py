@@ -1,4 +1,5 @@
-"""Selling through a shop's Admin API, as its checkout would: orders, captures, cancels, and a whole sales day.
+"""Selling through a shop's Admin API, as its checkout would: orders, captures, cancels, and a whole sales day;
+then what follows a sale: refunds, order edits, fulfilments, and the money shapes only a checkout makes.
 
 Prices, SKUs and tax rates match the demo company in the Service Layer emulator (SKUs are its ItemCodes; the
 CA rate 7.25 % is its tax code CA) and the demo mapping file.
@@ -13,8 +14,12 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+import requests
+
 from connector.shopify import ShopifyClient, queries
+from connector.shopify.cost import estimate_cost
 from connector.shopify.orders import gid_number
+from connector.shopify.queries import Document
 from connector.testing.sapb1.company import DEMO_COMPANY_FILE
 
 CENT = Decimal("0.01")
@@ -325,3 +330,283 @@ def collect_balances(client: ShopifyClient, sold: list[SoldOrder], *, threads: i
     deposits = [order for order in sold if order.plan.payment == "deposit" and not order.cancelled]
     with ThreadPoolExecutor(threads) as pool:
         list(pool.map(collect, deposits))
+
+
+# --- after the sale: refunds, edits, fulfilments, and money shapes only a checkout makes --------------------
+
+_MONEY = "{ shopMoney { amount currencyCode } presentmentMoney { amount currencyCode } }"
+
+
+def _document(name: str, text: str, **options: Any) -> Document:
+    return Document(name, text, estimate_cost(text), **options)
+
+
+# Page sizes that fit the demo's orders and keep the query under Shopify's 1,000-point single query limit.
+ORDER_STATE = _document(
+    "SalesOrderState",
+    """
+query SalesOrderState($id: ID!) {
+  order(id: $id) {
+    id name presentmentCurrencyCode displayFinancialStatus displayFulfillmentStatus
+    netPaymentSet { shopMoney { amount } presentmentMoney { amount } }
+    lineItems(first: 50) { nodes { id sku quantity currentQuantity } }
+    transactions { id kind status gateway parentTransaction { id } amountSet { presentmentMoney { amount } } }
+    fulfillmentOrders(first: 10) {
+      nodes {
+        id status
+        assignedLocation { location { id name isFulfillmentService } }
+        lineItems(first: 20) { nodes { id remainingQuantity lineItem { id sku } } }
+      }
+    }
+  }
+}
+""",
+)
+SALES_REFUND = _document(
+    "SalesRefund",
+    f"""
+mutation SalesRefund($input: RefundInput!, $key: String!) {{
+  refundCreate(input: $input) @idempotent(key: $key) {{
+    refund {{ id totalRefundedSet {_MONEY} }}
+    order {{ id displayFinancialStatus }}
+    userErrors {{ field message }}
+  }}
+}}
+""",
+    resend_safe=False,
+    idempotency_variable="key",
+)
+SALES_CANCEL_WITH_REFUND = _document(
+    "SalesCancelWithRefund",
+    """
+mutation SalesCancelWithRefund($orderId: ID!, $restock: Boolean!) {
+  orderCancel(orderId: $orderId, reason: CUSTOMER, restock: $restock, refund: true, notifyCustomer: false) {
+    job { id }
+    orderCancelUserErrors { field message code }
+  }
+}
+""",
+    resend_safe=False,
+)
+SALES_EDIT_BEGIN = _document(
+    "SalesEditBegin",
+    """
+mutation SalesEditBegin($id: ID!) {
+  orderEditBegin(id: $id) {
+    calculatedOrder { id lineItems(first: 50) { nodes { id sku quantity } } }
+    userErrors { field message }
+  }
+}
+""",
+    resend_safe=False,
+)
+SALES_EDIT_ADD_VARIANT = _document(
+    "SalesEditAddVariant",
+    """
+mutation SalesEditAddVariant($id: ID!, $variantId: ID!, $quantity: Int!) {
+  orderEditAddVariant(id: $id, variantId: $variantId, quantity: $quantity, allowDuplicates: true) {
+    calculatedLineItem { id }
+    userErrors { field message }
+  }
+}
+""",
+)
+SALES_EDIT_SET_QUANTITY = _document(
+    "SalesEditSetQuantity",
+    """
+mutation SalesEditSetQuantity($id: ID!, $lineItemId: ID!, $quantity: Int!, $restock: Boolean) {
+  orderEditSetQuantity(id: $id, lineItemId: $lineItemId, quantity: $quantity, restock: $restock) {
+    calculatedLineItem { id quantity }
+    userErrors { field message }
+  }
+}
+""",
+)
+SALES_EDIT_COMMIT = _document(
+    "SalesEditCommit",
+    """
+mutation SalesEditCommit($id: ID!, $staffNote: String) {
+  orderEditCommit(id: $id, notifyCustomer: false, staffNote: $staffNote) {
+    order { id }
+    userErrors { field message }
+  }
+}
+""",
+    resend_safe=False,
+)
+SALES_FULFIL = _document(
+    "SalesFulfil",
+    """
+mutation SalesFulfil($fulfillment: FulfillmentInput!) {
+  fulfillmentCreate(fulfillment: $fulfillment) {
+    fulfillment { id name trackingInfo { number company url } }
+    userErrors { field message }
+  }
+}
+""",
+    resend_safe=False,
+)
+
+
+def order_state(client: ShopifyClient, order_gid: str) -> dict[str, Any]:
+    """The order's lines, payments and fulfilment orders, as the helpers below need them."""
+    return client.execute(ORDER_STATE, {"id": order_gid})["order"]
+
+
+def _lines_by_sku(state: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {line["sku"]: line for line in state["lineItems"]["nodes"] if line["sku"]}
+
+
+def refund(
+    client: ShopifyClient,
+    order_gid: str,
+    *,
+    key: str,
+    lines: dict[str, int] | None = None,
+    restock_type: str = "NO_RESTOCK",
+    shipping: bool | Decimal = False,
+    amount: Decimal | None = None,
+    note: str | None = None,
+    discrepancy_reason: str | None = None,
+) -> dict[str, Any]:
+    """A refund of `lines` (units by SKU) and shipping (all of it, or an amount), paying back `amount` (presentment
+    money) from the order's payments oldest first; no amount: a refund of goods without money. `key` is the
+    @idempotent key, kept by the caller across retries."""
+    state = order_state(client, order_gid)
+    by_sku = _lines_by_sku(state)
+    refund_input: dict[str, Any] = {
+        "orderId": order_gid,
+        "currency": state["presentmentCurrencyCode"],
+        "refundLineItems": [
+            {"lineItemId": by_sku[sku]["id"], "quantity": quantity, "restockType": restock_type}
+            for sku, quantity in (lines or {}).items()
+        ],
+        "transactions": _refund_transactions(state, order_gid, amount) if amount else [],
+    }
+    if shipping is True:
+        refund_input["shipping"] = {"fullRefund": True}
+    elif shipping:
+        refund_input["shipping"] = {"amount": str(shipping)}
+    if note:
+        refund_input["note"] = note
+    if discrepancy_reason:
+        refund_input["discrepancyReason"] = discrepancy_reason
+    return client.execute(SALES_REFUND, {"input": refund_input, "key": key})["refundCreate"]
+
+
+def _refund_transactions(state: dict[str, Any], order_gid: str, amount: Decimal) -> list[dict[str, Any]]:
+    transactions = state["transactions"]
+    refunded: dict[str, Decimal] = {}
+    for t in transactions:
+        if t["kind"] == "REFUND" and t["status"] == "SUCCESS" and t["parentTransaction"]:
+            parent = t["parentTransaction"]["id"]
+            refunded[parent] = refunded.get(parent, Decimal(0)) + Decimal(
+                str(t["amountSet"]["presentmentMoney"]["amount"])
+            )
+    planned, left = [], amount
+    for t in transactions:
+        if left <= 0:
+            break
+        if t["kind"] not in ("SALE", "CAPTURE") or t["status"] != "SUCCESS":
+            continue
+        refundable = Decimal(str(t["amountSet"]["presentmentMoney"]["amount"])) - refunded.get(t["id"], Decimal(0))
+        part = min(left, refundable)
+        if part > 0:
+            planned.append(
+                {
+                    "orderId": order_gid,
+                    "parentId": t["id"],
+                    "amount": str(part),
+                    "gateway": t["gateway"],
+                    "kind": "REFUND",
+                }
+            )
+            left -= part
+    return planned
+
+
+def cancel_with_refund(client: ShopifyClient, order_gid: str, *, restock: bool = True) -> None:
+    """Cancel a paid order and refund what was paid (orderCancel's `refund`)."""
+    client.execute(SALES_CANCEL_WITH_REFUND, {"orderId": order_gid, "restock": restock})
+
+
+def variant_gid(client: ShopifyClient, sku: str) -> str:
+    found = client.execute(queries.PRODUCT_BY_SKU, {"query": queries.sku_search(sku)})
+    return found["productVariants"]["nodes"][0]["id"]
+
+
+def edit(
+    client: ShopifyClient,
+    order_gid: str,
+    *,
+    add: dict[str, int] | None = None,
+    quantities: dict[str, int] | None = None,
+    restock: bool = True,
+    note: str | None = None,
+) -> str:
+    """An order edit: catalog variants added (units by SKU), lines set to new quantities (by SKU), committed.
+    The edited order's GID."""
+    begun = client.execute(SALES_EDIT_BEGIN, {"id": order_gid})["orderEditBegin"]["calculatedOrder"]
+    calculated_lines = {line["sku"]: line["id"] for line in begun["lineItems"]["nodes"] if line["sku"]}
+    for sku, quantity in (add or {}).items():
+        client.execute(
+            SALES_EDIT_ADD_VARIANT,
+            {"id": begun["id"], "variantId": variant_gid(client, sku), "quantity": quantity},
+        )
+    for sku, quantity in (quantities or {}).items():
+        client.execute(
+            SALES_EDIT_SET_QUANTITY,
+            {"id": begun["id"], "lineItemId": calculated_lines[sku], "quantity": quantity, "restock": restock},
+        )
+    committed = client.execute(SALES_EDIT_COMMIT, {"id": begun["id"], "staffNote": note})
+    return committed["orderEditCommit"]["order"]["id"]
+
+
+def fulfil(
+    client: ShopifyClient,
+    order_gid: str,
+    *,
+    lines: dict[str, int] | None = None,
+    tracking_number: str | None = None,
+    company: str | None = None,
+    notify: bool = False,
+) -> list[dict[str, Any]]:
+    """Ship from the shop's own locations: `lines` (units by SKU) or everything open, one fulfilment per
+    location as Shopify requires. Third-party and held fulfilment orders are left alone. The fulfilments."""
+    state = order_state(client, order_gid)
+    wanted = dict(lines) if lines is not None else None
+    by_location: dict[str, list[dict[str, Any]]] = {}
+    for fulfillment_order in state["fulfillmentOrders"]["nodes"]:
+        location = fulfillment_order["assignedLocation"]["location"]
+        if fulfillment_order["status"] not in ("OPEN", "IN_PROGRESS") or location["isFulfillmentService"]:
+            continue
+        items = []
+        for item in fulfillment_order["lineItems"]["nodes"]:
+            sku, left = item["lineItem"]["sku"], item["remainingQuantity"]
+            quantity = left if wanted is None else min(left, wanted.get(sku, 0))
+            if quantity > 0:
+                items.append({"id": item["id"], "quantity": quantity})
+                if wanted is not None:
+                    wanted[sku] -= quantity
+        if items:
+            group = {"fulfillmentOrderId": fulfillment_order["id"], "fulfillmentOrderLineItems": items}
+            by_location.setdefault(location["id"], []).append(group)
+    fulfilments = []
+    for groups in by_location.values():
+        fulfillment: dict[str, Any] = {"lineItemsByFulfillmentOrder": groups, "notifyCustomer": notify}
+        if tracking_number:
+            fulfillment["trackingInfo"] = {"number": tracking_number, "company": company}
+        fulfilments.append(
+            client.execute(SALES_FULFIL, {"fulfillment": fulfillment})["fulfillmentCreate"]["fulfillment"]
+        )
+    return fulfilments
+
+
+def checkout(client: ShopifyClient, body: dict[str, Any]) -> str:
+    """An order placed as the store emulator's storefront checkout places it (POST /emulator/checkout: tips,
+    duties, cash rounding, payment terms, per-line locations, presentment currency; see
+    connector/testing/shopify/checkout.py). The order's GID."""
+    response = requests.post(f"{client.settings.admin_url}/emulator/checkout", json=body, timeout=30)
+    if response.status_code != 200:
+        raise ValueError(f"checkout refused ({response.status_code}): {response.text}")
+    return response.json()["order"]["id"]

@@ -1,10 +1,13 @@
-"""The Shopify store emulator as a WSGI app: the Admin GraphQL API, and a control endpoint for tests and demos.
+"""NOT PRODUCT CODE. The Shopify store emulator as a WSGI app: the Admin GraphQL API, and a control endpoint
+for tests and demos.
 
 POST /admin/api/<version>/graphql.json   the Admin API (X-Shopify-Access-Token; other versions answer 404)
 GET  /emulator/state                     the shop and how many records it holds
 POST /emulator/reset                     back to the seed ({"keep_subscriptions": true} keeps webhooks)
 PATCH /emulator/throttle                 {"bucket_size": 2000, "restore_rate": 100, "refill": true}
 PATCH /emulator/shop                     {"plan": "basic"}: Plus-only features refuse from now on
+POST /emulator/checkout                  an order as a storefront checkout places it (see checkout.py): tips,
+                                         duties, cash rounding, payment terms, per-line locations, currencies
 GET  /emulator/stats                     requests, throttled, points, the lowest bucket level seen, mutations run
 POST /emulator/stats/reset
 GET  /emulator/bulk/<id>.jsonl           the result file of a bulk operation (its `url`)
@@ -22,7 +25,7 @@ from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any
 
-from connector.testing.shopify import messages
+from connector.testing.shopify import checkout, messages
 from connector.testing.shopify.admin_api import AdminApi
 from connector.testing.shopify.bulk import BulkOperations
 from connector.testing.shopify.cost import Bucket
@@ -124,6 +127,7 @@ class ShopifyEmulator:
             ("PATCH", "/shop"): self._shop,
             ("GET", "/stats"): self._stats,
             ("POST", "/stats/reset"): self._reset_stats,
+            ("POST", "/checkout"): self._checkout,
         }
         handler = routes.get((method, path.rstrip("/")))
         if handler is None:
@@ -168,6 +172,15 @@ class ShopifyEmulator:
         with self.store.lock:
             self.store.shop.plan = self.store.config.plan = plan
         return self._state({})
+
+    def _checkout(self, body: dict[str, Any]) -> Response:
+        try:
+            with self.store.lock:
+                order = checkout.place(self.store, self.api.schema, body)
+        except messages.MutationError as refusal:
+            errors = [{"field": e.field, "message": e.message, "code": e.code} for e in refusal.errors]
+            return Response.json(422, {"userErrors": errors})
+        return Response.json(200, checkout.answer(order))
 
     def _stats(self, body: dict[str, Any]) -> Response:
         return Response.json(200, {"stats": {**self.api.stats_view(), "webhooks_published": self.store.published}})

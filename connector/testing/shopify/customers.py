@@ -1,21 +1,24 @@
-"""Customers of the emulated shop: customerCreate, and the customer an orderCreate associates or upserts."""
+"""NOT PRODUCT CODE. Customers of the emulated shop: customerCreate, customerUpdate, and the customer an
+orderCreate associates or upserts; customers/create and customers/update webhooks."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from connector.testing.shopify import messages, payloads
+from connector.testing.shopify.catalog import number_of
 from connector.testing.shopify.messages import MutationError, UserError, path
 from connector.testing.shopify.model import Address, Customer
 from connector.testing.shopify.places import country_code_of, province_code_of
 from connector.testing.shopify.store import Action, Store
 
 
-def address_from_input(store: Store, data: dict[str, Any]) -> Address:
+def address_from_input(store: Store, data: dict[str, Any], owner: str = "Address") -> Address:
     """MailingAddressInput or OrderCreateCustomerAddressInput (codes, or the older name fields)."""
     country = data.get("countryCode") or country_code_of(data.get("country"))
     return Address(
         id=store.new_id(),
+        model_name=owner,
         first_name=data.get("firstName"),
         last_name=data.get("lastName"),
         company=data.get("company"),
@@ -41,6 +44,38 @@ def create_customer(store: Store, customer_input: dict[str, Any]) -> Customer:
         return customer
 
 
+def update_customer(store: Store, customer_input: dict[str, Any]) -> Customer:
+    """customerUpdate(input:): the fields given change; `addresses` (deprecated, still served) replaces the list,
+    an entry with the `id` of an existing address updating that one in place (draft-proxy capture
+    customers/customer-update-inline-address-id-semantics: the addresses left out are removed, the first one
+    given becomes the default)."""
+    with store.action() as action:
+        customer = store.customers.get(number_of(customer_input.get("id"), "Customer") or 0)
+        if customer is None:
+            raise messages.customer_not_found(path("id"))
+        _check_identity(store, customer_input, prefix=("input",), existing=customer)
+        addresses = customer_input.get("addresses")
+        if addresses is not None:
+            customer.addresses = [_updated_address(store, customer, entry) for entry in addresses]
+            customer_input = {key: value for key, value in customer_input.items() if key != "addresses"}
+        _apply(store, customer, customer_input)
+        customer.updated_at = store.now()
+        action.emit("customers/update", payloads.customer(store, customer))
+        return customer
+
+
+def _updated_address(store: Store, customer: Customer, data: dict[str, Any]) -> Address:
+    address_id = number_of((data.get("id") or "").split("?")[0], "MailingAddress")
+    existing = next((a for a in customer.addresses if a.id == address_id), None) if address_id else None
+    if existing is None:
+        return address_from_input(store, data, owner="CustomerAddress")
+    fresh = address_from_input(store, data, owner="CustomerAddress")
+    for key, value in vars(fresh).items():
+        if key not in ("id", "model_name") and value is not None:
+            setattr(existing, key, value)
+    return existing
+
+
 def upsert_for_order(store: Store, action: Action, attributes: dict[str, Any], existing: Customer | None) -> Customer:
     """orderCreate's customer.toUpsert: update the matched customer or create one."""
     if existing is None:
@@ -64,7 +99,7 @@ def adopt_order_address(store: Store, action: Action, customer: Customer, addres
     """An order's address becomes the default address (and name) of a customer that has none."""
     if address is None or customer.addresses:
         return
-    copy = Address(**{**vars(address), "id": store.new_id()})
+    copy = Address(**{**vars(address), "id": store.new_id(), "model_name": "CustomerAddress"})
     customer.addresses.append(copy)
     customer.first_name = customer.first_name or address.first_name
     customer.last_name = customer.last_name or address.last_name
@@ -106,5 +141,9 @@ def _apply(store: Store, customer: Customer, data: dict[str, Any]) -> None:
         customer.tags = sorted({tag.strip() for tag in data["tags"] if tag.strip()})
     if data.get("taxExempt") is not None:
         customer.tax_exempt = bool(data["taxExempt"])
+    if data.get("taxExemptions") is not None:
+        customer.tax_exemptions = list(data["taxExemptions"])
+    if data.get("locale") is not None:
+        customer.locale = data["locale"]
     if data.get("addresses"):
-        customer.addresses = [address_from_input(store, entry) for entry in data["addresses"]]
+        customer.addresses = [address_from_input(store, entry, owner="CustomerAddress") for entry in data["addresses"]]

@@ -1,8 +1,10 @@
-"""The Admin GraphQL API of the emulated store: the 2026-07 schema subset with a resolver on every field.
+"""NOT PRODUCT CODE. The Admin GraphQL API of the emulated store: the 2026-07 schema subset with a resolver on
+every field.
 
 The schema is the project's generated subset of Shopify's own (connector/shopify/admin_2026_07_subset.graphql),
-so every type, field, argument and enum served exists in the real API. Resolvers live in queries.py and
-mutations.py; this module binds them, and the scalars, to the schema.
+so every type, field, argument and enum served exists in the real API. Resolvers live in queries.py,
+order_fields.py, fulfilment_fields.py, edit_fields.py and mutations.py; this module binds them, and the scalars,
+to the schema. Boundary types (named by a served field, never filled) answer with an error if ever reached.
 """
 
 from __future__ import annotations
@@ -14,8 +16,11 @@ from typing import Any
 
 from graphql import (
     FloatValueNode,
+    GraphQLError,
+    GraphQLInterfaceType,
     GraphQLObjectType,
     GraphQLSchema,
+    GraphQLUnionType,
     IntValueNode,
     StringValueNode,
     build_schema,
@@ -23,9 +28,9 @@ from graphql import (
 )
 from graphql.pyutils import Undefined
 
-from connector.shopify.schema_subset import SUBSET_FILE
-from connector.testing.shopify import mutations, queries
-from connector.testing.shopify.context import Resolver, money
+from connector.shopify.schema_subset import SUBSET_FILE, boundary_types
+from connector.testing.shopify import edit_fields, fulfilment_fields, mutations, order_fields, queries
+from connector.testing.shopify.context import Resolver
 from connector.testing.shopify.model import (
     Address,
     BulkOperation,
@@ -33,20 +38,28 @@ from connector.testing.shopify.model import (
     InventoryAdjustmentGroup,
     InventoryItem,
     InventoryLevel,
-    LineItem,
     Location,
-    Order,
     Product,
     ProductOption,
-    Refund,
     Shop,
-    Transaction,
     Variant,
     WebhookSubscription,
     decimal_string,
     graphql_time,
     money_string,
     whole_seconds,
+)
+from connector.testing.shopify.order_records import (
+    CalculatedOrder,
+    DraftOrder,
+    Fulfillment,
+    FulfillmentOrder,
+    FulfillmentService,
+    LineItem,
+    Order,
+    PaymentTerms,
+    Refund,
+    Transaction,
 )
 
 # --- scalars ---
@@ -122,41 +135,45 @@ RESOLVERS: dict[str, dict[str, Resolver]] = {
     "Mutation": mutations.MUTATION,
     "Shop": queries.SHOP,
     "ShopPlan": queries.SHOP_PLAN,
-    "Order": queries.ORDER,
-    "LineItem": queries.LINE_ITEM,
-    "ShippingLine": queries.SHIPPING_LINE,
-    "TaxLine": queries.TAX_LINE,
-    "DiscountAllocation": {"allocatedAmountSet": money(lambda a: a.amount)},
-    "MoneyBag": queries.MONEY_BAG,
-    "MailingAddress": queries.MAILING_ADDRESS,
-    "OrderTransaction": queries.TRANSACTION,
-    "Refund": queries.REFUND,
+    "Order": order_fields.ORDER,
+    "LineItem": order_fields.LINE_ITEM,
+    "ShippingLine": order_fields.SHIPPING_LINE,
+    "TaxLine": order_fields.TAX_LINE,
+    "Duty": order_fields.DUTY,
+    "DiscountAllocation": order_fields.DISCOUNT_ALLOCATION,
+    "DiscountCodeApplication": order_fields.DISCOUNT_CODE_APPLICATION,
+    "ManualDiscountApplication": order_fields.MANUAL_DISCOUNT_APPLICATION,
+    "MoneyBag": order_fields.MONEY_BAG,
+    "MailingAddress": order_fields.MAILING_ADDRESS,
+    "OrderTransaction": order_fields.TRANSACTION,
+    "Refund": order_fields.REFUND,
+    "RefundLineItem": order_fields.REFUND_LINE_ITEM,
+    "RefundShippingLine": order_fields.REFUND_SHIPPING_LINE,
+    "OrderAdjustment": order_fields.ORDER_ADJUSTMENT,
+    "RefundDuty": order_fields.REFUND_DUTY,
+    "PaymentTerms": order_fields.PAYMENT_TERMS,
+    "PaymentSchedule": order_fields.PAYMENT_SCHEDULE,
     "Customer": queries.CUSTOMER,
+    "Location": fulfilment_fields.LOCATION,
+    "FulfillmentService": fulfilment_fields.FULFILLMENT_SERVICE,
+    "FulfillmentOrder": fulfilment_fields.FULFILLMENT_ORDER,
+    "FulfillmentOrderLineItem": fulfilment_fields.FULFILLMENT_ORDER_LINE_ITEM,
+    "FulfillmentHold": fulfilment_fields.FULFILLMENT_HOLD,
+    "Fulfillment": fulfilment_fields.FULFILLMENT,
+    "FulfillmentLineItem": fulfilment_fields.FULFILLMENT_LINE_ITEM,
+    "CalculatedOrder": edit_fields.CALCULATED_ORDER,
+    "CalculatedLineItem": edit_fields.CALCULATED_LINE_ITEM,
+    "DraftOrder": edit_fields.DRAFT_ORDER,
+    "DraftOrderLineItem": edit_fields.DRAFT_ORDER_LINE_ITEM,
     "Product": queries.PRODUCT,
     "ProductOption": queries.PRODUCT_OPTION,
     "ProductVariant": queries.VARIANT,
     "InventoryItem": queries.INVENTORY_ITEM,
     "InventoryLevel": queries.INVENTORY_LEVEL,
-    "Location": queries.LOCATION,
     "WebhookSubscription": queries.WEBHOOK_SUBSCRIPTION,
     "BulkOperation": queries.BULK_OPERATION,
     "InventoryAdjustmentGroup": queries.INVENTORY_ADJUSTMENT_GROUP,
     "InventoryChange": queries.INVENTORY_CHANGE,
-}
-
-# Types served from plain dicts or small records whose keys are the GraphQL field names.
-PLAIN_TYPES = {
-    "MoneyV2",
-    "PageInfo",
-    "Job",
-    "UserError",
-    "CustomerEmailAddress",
-    "CustomerPhoneNumber",
-    "SelectedOption",
-    "ApiVersion",
-    "InventoryQuantity",
-    "ProductSetOperation",
-    "MetafieldDefinition",
 }
 
 NODE_TYPES: dict[type, str] = {
@@ -176,34 +193,70 @@ NODE_TYPES: dict[type, str] = {
     BulkOperation: "BulkOperation",
     InventoryAdjustmentGroup: "InventoryAdjustmentGroup",
     Shop: "Shop",
+    FulfillmentOrder: "FulfillmentOrder",
+    Fulfillment: "Fulfillment",
+    FulfillmentService: "FulfillmentService",
+    CalculatedOrder: "CalculatedOrder",
+    DraftOrder: "DraftOrder",
+    PaymentTerms: "PaymentTerms",
 }
 
 
-def _resolve_node_type(value: Any, info: Any, abstract: Any) -> str | None:
+def _resolve_type(value: Any, info: Any, abstract: Any) -> str | None:
+    """The concrete type of an interface or union value: a dict names it, a record is known by its class."""
     if isinstance(value, dict):
         return value.get("__typename")
+    if isinstance(value, order_fields.AppliedDiscount):
+        return value.type_name
     return NODE_TYPES.get(type(value))
 
 
+def _strict(name: str) -> Resolver:
+    """Served from a dict or record keyed by field name; a missing key is an emulator bug, not a null."""
+
+    def resolve(source: Any, info: Any, **_: Any) -> Any:
+        if isinstance(source, dict):
+            return source[name]
+        return getattr(source, name)
+
+    return resolve
+
+
+def _never_served(type_name: str) -> Resolver:
+    def resolve(source: Any, info: Any, **_: Any) -> Any:
+        raise GraphQLError(f"the store emulator never serves a {type_name}")
+
+    return resolve
+
+
 def build_admin_schema() -> GraphQLSchema:
-    """The subset schema with scalars, resolvers and the Node type resolution bound."""
+    """The subset schema with scalars, resolvers and abstract type resolution bound."""
     schema = build_schema(SUBSET_FILE.read_text())
     _define_scalars(schema)
+    boundary = boundary_types(schema)
     for type_name, type_ in schema.type_map.items():
-        if not isinstance(type_, GraphQLObjectType) or type_name.startswith("__"):
+        if type_name.startswith("__"):
             continue
-        if type_name.endswith(("Connection", "Edge", "Payload", "Error")) or type_name in PLAIN_TYPES:
-            continue  # dicts and records keyed by field name: graphql-core's default resolver reads them
+        if isinstance(type_, (GraphQLInterfaceType, GraphQLUnionType)):
+            type_.resolve_type = _resolve_type
+        if not isinstance(type_, GraphQLObjectType):
+            continue
+        if type_name in boundary and not type_name.endswith(("Connection", "Edge")):  # empty connections are served
+            for field_ in type_.fields.values():
+                field_.resolve = _never_served(type_name)
+            continue
         resolvers = RESOLVERS.get(type_name)
         if resolvers is None:
-            raise LookupError(f"no resolvers for {type_name}: add them to graphql_api.RESOLVERS")
+            # Connections, edges, payloads, errors and small value types: dicts or records keyed by field name.
+            for field_name, field_ in type_.fields.items():
+                field_.resolve = _strict(field_name)
+            continue
         missing = set(type_.fields) - set(resolvers)
         if missing:
             raise LookupError(f"{type_name} has no resolver for {sorted(missing)}")
-        for field_name, field in type_.fields.items():
+        for field_name, field_ in type_.fields.items():
             resolve = resolvers[field_name]
             if type_name == "Mutation" and field_name in mutations.IDEMPOTENT_MUTATIONS:
                 resolve = mutations.idempotent(field_name, resolve)
-            field.resolve = resolve
-    schema.type_map["Node"].resolve_type = _resolve_node_type  # type: ignore[attr-defined]
+            field_.resolve = resolve
     return schema

@@ -2,8 +2,9 @@
 
 Every refusal is built here so that codes and texts live in one place. "seen" marks a text recorded from a
 real store or documented by Shopify (reference shopify.md §4.3, §6.4, §7.4; enum descriptions of the 2026-07
-schema); "assumed" marks one no public source gave: the code is the schema's, the wording is ours, and clients
-must key on the code, never on the text.
+schema; "live" the recorded answers of a development store in airhorns/shopify-draft-proxy
+fixtures/conformance/.../2026-04/<area>/<capture>.json, named per text); "assumed" marks one no public source
+gave: the code is the schema's, the wording is ours, and clients must key on the code, never on the text.
 """
 
 from __future__ import annotations
@@ -166,7 +167,23 @@ def processed_at_in_future(field: list[str], code: str) -> MutationError:
 
 
 def already_cancelled(field: list[str]) -> MutationError:
-    return refuse(field, "Order has already been cancelled", "INVALID")  # assumed
+    # seen (live orders/orderCancel-error-messages)
+    return refuse(field, "Cannot cancel an order that has already been canceled", "INVALID")
+
+
+def outstanding_fulfillments(field: list[str]) -> MutationError:
+    # seen (live orders/fulfillment-create-preconditions)
+    return refuse(field, "Cannot cancel an order that has outstanding fulfillments", "INVALID")
+
+
+def refund_and_refund_method(field: list[str]) -> MutationError:
+    # seen (live orders/orderCancel-error-messages)
+    return refuse(field, "Only one of the arguments `refund` or `refund_method` is allowed.", "INVALID")
+
+
+def staff_note_too_long(field: list[str], limit: int) -> MutationError:
+    # seen (live orders/orderCancel-error-messages)
+    return refuse(field, f"Staff note is too long. Maximum length is {limit} characters.", "INVALID")
 
 
 def pending_authorization(field: list[str]) -> MutationError:
@@ -174,9 +191,19 @@ def pending_authorization(field: list[str]) -> MutationError:
     return refuse(field, "Order has pending payment authorizations and can't be cancelled", "INVALID")
 
 
-def store_credit_not_emulated(field: list[str], code: str | None = "INVALID") -> MutationError:
-    # not a Shopify error: the emulator has no store credit
-    return refuse(field, "Refunds to store credit are not supported by the store emulator", code)
+def store_credit_without_customer(field: list[str]) -> MutationError:
+    # assumed wording; the rule: store credit belongs to a customer's account
+    return refuse(field, "Store credit can only be issued to an order with a customer", "INVALID")
+
+
+def presentment_money_missing(field: list[str], currency: str) -> MutationError:
+    # assumed wording; the rule is MoneyBagInput's: without presentment money it is taken to be shop money
+    return refuse(field, f"Presentment money in {currency} is required for an order presented in {currency}", "INVALID")
+
+
+def currency_required(field: list[str], currency: str) -> MutationError:
+    # assumed wording; the rule (required when the currencies differ) is the input's description
+    return refuse(field, f"Currency is required for an order presented in another currency ({currency})")
 
 
 def invalid_order_input(field: list[str], message: str) -> MutationError:
@@ -197,7 +224,274 @@ def inventory_claim_failed(field: list[str], sku: str | None) -> MutationError:
     )  # assumed
 
 
+# --- userErrors: refunds ---------------------------------------------------------------------------------------
+
+
+def refund_line_item_not_found(field: list[str]) -> MutationError:
+    return refuse(field, "Line item does not exist on the order")  # assumed
+
+
+def refund_quantity_too_high(field: list[str], refundable: int) -> MutationError:
+    # assumed wording; the rule (never more units than remain) is refundableQuantity's
+    return refuse(field, f"Quantity cannot refund more items than were purchased ({refundable} left)")
+
+
+def legacy_restock(field: list[str]) -> MutationError:
+    # assumed wording; the rule is RefundLineItemRestockType.LEGACY_RESTOCK's: "not accepted when creating"
+    return refuse(field, "Restock type legacy_restock is not accepted when creating a refund")
+
+
+def location_not_found(field: list[str]) -> MutationError:
+    return refuse(field, "Location does not exist")  # assumed
+
+
+def shipping_refund_too_high(field: list[str], refundable: object) -> MutationError:
+    return refuse(field, f"Shipping refund amount can't exceed the refundable shipping ({refundable})")  # assumed
+
+
+def duty_not_refundable(field: list[str]) -> MutationError:
+    return refuse(field, "Duty does not exist on the order or has been refunded")  # assumed
+
+
+def refund_kind_invalid(kind: str) -> MutationError:
+    # seen (live orders/refund-create-transactions-validation): no field
+    return refuse(None, f"Kind {kind.lower()} is not a valid transaction")
+
+
+def refund_parent_missing(field: list[str]) -> MutationError:
+    # seen (live orders/refund-create-transactions-validation)
+    return refuse(field, "Transactions require a parent_id associated with the order")
+
+
+def refund_amount_too_high(field: list[str], refundable: object) -> MutationError:
+    return refuse(
+        field, f"Refund amount can't exceed the refundable amount of the transaction ({refundable})"
+    )  # assumed
+
+
+def refund_exceeds_payments(field: list[str], paid: object) -> MutationError:
+    # assumed wording; the rule is RefundInput.allowOverRefunding's ("surpass the amount paid for the order")
+    return refuse(field, f"The refund total exceeds the amount paid for the order ({paid})")
+
+
+# --- userErrors: fulfilment ------------------------------------------------------------------------------------
+
+
+def fulfillment_without_orders(field: list[str]) -> MutationError:
+    return refuse(field, "The required line_items_by_fulfillment_order field is missing")  # seen (REST, [2ND])
+
+
+def fulfillment_order_not_found(field: list[str]) -> MutationError:
+    return refuse(field, "Fulfillment order does not exist.")  # seen (live orders/fulfillment-create-preconditions)
+
+
+def fulfillment_order_line_item_not_found(field: list[str]) -> MutationError:
+    return refuse(field, "Fulfillment order line item does not exist.")  # seen (live fulfillment-create-multi-group)
+
+
+def fulfillment_quantity_not_positive(field: list[str]) -> MutationError:
+    return refuse(field, "Quantity must be greater than 0")  # seen (live orders/fulfillment-create-preconditions)
+
+
+def fulfillment_quantity_too_high(field: list[str]) -> MutationError:
+    # seen (live orders/fulfillment-create-preconditions)
+    return refuse(field, "Invalid fulfillment order line item quantity requested.")
+
+
+def fulfillment_orders_of_several_orders(field: list[str], order_ids: list[int]) -> MutationError:
+    # seen (live orders/fulfillment-create-multi-group)
+    ids = ", ".join(str(number) for number in order_ids)
+    return refuse(
+        field, f"All fulfillment orders must belong to the same order. Multiple orders with ids [{ids}] were found."
+    )
+
+
+def fulfillment_orders_at_several_locations(field: list[str], location_ids: list[int]) -> MutationError:
+    # seen (live orders/fulfillment-create-multi-group)
+    ids = ", ".join(str(number) for number in location_ids)
+    return refuse(
+        field,
+        "All fulfillment orders must be assigned to a single location. "
+        f"Multiple locations with ids [{ids}] were found.",
+    )
+
+
+def unfulfillable_status(field: list[str], fulfillment_order_id: int, status: str) -> MutationError:
+    # seen for "closed" (live orders/fulfillment-create-preconditions); assumed the same for on_hold
+    return refuse(field, f"Fulfillment order {fulfillment_order_id} has an unfulfillable status= {status}.")
+
+
+def fulfilled_by_service(field: list[str], fulfillment_order_id: int) -> MutationError:
+    # assumed: only the fulfilment service a fulfilment order is assigned to fulfils it
+    return refuse(
+        field,
+        f"Fulfillment order {fulfillment_order_id} is assigned to a fulfillment service "
+        "and can only be fulfilled by it.",
+    )
+
+
+def fulfillment_not_found(field: list[str]) -> MutationError:
+    return refuse(field, "Fulfillment does not exist.")  # assumed, in the style of the fulfilment order's
+
+
+def fulfillment_not_updatable(field: list[str]) -> MutationError:
+    return refuse(field, "The tracking of a cancelled fulfillment can't be changed.")  # assumed
+
+
+def hold_fulfillment_order_not_found(field: list[str]) -> MutationError:
+    return refuse(field, "Fulfillment order does not exist.", "FULFILLMENT_ORDER_NOT_FOUND")  # assumed text
+
+
+def hold_handle_taken(field: list[str]) -> MutationError:
+    # seen (live shipping-fulfillments/fulfillment-order-hold-validation)
+    return refuse(
+        field,
+        "The handle provided for the fulfillment hold is already in use by this app for another hold on this "
+        "fulfillment order.",
+        "DUPLICATE_FULFILLMENT_HOLD_HANDLE",
+    )
+
+
+def hold_limit_reached(field: list[str]) -> MutationError:
+    # seen (live shipping-fulfillments/fulfillment-order-hold-validation)
+    return refuse(
+        field,
+        "The maximum number of fulfillment holds for this fulfillment order has been reached for this app. An app "
+        "can only have up to 10 holds on a single fulfillment order at any one time.",
+        "FULFILLMENT_ORDER_HOLD_LIMIT_REACHED",
+    )
+
+
+def hold_not_splittable(field: list[str]) -> MutationError:
+    # seen (live shipping-fulfillments/fulfillment-order-hold-validation)
+    return refuse(field, "The fulfillment order is not in a splittable state.", "FULFILLMENT_ORDER_NOT_SPLITTABLE")
+
+
+def hold_not_possible(field: list[str]) -> MutationError:
+    return refuse(field, "The fulfillment order can't be placed on hold.", "TAKEN")  # assumed text and code
+
+
+def hold_quantity_not_positive(field: list[str]) -> MutationError:
+    # seen (live shipping-fulfillments/fulfillment-order-hold-validation)
+    return refuse(field, "You must select at least one item to place on partial hold.", "GREATER_THAN_ZERO")
+
+
+def hold_invalid_quantity(field: list[str]) -> MutationError:
+    return refuse(field, "The line item quantity is invalid.", "INVALID_LINE_ITEM_QUANTITY")  # assumed text
+
+
+def hold_duplicate_lines(field: list[str]) -> MutationError:
+    # seen (live shipping-fulfillments/fulfillment-order-hold-validation)
+    return refuse(field, "must contain unique line item ids", "DUPLICATED_FULFILLMENT_ORDER_LINE_ITEMS")
+
+
+def release_fulfillment_order_not_found(field: list[str]) -> MutationError:
+    return refuse(field, "Fulfillment order does not exist.", "FULFILLMENT_ORDER_NOT_FOUND")  # assumed text
+
+
+# --- userErrors: order edits (seen: live orders/order-edit-lifecycle-user-errors, orderEdit-quantity-validation,
+# order-edit-existing-order-validation, orderEditAddCustomItem-validation) --------------------------------------
+
+
+def edit_order_not_found(field: list[str]) -> MutationError:
+    return refuse(field, "The order does not exist.")  # seen
+
+
+def order_not_editable() -> MutationError:
+    return refuse(None, "The order cannot be edited.")  # seen
+
+
+def calculated_order_not_found(field: list[str]) -> MutationError:
+    return refuse(field, "The calculated order does not exist.")  # seen
+
+
+def edit_line_not_found(field: list[str]) -> MutationError:
+    return refuse(field, "The line item does not exist on the order.")  # seen
+
+
+def edit_variant_not_found(field: list[str]) -> MutationError:
+    return refuse(field, "The variant does not exist in the shop.")  # seen
+
+
+def edit_variant_id_invalid(field: list[str]) -> MutationError:
+    return refuse(field, "can't convert Integer[0] to a positive Integer to use as an untrusted id")  # seen
+
+
+def edit_variant_already_on_order(field: list[str], title: str) -> MutationError:
+    return refuse(field, f"The {title} was not added because it's already on the order.")  # seen
+
+
+def edit_quantity_not_positive(field: list[str]) -> MutationError:
+    return refuse(field, "must be greater than 0")  # seen
+
+
+def edit_quantity_negative(field: list[str]) -> MutationError:
+    return refuse(field, "must be greater than or equal to 0")  # seen
+
+
+def edit_currency(field: list[str], currency: str) -> MutationError:
+    return refuse(field, f"Currency must be {currency}.")  # seen
+
+
+def edit_below_fulfilled(field: list[str], fulfilled: int) -> MutationError:
+    # assumed wording; the rule (fulfilled units are not editable) is CalculatedLineItem.editableQuantity's
+    return refuse(field, f"The quantity can't be less than the {fulfilled} fulfilled item(s).")
+
+
+def edit_discount_invalid(field: list[str]) -> MutationError:
+    return refuse(
+        field, "The discount is invalid: give a percentage or a fixed value within the line's price."
+    )  # assumed
+
+
+def blank(field: list[str]) -> MutationError:
+    return refuse(field, "can't be blank")  # seen
+
+
+def too_long(field: list[str], limit: int) -> MutationError:
+    return refuse(field, f"is too long (maximum is {limit} characters)")  # seen
+
+
+# --- userErrors: draft orders and payment terms ---------------------------------------------------------------
+
+
+def draft_without_lines(field: list[str]) -> MutationError:
+    return refuse(field, "Add at least 1 product")  # assumed
+
+
+def draft_not_found(field: list[str]) -> MutationError:
+    return refuse(field, "Draft order does not exist")  # assumed
+
+
+def draft_completed(field: list[str]) -> MutationError:
+    return refuse(field, "This order has been paid.")  # assumed
+
+
+def payment_terms_template_not_found() -> MutationError:
+    # seen (live payments/payment-terms-create-template-and-schedule-validation)
+    return refuse(None, "Could not find payment terms template.", "PAYMENT_TERMS_CREATION_UNSUCCESSFUL")
+
+
+def payment_terms_due_date_required() -> MutationError:
+    # seen (live payments/payment-terms-create-template-and-schedule-validation)
+    return refuse(
+        None, "A due date is required with fixed or net payment terms.", "PAYMENT_TERMS_CREATION_UNSUCCESSFUL"
+    )
+
+
+def payment_terms_reference_not_found() -> MutationError:
+    return refuse(None, "Reference does not exist.", "PAYMENT_TERMS_CREATION_UNSUCCESSFUL")  # assumed text
+
+
+def payment_terms_exist() -> MutationError:
+    return refuse(None, "Payment terms already exist.", "PAYMENT_TERMS_CREATION_UNSUCCESSFUL")  # assumed text
+
+
 # --- userErrors: customers -------------------------------------------------------------------------------------
+
+
+def customer_not_found(field: list[str]) -> MutationError:
+    return refuse(field, "Customer does not exist")  # assumed
 
 
 def customer_identity_missing() -> MutationError:

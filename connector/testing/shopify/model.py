@@ -1,20 +1,19 @@
-"""The emulated shop's records, and Shopify's arithmetic on them: order totals, balances, financial status.
+"""NOT PRODUCT CODE. The emulated shop's records: the shop, its locations, customers, catalog, inventory,
+webhook subscriptions and bulk operations (orders are in order_records.py).
 
-Amounts are `Decimal` in the shop currency (the emulator keeps presentment money equal to shop money). Times
-are UTC and whole seconds, as Shopify reports them; `updated_at` filters and cursors compare them as stored.
+Times are UTC and whole seconds, as Shopify reports them; `updated_at` filters and cursors compare them as
+stored.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from connector.testing.shopify.money import ZERO, cents
 from connector.testing.shopify.places import country_name, province_name
-
-ZERO = Decimal("0")
-CENT = Decimal("0.01")
 
 # Quantity names an inventory level tracks; on_hand is derived from the states that make it up.
 QUANTITY_NAMES = (
@@ -31,10 +30,6 @@ ON_HAND_PARTS = ("available", "committed", "damaged", "quality_control", "reserv
 
 
 # --- money ---
-
-
-def cents(value: Decimal) -> Decimal:
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def decimal_string(value: Decimal) -> str:
@@ -110,11 +105,18 @@ class Location:
     created_at: datetime
     is_active: bool = True
     fulfills_online_orders: bool = True
+    fulfillment_service_id: int | None = None  # the location of a third-party fulfilment service
+    address1: str | None = None
+    city: str | None = None
+    province_code: str | None = None
+    country_code: str = "US"
+    zip: str | None = None
 
 
 @dataclass(eq=False)
 class Address:
     id: int
+    model_name: str = "Address"  # "CustomerAddress" for a customer's own (the MailingAddress GID's query)
     first_name: str | None = None
     last_name: str | None = None
     company: str | None = None
@@ -156,6 +158,8 @@ class Customer:
     verified_email: bool = True
     multipass_identifier: str | None = None
     addresses: list[Address] = field(default_factory=list)
+    tax_exemptions: list[str] = field(default_factory=list)
+    locale: str = "en"
 
     @property
     def default_address(self) -> Address | None:
@@ -265,418 +269,6 @@ class InventoryAdjustmentGroup:
     reason: str
     reference_document_uri: str | None
     changes: list[InventoryChange]
-
-
-# --- orders and money movements ---
-
-
-@dataclass(eq=False)
-class TaxLine:
-    title: str
-    rate: Decimal
-    price: Decimal
-    channel_liable: bool | None = None
-
-
-@dataclass(eq=False)
-class DiscountApplication:
-    """What a discount was (REST `discount_applications[]`); allocations point at it by index."""
-
-    code: str | None
-    value: Decimal
-    value_type: str  # fixed_amount | percentage
-    target_type: str  # line_item | shipping_line
-    kind: str = "discount_code"  # REST `type`
-    allocation_method: str = "across"
-    target_selection: str = "all"
-
-
-@dataclass(eq=False)
-class DiscountAllocation:
-    amount: Decimal
-    application_index: int
-
-
-@dataclass(eq=False)
-class LineItem:
-    id: int
-    title: str
-    quantity: int
-    price: Decimal  # unit price before discounts
-    sku: str | None = None
-    variant_id: int | None = None
-    product_id: int | None = None
-    variant_title: str | None = None
-    vendor: str | None = None
-    taxable: bool = True
-    requires_shipping: bool = True
-    gift_card: bool = False
-    grams: int = 0
-    fulfillment_service: str = "manual"
-    properties: list[tuple[str, str]] = field(default_factory=list)
-    tax_lines: list[TaxLine] = field(default_factory=list)
-    discount_allocations: list[DiscountAllocation] = field(default_factory=list)
-    # Units no longer on the order: refunded, or cancelled with the order.
-    removed_quantity: int = 0
-    # Where orderCreate took the stock from (None: the order bypassed inventory), so a restock puts it back.
-    claimed_location_id: int | None = None
-
-    @property
-    def name(self) -> str:
-        return f"{self.title} - {self.variant_title}" if self.variant_title else self.title
-
-    @property
-    def current_quantity(self) -> int:
-        return self.quantity - self.removed_quantity
-
-    @property
-    def original_total(self) -> Decimal:
-        return self.price * self.quantity
-
-    @property
-    def total_discount(self) -> Decimal:
-        return sum((allocation.amount for allocation in self.discount_allocations), ZERO)
-
-    @property
-    def discounted_total(self) -> Decimal:
-        return self.original_total - self.total_discount
-
-    @property
-    def discounted_unit_price(self) -> Decimal:
-        return cents(self.discounted_total / self.quantity)
-
-    @property
-    def total_tax(self) -> Decimal:
-        return sum((line.price for line in self.tax_lines), ZERO)
-
-    def share(self, amount: Decimal, quantity: int) -> Decimal:
-        """The part of a line amount that `quantity` units carry."""
-        return amount if quantity == self.quantity else cents(amount * quantity / self.quantity)
-
-    @property
-    def current_discounted_total(self) -> Decimal:
-        return self.share(self.discounted_total, self.current_quantity)
-
-    @property
-    def current_tax(self) -> Decimal:
-        return self.share(self.total_tax, self.current_quantity)
-
-
-@dataclass(eq=False)
-class ShippingLine:
-    id: int
-    title: str
-    price: Decimal
-    code: str | None = None
-    source: str | None = "shopify"
-    tax_lines: list[TaxLine] = field(default_factory=list)
-    discount_allocations: list[DiscountAllocation] = field(default_factory=list)
-    is_removed: bool = False
-
-    @property
-    def discounted_price(self) -> Decimal:
-        return self.price - sum((allocation.amount for allocation in self.discount_allocations), ZERO)
-
-    @property
-    def total_tax(self) -> Decimal:
-        return sum((line.price for line in self.tax_lines), ZERO)
-
-
-@dataclass(eq=False)
-class Transaction:
-    id: int
-    order_id: int
-    kind: str  # OrderTransactionKind: SALE, AUTHORIZATION, CAPTURE, VOID, REFUND
-    status: str  # OrderTransactionStatus: SUCCESS, PENDING, FAILURE, ERROR
-    amount: Decimal
-    currency: str
-    gateway: str
-    created_at: datetime
-    processed_at: datetime
-    payment_id: str  # "#1001.1"
-    parent_id: int | None = None
-    test: bool = False
-    authorization_code: str | None = None
-    error_code: str | None = None
-    message: str | None = None
-    manual_payment_gateway: bool = False
-    # Authorizations only: whether more than one capture may draw on it (Plus), and whether it is used up.
-    multi_capturable: bool = False
-    closed: bool = False
-
-    @property
-    def succeeded(self) -> bool:
-        return self.status == "SUCCESS"
-
-    @property
-    def formatted_gateway(self) -> str | None:
-        return self.gateway.replace("_", " ").title() if self.gateway else None
-
-
-@dataclass(eq=False)
-class RefundLineItem:
-    id: int
-    line_item_id: int
-    quantity: int
-    restock_type: str  # RefundLineItemRestockType: NO_RESTOCK, CANCEL, RETURN
-    location_id: int | None
-    subtotal: Decimal
-    total_tax: Decimal
-
-
-@dataclass(eq=False)
-class Refund:
-    id: int
-    order_id: int
-    created_at: datetime
-    processed_at: datetime
-    note: str | None
-    restock: bool
-    refund_line_items: list[RefundLineItem] = field(default_factory=list)
-    transactions: list[Transaction] = field(default_factory=list)
-    shipping_amount: Decimal = ZERO  # shipping given back with this refund
-
-    @property
-    def total_refunded(self) -> Decimal:
-        return sum((t.amount for t in self.transactions if t.succeeded), ZERO)
-
-
-@dataclass(eq=False)
-class Order:
-    id: int
-    number: int  # 1001; the name is "#" + number
-    created_at: datetime
-    updated_at: datetime
-    processed_at: datetime
-    currency: str
-    line_items: list[LineItem] = field(default_factory=list)
-    shipping_lines: list[ShippingLine] = field(default_factory=list)
-    # Tax lines given on the order itself rather than on its lines.
-    order_tax_lines: list[TaxLine] = field(default_factory=list)
-    discount_applications: list[DiscountApplication] = field(default_factory=list)
-    transactions: list[Transaction] = field(default_factory=list)
-    refunds: list[Refund] = field(default_factory=list)
-    customer_id: int | None = None
-    email: str | None = None
-    phone: str | None = None
-    billing_address: Address | None = None
-    shipping_address: Address | None = None
-    taxes_included: bool = False
-    tax_exempt: bool = False
-    test: bool = False
-    note: str | None = None
-    tags: list[str] = field(default_factory=list)
-    note_attributes: list[tuple[str, str]] = field(default_factory=list)
-    source_name: str | None = None
-    source_identifier: str | None = None
-    po_number: str | None = None
-    buyer_accepts_marketing: bool = False
-    confirmation_number: str | None = None
-    token: str = ""
-    cancelled_at: datetime | None = None
-    cancel_reason: str | None = None
-    closed_at: datetime | None = None
-    # A financialStatus given to orderCreate holds until a payment changes the order.
-    financial_status_override: str | None = None
-    fulfillment_status: str | None = None  # REST form: None (unfulfilled), "partial", "fulfilled"
-    staff_note: str | None = None
-
-    @property
-    def name(self) -> str:
-        return f"#{self.number}"
-
-    # totals, before returns
-
-    @property
-    def total_line_items_price(self) -> Decimal:
-        return sum((line.original_total for line in self.line_items), ZERO)
-
-    @property
-    def subtotal(self) -> Decimal:
-        """Line items after discounts, before shipping; includes tax when prices include it."""
-        return sum((line.discounted_total for line in self.line_items), ZERO)
-
-    @property
-    def total_shipping(self) -> Decimal:
-        return sum((line.discounted_price for line in self.shipping_lines), ZERO)
-
-    @property
-    def shipping_price(self) -> Decimal:
-        """Shipping before shipping discounts (`totalShippingPriceSet`)."""
-        return sum((line.price for line in self.shipping_lines), ZERO)
-
-    @property
-    def total_discounts(self) -> Decimal:
-        line_discounts = sum((line.total_discount for line in self.line_items), ZERO)
-        shipping_discounts = sum((line.price - line.discounted_price for line in self.shipping_lines), ZERO)
-        return line_discounts + shipping_discounts
-
-    @property
-    def total_tax(self) -> Decimal:
-        return sum((line.price for line in self.tax_lines), ZERO)
-
-    @property
-    def total_price(self) -> Decimal:
-        taxes = ZERO if self.taxes_included else self.total_tax
-        return self.subtotal + self.total_shipping + taxes
-
-    @property
-    def tax_lines(self) -> list[TaxLine]:
-        """Every tax of the order, summed by title and rate (the order-level `tax_lines`)."""
-        return _summed(
-            [tax for line in self.line_items for tax in line.tax_lines]
-            + [tax for line in self.shipping_lines for tax in line.tax_lines]
-            + self.order_tax_lines
-        )
-
-    # totals after refunds and cancellation
-
-    @property
-    def current_subtotal(self) -> Decimal:
-        return sum((line.current_discounted_total for line in self.line_items), ZERO)
-
-    @property
-    def current_shipping(self) -> Decimal:
-        if self.cancelled_at is not None:
-            return ZERO
-        refunded = sum((refund.shipping_amount for refund in self.refunds), ZERO)
-        return self.total_shipping - refunded
-
-    @property
-    def current_total_discounts(self) -> Decimal:
-        line_discounts = sum((line.share(line.total_discount, line.current_quantity) for line in self.line_items), ZERO)
-        shipping_discounts = self.shipping_price - self.total_shipping if self.current_shipping else ZERO
-        return line_discounts + shipping_discounts
-
-    @property
-    def current_total_tax(self) -> Decimal:
-        line_taxes = sum((line.current_tax for line in self.line_items), ZERO)
-        shipping_taxes = ZERO
-        if self.total_shipping and self.current_shipping:
-            shipping_taxes = sum((line.total_tax for line in self.shipping_lines), ZERO)
-            shipping_taxes = cents(shipping_taxes * self.current_shipping / self.total_shipping)
-        order_taxes = sum((tax.price for tax in self.order_tax_lines), ZERO)
-        if order_taxes and self.subtotal:
-            order_taxes = cents(order_taxes * self.current_subtotal / self.subtotal)
-        return line_taxes + shipping_taxes + order_taxes
-
-    @property
-    def current_total_price(self) -> Decimal:
-        taxes = ZERO if self.taxes_included else self.current_total_tax
-        return self.current_subtotal + self.current_shipping + taxes
-
-    # money received
-
-    def _succeeded(self, kind: str) -> Decimal:
-        return sum((t.amount for t in self.transactions if t.kind == kind and t.succeeded), ZERO)
-
-    @property
-    def total_received(self) -> Decimal:
-        return self._succeeded("SALE") + self._succeeded("CAPTURE")
-
-    @property
-    def total_refunded(self) -> Decimal:
-        return self._succeeded("REFUND")
-
-    @property
-    def net_payment(self) -> Decimal:
-        return self.total_received - self.total_refunded
-
-    @property
-    def total_outstanding(self) -> Decimal:
-        """Positive: the customer still owes it; negative: the merchant owes a refund."""
-        return self.current_total_price - self.net_payment
-
-    def capturable_amount(self, authorization: Transaction) -> Decimal:
-        """What may still be captured on this authorization."""
-        if authorization.kind != "AUTHORIZATION" or not authorization.succeeded or authorization.closed:
-            return ZERO
-        captured = sum(
-            (
-                t.amount
-                for t in self.transactions
-                if t.parent_id == authorization.id and t.kind == "CAPTURE" and t.succeeded
-            ),
-            ZERO,
-        )
-        return max(ZERO, authorization.amount - captured)
-
-    @property
-    def total_capturable(self) -> Decimal:
-        if self.cancelled_at is not None:
-            return ZERO
-        return sum((self.capturable_amount(t) for t in self.transactions), ZERO)
-
-    def refundable_amount(self, payment: Transaction) -> Decimal:
-        """What may still be refunded of a sale or capture."""
-        if payment.kind not in ("SALE", "CAPTURE") or not payment.succeeded:
-            return ZERO
-        refunded = sum(
-            (t.amount for t in self.transactions if t.parent_id == payment.id and t.kind == "REFUND" and t.succeeded),
-            ZERO,
-        )
-        return payment.amount - refunded
-
-    @property
-    def display_financial_status(self) -> str | None:
-        """OrderDisplayFinancialStatus, derived from the transactions (None: no payment activity yet)."""
-        if self.financial_status_override is not None:
-            return self.financial_status_override
-        received, refunded = self.total_received, self.total_refunded
-        if refunded > 0:
-            return "REFUNDED" if refunded >= received else "PARTIALLY_REFUNDED"
-        if received > 0:
-            return "PAID" if received >= self.total_price else "PARTIALLY_PAID"
-        if self.total_capturable > 0:
-            return "AUTHORIZED"
-        authorizations = [t for t in self.transactions if t.kind == "AUTHORIZATION" and t.succeeded]
-        if authorizations and all(t.closed for t in authorizations):
-            return "VOIDED"
-        if any(t.status == "PENDING" for t in self.transactions):
-            return "PENDING"
-        if self.total_price == 0 and self.line_items:
-            return "PAID"
-        return None
-
-    @property
-    def fully_paid(self) -> bool:
-        return self.total_received >= self.total_price
-
-    @property
-    def unpaid(self) -> bool:
-        return self.total_received == 0
-
-    @property
-    def payment_gateway_names(self) -> list[str]:
-        names: list[str] = []
-        for transaction in self.transactions:
-            if transaction.kind in ("SALE", "AUTHORIZATION") and transaction.gateway not in names:
-                names.append(transaction.gateway)
-        return names
-
-    @property
-    def discount_codes(self) -> list[DiscountApplication]:
-        return [application for application in self.discount_applications if application.code]
-
-    def discount_amount(self, application_index: int) -> Decimal:
-        allocations = [a for line in self.line_items for a in line.discount_allocations] + [
-            a for line in self.shipping_lines for a in line.discount_allocations
-        ]
-        return sum((a.amount for a in allocations if a.application_index == application_index), ZERO)
-
-    def next_payment_id(self) -> str:
-        return f"{self.name}.{len(self.transactions) + 1}"
-
-
-def _summed(tax_lines: list[TaxLine]) -> list[TaxLine]:
-    by_key: dict[tuple[str, Decimal], TaxLine] = {}
-    for tax in tax_lines:
-        key = (tax.title, tax.rate)
-        if key in by_key:
-            by_key[key].price += tax.price
-        else:
-            by_key[key] = TaxLine(tax.title, tax.rate, tax.price, tax.channel_liable)
-    return list(by_key.values())
 
 
 # --- subscriptions, jobs, bulk operations ---

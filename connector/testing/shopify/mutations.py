@@ -1,5 +1,6 @@
-"""Resolvers of the Admin API's mutations: each calls a flow of orders.py, catalog.py or customers.py and turns
-its refusal into the payload's `userErrors`; @idempotent keys are honoured here."""
+"""NOT PRODUCT CODE. Resolvers of the Admin API's mutations: each calls a flow (orders, refunds, edits,
+fulfilment, drafts, catalog, customers) and turns its refusal into the payload's `userErrors`; @idempotent keys
+are honoured here."""
 
 from __future__ import annotations
 
@@ -8,7 +9,17 @@ from typing import Any
 
 from graphql import get_directive_values
 
-from connector.testing.shopify import catalog, customers, messages, orders
+from connector.testing.shopify import (
+    catalog,
+    customers,
+    drafts,
+    edit_fields,
+    edits,
+    fulfilment,
+    messages,
+    orders,
+    refunds,
+)
 from connector.testing.shopify.context import Resolver, number_in, store_of
 from connector.testing.shopify.messages import MutationError
 from connector.testing.shopify.model import WebhookSubscription, gid
@@ -122,11 +133,183 @@ def _inventory_set_quantities(_: Any, info: Any, input: dict[str, Any]) -> dict[
 
 
 def _refund_create(_: Any, info: Any, input: dict[str, Any]) -> dict[str, Any]:
+    store = store_of(info)
     try:
-        refund, order = orders.create_refund(store_of(info), input)
+        refund, order = refunds.create_refund(store, input)
     except MutationError as refusal:
-        return _refused(refusal, refund=None, order=None)
+        # live (orders/refund-create-transactions-validation): a refused refund still answers the order
+        order_id = number_in(input["orderId"], "Order")
+        return _refused(refusal, refund=None, order=store.orders.get(order_id) if order_id else None)
     return {"refund": refund, "order": order, "userErrors": []}
+
+
+def _customer_update(_: Any, info: Any, input: dict[str, Any]) -> dict[str, Any]:
+    try:
+        return {"customer": customers.update_customer(store_of(info), input), "userErrors": []}
+    except MutationError as refusal:
+        return _refused(refusal, customer=None)
+
+
+# --- order edits ---
+
+
+def _session(calculated: Any) -> dict[str, Any]:
+    # live: the edit session's id number is the calculated order's
+    return {"id": gid("OrderEditSession", calculated.id)}
+
+
+def _edit_answer(calculated: Any, line: Any) -> dict[str, Any]:
+    return {
+        "calculatedLineItem": line,
+        "calculatedOrder": calculated,
+        "orderEditSession": _session(calculated),
+        "userErrors": [],
+    }
+
+
+_EDIT_NULLS = {"calculatedLineItem": None, "calculatedOrder": None, "orderEditSession": None}
+
+
+def _order_edit_begin(_: Any, info: Any, id: str) -> dict[str, Any]:
+    try:
+        calculated = edits.begin(store_of(info), id)
+    except MutationError as refusal:
+        return _refused(refusal, calculatedOrder=None, orderEditSession=None)
+    return {"calculatedOrder": calculated, "orderEditSession": _session(calculated), "userErrors": []}
+
+
+def _order_edit_add_variant(_: Any, info: Any, id: str, variantId: str, quantity: int, **args: Any) -> dict[str, Any]:  # noqa: N803
+    try:
+        calculated, line = edits.add_variant(
+            store_of(info),
+            id,
+            variantId,
+            quantity,
+            location_gid=args.get("locationId"),
+            allow_duplicates=bool(args.get("allowDuplicates")),
+        )
+    except MutationError as refusal:
+        return _refused(refusal, **_EDIT_NULLS)
+    return _edit_answer(calculated, line)
+
+
+def _order_edit_add_custom_item(_: Any, info: Any, id: str, **args: Any) -> dict[str, Any]:
+    try:
+        calculated, line = edits.add_custom_item(store_of(info), id, args)
+    except MutationError as refusal:
+        return _refused(refusal, **_EDIT_NULLS)
+    return _edit_answer(calculated, line)
+
+
+def _order_edit_set_quantity(_: Any, info: Any, id: str, lineItemId: str, quantity: int, **args: Any) -> dict[str, Any]:  # noqa: N803
+    try:
+        calculated, line = edits.set_quantity(store_of(info), id, lineItemId, quantity, bool(args.get("restock")))
+    except MutationError as refusal:
+        return _refused(refusal, **_EDIT_NULLS)
+    return _edit_answer(calculated, line)
+
+
+def _order_edit_add_line_item_discount(
+    _: Any,
+    info: Any,
+    id: str,
+    lineItemId: str,  # noqa: N803
+    discount: dict[str, Any],
+) -> dict[str, Any]:
+    try:
+        calculated, line, staged = edits.add_line_item_discount(store_of(info), id, lineItemId, discount)
+    except MutationError as refusal:
+        return _refused(refusal, addedDiscountStagedChange=None, **_EDIT_NULLS)
+    order = store_of(info).orders[calculated.order_id]
+    change = {
+        "__typename": "OrderStagedChangeAddLineItemDiscount",
+        "description": staged.description,
+        "id": gid("OrderStagedChangeAddLineItemDiscount", staged.id),
+        "value": edit_fields.staged_discount_application(staged, order)["value"],
+    }
+    return {**_edit_answer(calculated, line), "addedDiscountStagedChange": change}
+
+
+def _order_edit_commit(_: Any, info: Any, id: str, **args: Any) -> dict[str, Any]:
+    try:
+        order = edits.commit(
+            store_of(info), id, notify_customer=bool(args.get("notifyCustomer")), staff_note=args.get("staffNote")
+        )
+    except MutationError as refusal:
+        return _refused(refusal, order=None, successMessages=None)
+    # live: the commit's success message
+    return {"order": order, "successMessages": ["Order updated"], "userErrors": []}
+
+
+# --- fulfilment ---
+
+
+def _fulfillment_create(_: Any, info: Any, fulfillment: dict[str, Any], message: str | None = None) -> dict[str, Any]:
+    try:
+        return {"fulfillment": fulfilment.create_fulfillment(store_of(info), fulfillment), "userErrors": []}
+    except MutationError as refusal:
+        return _refused(refusal, fulfillment=None)
+
+
+def _fulfillment_tracking_info_update(
+    _: Any,
+    info: Any,
+    fulfillmentId: str,  # noqa: N803
+    trackingInfoInput: dict[str, Any],  # noqa: N803
+    notifyCustomer: bool | None = None,  # noqa: N803
+) -> dict[str, Any]:
+    try:
+        updated = fulfilment.update_tracking(store_of(info), fulfillmentId, trackingInfoInput, bool(notifyCustomer))
+    except MutationError as refusal:
+        return _refused(refusal, fulfillment=None)
+    return {"fulfillment": updated, "userErrors": []}
+
+
+def _fulfillment_order_hold(_: Any, info: Any, id: str, fulfillmentHold: dict[str, Any]) -> dict[str, Any]:  # noqa: N803
+    try:
+        hold, held, remaining = fulfilment.hold(store_of(info), id, fulfillmentHold)
+    except MutationError as refusal:
+        return _refused(refusal, fulfillmentHold=None, fulfillmentOrder=None, remainingFulfillmentOrder=None)
+    return {"fulfillmentHold": hold, "fulfillmentOrder": held, "remainingFulfillmentOrder": remaining, "userErrors": []}
+
+
+def _fulfillment_order_release_hold(_: Any, info: Any, id: str, **args: Any) -> dict[str, Any]:
+    try:
+        released = fulfilment.release_hold(store_of(info), id, args.get("holdIds"))
+    except MutationError as refusal:
+        return _refused(refusal, fulfillmentOrder=None)
+    return {"fulfillmentOrder": released, "userErrors": []}
+
+
+# --- draft orders and payment terms ---
+
+
+def _draft_order_create(_: Any, info: Any, input: dict[str, Any]) -> dict[str, Any]:
+    try:
+        return {"draftOrder": drafts.create_draft(store_of(info), input), "userErrors": []}
+    except MutationError as refusal:
+        return _refused(refusal, draftOrder=None)
+
+
+def _draft_order_complete(_: Any, info: Any, id: str, **args: Any) -> dict[str, Any]:
+    try:
+        draft = drafts.complete_draft(store_of(info), id, bool(args.get("paymentPending")), args.get("sourceName"))
+    except MutationError as refusal:
+        return _refused(refusal, draftOrder=None)
+    return {"draftOrder": draft, "userErrors": []}
+
+
+def _payment_terms_create(
+    _: Any,
+    info: Any,
+    referenceId: str,  # noqa: N803
+    paymentTermsAttributes: dict[str, Any],  # noqa: N803
+) -> dict[str, Any]:
+    try:
+        terms = drafts.create_payment_terms(store_of(info), referenceId, paymentTermsAttributes)
+    except MutationError as refusal:
+        return _refused(refusal, paymentTerms=None)
+    return {"paymentTerms": terms, "userErrors": []}
 
 
 def _webhook_subscription_create(_: Any, info: Any, topic: str, **args: Any) -> dict[str, Any]:
@@ -209,6 +392,20 @@ MUTATION: dict[str, Resolver] = {
     "bulkOperationRunQuery": _bulk_operation_run_query,
     "refundCreate": _refund_create,
     "metafieldDefinitionCreate": _metafield_definition_create,
+    "customerUpdate": _customer_update,
+    "orderEditBegin": _order_edit_begin,
+    "orderEditAddVariant": _order_edit_add_variant,
+    "orderEditAddCustomItem": _order_edit_add_custom_item,
+    "orderEditSetQuantity": _order_edit_set_quantity,
+    "orderEditAddLineItemDiscount": _order_edit_add_line_item_discount,
+    "orderEditCommit": _order_edit_commit,
+    "fulfillmentCreate": _fulfillment_create,
+    "fulfillmentTrackingInfoUpdate": _fulfillment_tracking_info_update,
+    "fulfillmentOrderHold": _fulfillment_order_hold,
+    "fulfillmentOrderReleaseHold": _fulfillment_order_release_hold,
+    "draftOrderCreate": _draft_order_create,
+    "draftOrderComplete": _draft_order_complete,
+    "paymentTermsCreate": _payment_terms_create,
 }
 
 

@@ -1,10 +1,14 @@
-"""Orders of the emulated shop and the money on them: orderCreate, orderCapture, orderMarkAsPaid,
-orderCreateManualPayment, orderCancel and refundCreate.
+"""NOT PRODUCT CODE. Orders of the emulated shop and the money on them: orderCreate, orderCapture, orderMarkAsPaid,
+orderCreateManualPayment and orderCancel (refunds, edits and fulfilment have modules of their own).
 
 Every flow checks its whole input before it changes anything, then emits the webhooks of that merchant action:
 orders/create for a new order, orders/updated on every change (a new order included, as Shopify sends both),
 orders/paid when the order becomes paid, order_transactions/create per transaction that succeeded or failed,
 refunds/create per refund, orders/cancelled.
+
+Money comes in MoneyBagInput form. An order presented in another currency than the shop's needs both sides of
+every amount (MoneyBagInput: "If this isn't given then we assume that the presentment currency is the same as
+the shop's currency"), so a missing presentmentMoney is refused there.
 """
 
 from __future__ import annotations
@@ -12,139 +16,207 @@ from __future__ import annotations
 import secrets
 import string
 import uuid
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from connector.testing.shopify import catalog, customers, messages, payloads
+from connector.testing.shopify import catalog, customers, fulfilment, messages, payloads, refunds
 from connector.testing.shopify.catalog import number_of
+from connector.testing.shopify.ledger import (
+    MANUAL_GATEWAYS,
+    announce_order_change,
+    announce_transactions,
+    find_order,
+    is_paid,
+    record_payment,
+)
 from connector.testing.shopify.messages import MutationError, UserError, path
-from connector.testing.shopify.model import (
-    ZERO,
-    Customer,
+from connector.testing.shopify.model import Customer, InventoryLevel, Job
+from connector.testing.shopify.money import MoneyBag, cents, spread
+from connector.testing.shopify.order_records import (
     DiscountAllocation,
     DiscountApplication,
-    InventoryLevel,
-    Job,
+    Duty,
     LineItem,
     Order,
-    Refund,
-    RefundLineItem,
+    PaymentSchedule,
+    PaymentTerms,
     ShippingLine,
     TaxLine,
     Transaction,
-    cents,
 )
 from connector.testing.shopify.store import Action, Store
 
 # The API creates payments of these kinds with an order; captures, voids and refunds need a parent.
 CREATABLE_KINDS = ("SALE", "AUTHORIZATION")
-# Transactions in these states fire order_transactions/create; pending ones wait until they settle.
-ANNOUNCED_STATUSES = ("SUCCESS", "FAILURE", "ERROR")
-MANUAL_GATEWAYS = ("manual", "cash", "bank_deposit", "money_order", "cash_on_delivery")
 STAFF_NOTE_LIMIT = 255
+
+
+@dataclass
+class CheckoutExtras:
+    """What a storefront checkout puts on an order that orderCreate's input cannot carry (tips, duties, cash
+    rounding, payment terms), and where each line ships from. Given by the emulator's control endpoint only."""
+
+    tip: dict[str, Any] | None = None  # a MoneyBagInput
+    duties: dict[int, list[dict[str, Any]]] = field(default_factory=dict)  # line index -> duties
+    locations: dict[int, int] = field(default_factory=dict)  # line index -> location id
+    cash_rounding: dict[str, Any] | None = None  # {"payment": MoneyBagInput, "refund": MoneyBagInput}
+    payment_terms: dict[str, Any] | None = None  # {"templateId": 4, "issuedAt": datetime}
+    tax_exempt: bool = False
+    duties_included: bool = False
+    existing_payment_terms: PaymentTerms | None = None  # a completed draft's terms move to its order
 
 
 # --- orderCreate ---
 
 
-def create_order(store: Store, order_input: dict[str, Any], options: dict[str, Any] | None = None) -> Order:
-    """orderCreate(order:, options:)."""
-    options = options or {}
+def create_order(
+    store: Store,
+    order_input: dict[str, Any],
+    options: dict[str, Any] | None = None,
+    checkout: CheckoutExtras | None = None,
+) -> Order:
+    """orderCreate(order:, options:); `checkout` adds what a storefront checkout would."""
+    options, checkout = options or {}, checkout or CheckoutExtras()
     with store.action() as action:
         behaviour = options.get("inventoryBehaviour") or "BYPASS"
-        _check_order(store, order_input)
+        currencies = _currencies(store, order_input)
+        _check_order(store, order_input, currencies, checkout)
         _check_stock(store, order_input, behaviour)
         existing_customer = _customer_to_link(store, order_input)
-        now = store.now()
-        order = Order(
-            id=store.new_id(),
-            number=store.next_order_number(),
-            created_at=now,
-            updated_at=now,
-            processed_at=order_input.get("processedAt") or now,
-            currency=store.shop.currency,
-            taxes_included=bool(order_input.get("taxesIncluded")),
-            test=bool(order_input.get("test")),
-            note=order_input.get("note"),
-            tags=sorted({tag.strip() for tag in order_input.get("tags") or [] if tag.strip()}),
-            note_attributes=[(entry["key"], entry["value"]) for entry in order_input.get("customAttributes") or []],
-            source_name=order_input.get("sourceName") or str(store.config.app_id),
-            source_identifier=order_input.get("sourceIdentifier"),
-            po_number=order_input.get("poNumber"),
-            buyer_accepts_marketing=bool(order_input.get("buyerAcceptsMarketing")),
-            confirmation_number="".join(secrets.choice(string.ascii_uppercase + string.digits) for _ in range(9)),
-            token=uuid.uuid4().hex,
-            financial_status_override=order_input.get("financialStatus"),
-            fulfillment_status={"FULFILLED": "fulfilled", "PARTIAL": "partial"}.get(
-                order_input.get("fulfillmentStatus") or ""
-            ),
-        )
+        order = _new_order(store, order_input, currencies)
         order.billing_address = _address(store, order_input.get("billingAddress"))
         order.shipping_address = _address(store, order_input.get("shippingAddress"))
-        order.line_items = [_line_item(store, data) for data in order_input.get("lineItems") or []]
-        order.shipping_lines = [_shipping_line(store, data) for data in order_input.get("shippingLines") or []]
-        _apply_discount(order, order_input.get("discountCode"))
+        order.line_items = [_line_item(store, data, currencies) for data in order_input.get("lineItems") or []]
+        order.shipping_lines = [
+            _shipping_line(store, data, currencies) for data in order_input.get("shippingLines") or []
+        ]
+        _add_checkout_extras(store, order, checkout)
+        for line in [*order.line_items, *order.shipping_lines]:
+            line.order_id = order.id
+        apply_discount(order, order_input.get("discountCode"), currencies)
         _apply_taxes(order, order_input)
         levels = _claim_stock(store, order, behaviour)
         customer = _link_customer(store, action, order, order_input, existing_customer)
         order.email = order_input.get("email") or (customer.email if customer else None)
         order.phone = order_input.get("phone") or (customer.phone if customer else None)
+        order.tax_exempt = checkout.tax_exempt or bool(customer and customer.tax_exempt)
         for data in order_input.get("transactions") or []:
-            order.transactions.append(_created_transaction(store, order, data))
+            order.transactions.append(_created_transaction(store, order, data, currencies))
+        shipped_from = _shipped_from(order, order_input.get("fulfillment"))
+        fulfilment.assign_locations(store, order, {**checkout.locations, **shipped_from})
+        fulfilment.open_fulfillment_orders(store, order)
+        fulfilled = fulfilment.fulfil_on_creation(store, order, order_input["fulfillment"]) if shipped_from else None
+        order.original_total_price = order.total_price
         store.orders[order.id] = order
         for transaction in order.transactions:
             store.transactions[transaction.id] = transaction
+        if order.payment_terms is not None:
+            store.payment_terms[order.payment_terms.id] = order.payment_terms
         action.emit("orders/create", payloads.order(store, order))
-        _announce_transactions(store, action, order.transactions)
-        _announce_order_change(store, action, order, was_paid=False)
+        if fulfilled is not None:
+            action.emit("fulfillments/create", payloads.fulfillment(store, order, fulfilled))
+        announce_transactions(store, action, order.transactions)
+        announce_order_change(store, action, order, was_paid=False)
         catalog.emit_stock_changes(store, action, levels)
         return order
 
 
-def _check_order(store: Store, data: dict[str, Any]) -> None:
+def _shipped_from(order: Order, fulfillment: dict[str, Any] | None) -> dict[int, int]:
+    """OrderCreateFulfillmentInput: every line ships from its location (line index -> location id)."""
+    if not fulfillment:
+        return {}
+    location_id = number_of(fulfillment["locationId"], "Location")
+    return dict.fromkeys(range(len(order.line_items)), location_id)  # type: ignore[arg-type]
+
+
+def _currencies(store: Store, data: dict[str, Any]) -> tuple[str, str]:
+    shop = data.get("currency") or store.shop.currency
+    return shop, data.get("presentmentCurrency") or shop
+
+
+def _new_order(store: Store, data: dict[str, Any], currencies: tuple[str, str]) -> Order:
+    now = store.now()
+    return Order(
+        id=store.new_id(),
+        number=store.next_order_number(),
+        created_at=now,
+        updated_at=now,
+        processed_at=data.get("processedAt") or now,
+        currency=currencies[0],
+        presentment_currency=currencies[1],
+        taxes_included=bool(data.get("taxesIncluded")),
+        test=bool(data.get("test")),
+        note=data.get("note"),
+        tags=sorted({tag.strip() for tag in data.get("tags") or [] if tag.strip()}),
+        note_attributes=[(entry["key"], entry["value"]) for entry in data.get("customAttributes") or []],
+        source_name=data.get("sourceName") or str(store.config.app_id),
+        source_identifier=data.get("sourceIdentifier"),
+        po_number=data.get("poNumber"),
+        buyer_accepts_marketing=bool(data.get("buyerAcceptsMarketing")),
+        confirmation_number="".join(secrets.choice(string.ascii_uppercase + string.digits) for _ in range(9)),
+        token=uuid.uuid4().hex,
+        financial_status_override=data.get("financialStatus"),
+        fulfillment_status_override={"FULFILLED": "fulfilled", "PARTIAL": "partial"}.get(
+            data.get("fulfillmentStatus") or ""
+        ),
+    )
+
+
+def _check_order(store: Store, data: dict[str, Any], currencies: tuple[str, str], checkout: CheckoutExtras) -> None:
     errors: list[UserError] = []
 
-    def invalid(field: list[str], text: str) -> None:
-        errors.extend(messages.invalid_order_input(field, text).errors)
+    def invalid(field_path: list[str], text: str) -> None:
+        errors.extend(messages.invalid_order_input(field_path, text).errors)
 
-    currency = store.shop.currency
-    for key in ("currency", "presentmentCurrency"):
-        if data.get(key) not in (None, currency):
-            invalid(path("order", key), f"The store emulator keeps orders in the shop currency ({currency})")
+    if currencies[0] != store.shop.currency:
+        # assumed: the shop-facing currency of an order is the shop's own
+        invalid(path("order", "currency"), f"Currency must be the shop currency ({store.shop.currency})")
     lines = data.get("lineItems") or []
     if not lines:
         invalid(path("order", "lineItems"), "Line items must have at least one line item")
     for index, line in enumerate(lines):
-        errors += _check_line_item(store, line, ("order", "lineItems", index))
+        errors += _check_line_item(store, line, ("order", "lineItems", index), currencies)
     for index, line in enumerate(data.get("shippingLines") or []):
-        errors += _check_money(line.get("priceSet"), currency, ("order", "shippingLines", index, "priceSet"))
+        errors += check_money(line.get("priceSet"), currencies, ("order", "shippingLines", index, "priceSet"))
         for t_index, tax in enumerate(line.get("taxLines") or []):
-            errors += _check_money(
-                tax.get("priceSet"), currency, ("order", "shippingLines", index, "taxLines", t_index, "priceSet")
+            errors += check_money(
+                tax.get("priceSet"), currencies, ("order", "shippingLines", index, "taxLines", t_index, "priceSet")
             )
     if data.get("taxLines") and any(line.get("taxLines") for line in lines):
         invalid(path("order", "taxLines"), "Tax lines can be given on the order or on its line items, not both")
-    errors += _check_discount(data.get("discountCode"), currency)
+    errors += _check_discount(data.get("discountCode"), currencies)
     for index, transaction in enumerate(data.get("transactions") or []):
         prefix = ("order", "transactions", index)
         if (transaction.get("kind") or "SALE") not in CREATABLE_KINDS:
             invalid(path(*prefix, "kind"), "Only sale and authorization transactions can be created with an order")
-        errors += _check_money(transaction.get("amountSet"), currency, (*prefix, "amountSet"))
+        errors += check_money(transaction.get("amountSet"), currencies, (*prefix, "amountSet"))
         amount = (transaction.get("amountSet") or {}).get("shopMoney", {}).get("amount")
         if amount is not None and amount <= 0:
             errors += messages.amount_not_positive(path(*prefix, "amountSet"), "INVALID").errors
     processed = data.get("processedAt")
     if processed is not None and processed > store.now():
         errors += messages.processed_at_in_future(path("order", "processedAt"), "PROCESSED_AT_INVALID").errors
+    shipped = data.get("fulfillment")
+    if shipped and number_of(shipped["locationId"], "Location") not in store.locations:
+        invalid(path("order", "fulfillment", "locationId"), "Location does not exist")  # assumed wording
     customer = data.get("customer") or {}
     if (customer.get("toAssociate") and customer.get("toUpsert")) or (customer and data.get("customerId")):
         errors += messages.redundant_customer_fields(path("order", "customer")).errors
+    errors += check_money(checkout.tip, currencies, ("checkout", "tip"))
+    for index, duties in checkout.duties.items():
+        if index >= len(lines):
+            invalid(path("checkout", "duties", index), "No line item at this index")
+        for d_index, duty in enumerate(duties):
+            errors += check_money(duty.get("price"), currencies, ("checkout", "duties", index, d_index, "price"))
     if errors:
         raise MutationError(errors)
 
 
-def _check_line_item(store: Store, line: dict[str, Any], prefix: tuple[str | int, ...]) -> list[UserError]:
+def _check_line_item(
+    store: Store, line: dict[str, Any], prefix: tuple[str | int, ...], currencies: tuple[str, str]
+) -> list[UserError]:
     errors: list[UserError] = []
     if line["quantity"] < 1:
         errors += messages.invalid_order_input(
@@ -162,23 +234,44 @@ def _check_line_item(store: Store, line: dict[str, Any], prefix: tuple[str | int
             errors += messages.invalid_order_input(
                 path(*prefix, "priceSet"), "Price can't be blank for a custom line item"
             ).errors
-    errors += _check_money(line.get("priceSet"), store.shop.currency, (*prefix, "priceSet"))
+    if line.get("giftCard") and line.get("taxLines"):
+        # assumed wording; the rule (Shopify never taxes the sale of a gift card) is its gift card policy
+        errors += messages.invalid_order_input(path(*prefix, "taxLines"), "Gift cards can't be taxed").errors
+    errors += check_money(line.get("priceSet"), currencies, (*prefix, "priceSet"))
     for index, tax in enumerate(line.get("taxLines") or []):
-        errors += _check_money(tax.get("priceSet"), store.shop.currency, (*prefix, "taxLines", index, "priceSet"))
+        errors += check_money(tax.get("priceSet"), currencies, (*prefix, "taxLines", index, "priceSet"))
     return errors
 
 
-def _check_money(bag: dict[str, Any] | None, currency: str, prefix: tuple[str | int, ...]) -> list[UserError]:
+def check_money(
+    bag: dict[str, Any] | None, currencies: tuple[str, str], prefix: tuple[str | int, ...]
+) -> list[UserError]:
+    """A MoneyBagInput: shop money in the shop currency, presentment money in the order's presentment currency,
+    given whenever the two currencies differ."""
     if not bag:
         return []
-    for side in ("shopMoney", "presentmentMoney"):
-        money = bag.get(side)
-        if money and money["currencyCode"] != currency:
-            return messages.currency_mismatch(path(*prefix, side, "currencyCode"), currency, "INVALID").errors
+    shop, presentment = bag.get("shopMoney"), bag.get("presentmentMoney")
+    if shop and shop["currencyCode"] != currencies[0]:
+        return messages.currency_mismatch(path(*prefix, "shopMoney", "currencyCode"), currencies[0], "INVALID").errors
+    if presentment and presentment["currencyCode"] != currencies[1]:
+        return messages.currency_mismatch(
+            path(*prefix, "presentmentMoney", "currencyCode"), currencies[1], "INVALID"
+        ).errors
+    if presentment is None and currencies[0] != currencies[1]:
+        return messages.presentment_money_missing(path(*prefix, "presentmentMoney"), currencies[1]).errors
     return []
 
 
-def _check_discount(discount: dict[str, Any] | None, currency: str) -> list[UserError]:
+def money_bag(data: dict[str, Any] | None, currencies: tuple[str, str]) -> MoneyBag | None:
+    """A checked MoneyBagInput as a MoneyBag (presentment = shop when the order is in the shop currency)."""
+    if not data:
+        return None
+    shop = Decimal(data["shopMoney"]["amount"])
+    presentment = Decimal(data["presentmentMoney"]["amount"]) if data.get("presentmentMoney") else shop
+    return MoneyBag(shop, presentment, *currencies)
+
+
+def _check_discount(discount: dict[str, Any] | None, currencies: tuple[str, str]) -> list[UserError]:
     if not discount:
         return []
     prefix = ("order", "discountCode")
@@ -194,7 +287,7 @@ def _check_discount(discount: dict[str, Any] | None, currency: str) -> list[User
     if kind == "itemFixedDiscountCode":
         if not code.get("amountSet"):
             return messages.invalid_order_input(path(*prefix, kind, "amountSet"), "Amount can't be blank").errors
-        return _check_money(code["amountSet"], currency, (*prefix, kind, "amountSet"))
+        return check_money(code["amountSet"], currencies, (*prefix, kind, "amountSet"))
     return []
 
 
@@ -246,26 +339,25 @@ def _address(store: Store, data: dict[str, Any] | None) -> Any:
     return customers.address_from_input(store, data) if data else None
 
 
-def _amount(bag: dict[str, Any] | None) -> Decimal | None:
-    return None if not bag else Decimal(bag["shopMoney"]["amount"])
-
-
-def _line_item(store: Store, data: dict[str, Any]) -> LineItem:
+def _line_item(store: Store, data: dict[str, Any], currencies: tuple[str, str]) -> LineItem:
+    zero = MoneyBag.zero(*currencies)
+    gift_card = bool(data.get("giftCard"))
     line = LineItem(
         id=store.new_id(),
         title=data.get("title") or "",
         quantity=data["quantity"],
-        price=_amount(data.get("priceSet")) or ZERO,
+        price=money_bag(data.get("priceSet"), currencies) or zero,
         sku=data.get("sku"),
         variant_title=data.get("variantTitle"),
         vendor=data.get("vendor"),
-        taxable=data["taxable"] if data.get("taxable") is not None else True,
+        # Shopify never taxes the sale of a gift card.
+        taxable=False if gift_card else (data["taxable"] if data.get("taxable") is not None else True),
         requires_shipping=bool(data.get("requiresShipping")),
-        gift_card=bool(data.get("giftCard")),
+        gift_card=gift_card,
         grams=_grams(data.get("weight")),
         fulfillment_service=data.get("fulfillmentService") or "manual",
         properties=[(entry["name"], entry["value"]) for entry in data.get("properties") or []],
-        tax_lines=[_tax_line(entry) for entry in data.get("taxLines") or []],
+        tax_lines=[tax_line(entry, currencies) for entry in data.get("taxLines") or []],
     )
     if data.get("variantId") is not None:
         variant = store.variants[number_of(data["variantId"], "ProductVariant")]  # type: ignore[index]
@@ -275,12 +367,14 @@ def _line_item(store: Store, data: dict[str, Any]) -> LineItem:
         line.variant_title = data.get("variantTitle") or (None if variant.title == "Default Title" else variant.title)
         line.sku = data.get("sku") or item.sku
         line.vendor = data.get("vendor") or product.vendor or None
-        line.taxable = variant.taxable if data.get("taxable") is None else data["taxable"]
+        if not gift_card:
+            line.taxable = variant.taxable if data.get("taxable") is None else data["taxable"]
         line.requires_shipping = (
             item.requires_shipping if data.get("requiresShipping") is None else data["requiresShipping"]
         )
         if data.get("priceSet") is None:
-            line.price = variant.price
+            # The catalog price is in shop money; an order presented in another currency must give the price.
+            line.price = MoneyBag(variant.price, variant.price, *currencies)
     return line
 
 
@@ -291,66 +385,109 @@ def _grams(weight: dict[str, Any] | None) -> int:
     return round(weight["value"] * per_unit)
 
 
-def _tax_line(data: dict[str, Any]) -> TaxLine:
-    # The price is filled in later from the rate when the input gives none.
-    return TaxLine(
-        data["title"], Decimal(data["rate"]), _amount(data.get("priceSet")) or Decimal(-1), data.get("channelLiable")
-    )
+def tax_line(data: dict[str, Any], currencies: tuple[str, str]) -> TaxLine:
+    # A tax line without a price gets one from its rate once the discounts are known (see _apply_taxes).
+    price = money_bag(data.get("priceSet"), currencies) or MoneyBag(Decimal(-1), Decimal(-1), *currencies)
+    return TaxLine(data["title"], Decimal(str(data["rate"])), price, data.get("channelLiable"))
 
 
-def _shipping_line(store: Store, data: dict[str, Any]) -> ShippingLine:
+def _shipping_line(store: Store, data: dict[str, Any], currencies: tuple[str, str]) -> ShippingLine:
     return ShippingLine(
         id=store.new_id(),
         title=data["title"],
-        price=_amount(data["priceSet"]) or ZERO,
+        price=money_bag(data["priceSet"], currencies) or MoneyBag.zero(*currencies),
         code=data.get("code"),
         source=data.get("source") or "shopify",
-        tax_lines=[_tax_line(entry) for entry in data.get("taxLines") or []],
+        tax_lines=[tax_line(entry, currencies) for entry in data.get("taxLines") or []],
     )
 
 
-def _apply_discount(order: Order, discount: dict[str, Any] | None) -> None:
+def _add_checkout_extras(store: Store, order: Order, checkout: CheckoutExtras) -> None:
+    currencies = (order.currency, order.presentment_currency)
+    for index, duties in checkout.duties.items():
+        line = order.line_items[index]
+        for entry in duties:
+            price = money_bag(entry["price"], currencies) or order.zero
+            taxes = [tax_line(tax, currencies) for tax in entry.get("taxLines") or []]
+            for tax in taxes:
+                if tax.price.shop < 0:
+                    tax.price = price.times(tax.rate)
+            line.duties.append(
+                Duty(store.new_id(), price, entry.get("harmonizedSystemCode"), entry.get("countryCodeOfOrigin"), taxes)
+            )
+    if checkout.tip is not None:
+        tip = money_bag(checkout.tip, currencies) or order.zero
+        # assumed shape of a tip line: a custom, untaxed line titled "Tip" that is never shipped
+        order.line_items.append(
+            LineItem(store.new_id(), "Tip", 1, tip, taxable=False, requires_shipping=False, tip=True)
+        )
+    if checkout.cash_rounding:
+        order.cash_rounding_payment = money_bag(checkout.cash_rounding.get("payment"), currencies)
+        order.cash_rounding_refund = money_bag(checkout.cash_rounding.get("refund"), currencies)
+    order.duties_included = checkout.duties_included
+    if checkout.existing_payment_terms is not None:
+        order.payment_terms = checkout.existing_payment_terms
+        order.payment_terms.order_id = order.id
+    elif checkout.payment_terms:
+        order.payment_terms = payment_terms(
+            store, checkout.payment_terms["templateId"], checkout.payment_terms.get("issuedAt"), order.total_price
+        )
+        order.payment_terms.order_id = order.id
+
+
+def payment_terms(store: Store, template_id: int, issued_at: datetime | None, amount: MoneyBag) -> PaymentTerms:
+    """Payment terms from a template: a net or fixed one gets its one schedule, due `dueInDays` after issue."""
+    now = store.now()
+    terms = PaymentTerms(store.new_id(), template_id, now, now)
+    if terms.type in ("NET", "FIXED"):
+        issued = issued_at or now
+        terms.schedules.append(
+            PaymentSchedule(store.new_id(), issued, PaymentTerms.due_date(template_id, issued), amount)
+        )
+    return terms
+
+
+def apply_discount(order: Order, discount: dict[str, Any] | None, currencies: tuple[str, str]) -> None:
     """One discount code (orderCreate takes at most one), allocated across the lines it targets."""
     if not discount:
         return
+    goods = order.products
+    index = len(order.discount_applications)
     if discount.get("freeShippingDiscountCode"):
         code = discount["freeShippingDiscountCode"]["code"]
         order.discount_applications.append(DiscountApplication(code, Decimal(100), "percentage", "shipping_line"))
         for line in order.shipping_lines:
-            line.discount_allocations.append(DiscountAllocation(line.price, 0))
+            line.discount_allocations.append(DiscountAllocation(line.price, index))
         return
     if discount.get("itemPercentageDiscountCode"):
         data = discount["itemPercentageDiscountCode"]
         percentage = Decimal(str(data.get("percentage") or 0))
         order.discount_applications.append(DiscountApplication(data["code"], percentage, "percentage", "line_item"))
-        for line in order.line_items:
-            line.discount_allocations.append(DiscountAllocation(cents(line.original_total * percentage / 100), 0))
+        for line in goods:
+            line.discount_allocations.append(DiscountAllocation(line.original_total.times(percentage / 100), index))
         return
     data = discount["itemFixedDiscountCode"]
-    amount = _amount(data["amountSet"]) or ZERO
-    order.discount_applications.append(DiscountApplication(data["code"], amount, "fixed_amount", "line_item"))
-    for line, share in zip(
-        order.line_items, _spread(amount, [line.original_total for line in order.line_items]), strict=True
-    ):
-        line.discount_allocations.append(DiscountAllocation(share, 0))
-
-
-def _spread(amount: Decimal, weights: list[Decimal]) -> list[Decimal]:
-    """Split `amount` in proportion to `weights`, in cents, the rounding remainder on the last share."""
-    total = sum(weights, ZERO)
-    amount = min(amount, total)
-    if total == 0:
-        return [ZERO for _ in weights]
-    shares = [cents(amount * weight / total) for weight in weights[:-1]]
-    return [*shares, amount - sum(shares, ZERO)]
+    amount = money_bag(data["amountSet"], currencies) or order.zero
+    order.discount_applications.append(
+        DiscountApplication(data["code"], amount.presentment, "fixed_amount", "line_item", amount=amount)
+    )
+    for line, share in zip(goods, spread(amount, [line.original_total for line in goods]), strict=True):
+        line.discount_allocations.append(DiscountAllocation(share, index))
 
 
 def _apply_taxes(order: Order, data: dict[str, Any]) -> None:
-    """Compute tax prices the input left out: the rate on the discounted amount (or the part of it, tax-inclusive)."""
+    """Compute tax prices the input left out: the rate on the discounted amount (or the part of it, tax-inclusive),
+    side by side and per line, as Shopify rounds them."""
+    currencies = (order.currency, order.presentment_currency)
 
-    def priced(tax: TaxLine, base: Decimal) -> None:
-        if tax.price < 0:
-            tax.price = cents(base * tax.rate / (1 + tax.rate)) if order.taxes_included else cents(base * tax.rate)
+    def priced(tax: TaxLine, base: MoneyBag) -> None:
+        if tax.price.shop >= 0:
+            return
+        if order.taxes_included:
+            rate = tax.rate / (1 + tax.rate)
+            tax.price = base.times(rate)
+        else:
+            tax.price = base.times(tax.rate)
 
     for line in order.line_items:
         for tax in line.tax_lines:
@@ -358,7 +495,7 @@ def _apply_taxes(order: Order, data: dict[str, Any]) -> None:
     for shipping in order.shipping_lines:
         for tax in shipping.tax_lines:
             priced(tax, shipping.discounted_price)
-    order.order_tax_lines = [_tax_line(entry) for entry in data.get("taxLines") or []]
+    order.order_tax_lines = [tax_line(entry, currencies) for entry in data.get("taxLines") or []]
     for tax in order.order_tax_lines:
         priced(tax, order.subtotal)
 
@@ -393,7 +530,7 @@ def _claim_stock(store: Store, order: Order, behaviour: str) -> list[InventoryLe
     return levels
 
 
-def _created_transaction(store: Store, order: Order, data: dict[str, Any]) -> Transaction:
+def _created_transaction(store: Store, order: Order, data: dict[str, Any], currencies: tuple[str, str]) -> Transaction:
     kind = data.get("kind") or "SALE"
     gateway = data.get("gateway") or ""
     now = store.now()
@@ -402,8 +539,7 @@ def _created_transaction(store: Store, order: Order, data: dict[str, Any]) -> Tr
         order_id=order.id,
         kind=kind,
         status=data.get("status") or "SUCCESS",
-        amount=_amount(data["amountSet"]) or ZERO,
-        currency=order.currency,
+        amount=money_bag(data["amountSet"], currencies) or order.zero,
         gateway=gateway,
         created_at=now,
         processed_at=data.get("processedAt") or order.processed_at,
@@ -411,6 +547,7 @@ def _created_transaction(store: Store, order: Order, data: dict[str, Any]) -> Tr
         test=bool(data.get("test")) or order.test,
         authorization_code=data.get("authorizationCode"),
         manual_payment_gateway=gateway in MANUAL_GATEWAYS,
+        gift_card_id=number_of(data.get("giftCardId"), "GiftCard") if data.get("giftCardId") else None,
         # Multi-capture is a Shopify Plus feature.
         multi_capturable=kind == "AUTHORIZATION" and store.shop.is_plus,
     )
@@ -420,9 +557,13 @@ def _created_transaction(store: Store, order: Order, data: dict[str, Any]) -> Tr
 
 
 def capture(store: Store, capture_input: dict[str, Any]) -> Transaction:
-    """orderCapture(input: {id, parentTransactionId, amount, currency, finalCapture})."""
+    """orderCapture(input: {id, parentTransactionId, amount, currency, finalCapture}).
+
+    The amount is in the order's presentment currency (OrderCaptureInput.currency: "required ... for orders
+    where the currency and presentment currency differ").
+    """
     with store.action() as action:
-        order = _order(store, capture_input["id"], path("input", "id"))
+        order = find_order(store, capture_input["id"], path("input", "id"))
         parent_id = number_of(capture_input["parentTransactionId"], "OrderTransaction")
         parent = next((t for t in order.transactions if t.id == parent_id), None)
         if parent is None:
@@ -432,47 +573,54 @@ def capture(store: Store, capture_input: dict[str, Any]) -> Transaction:
         if order.cancelled_at is not None:
             raise messages.order_cancelled(path("input", "id"))
         amount = Decimal(capture_input["amount"])
-        if capture_input.get("currency") not in (None, order.currency):
-            raise messages.currency_mismatch(path("input", "currency"), order.currency)
+        currency = capture_input.get("currency")
+        if currency is None and order.currency != order.presentment_currency:
+            raise messages.currency_required(path("input", "currency"), order.presentment_currency)
+        if currency not in (None, order.presentment_currency):
+            raise messages.currency_mismatch(path("input", "currency"), order.presentment_currency)
         if amount <= 0:
             raise messages.amount_not_positive(path("input", "amount"))
         if parent.closed:
             raise messages.already_captured(path("input", "parentTransactionId"))
         capturable = order.capturable_amount(parent)
-        if amount > capturable:
-            raise messages.capture_amount_too_high(path("input", "amount"), str(cents(capturable)))
-        was_paid = _is_paid(order)
-        transaction = _record_payment(store, order, "CAPTURE", amount, parent.gateway, parent=parent)
+        if amount > capturable.presentment:
+            raise messages.capture_amount_too_high(path("input", "amount"), str(cents(capturable.presentment)))
+        was_paid = is_paid(order)
+        transaction = record_payment(
+            store, order, "CAPTURE", parent.amount.at_presentment(amount), parent.gateway, parent=parent
+        )
+        if amount == capturable.presentment:
+            transaction.amount = capturable  # the last capture takes the exact shop remainder
         # A single-capture authorization is used up by its capture; a multi-capture one when told it is the last.
         if not parent.multi_capturable or capture_input.get("finalCapture"):
             parent.closed = True
-        _announce_transactions(store, action, [transaction])
-        _announce_order_change(store, action, order, was_paid)
+        announce_transactions(store, action, [transaction])
+        announce_order_change(store, action, order, was_paid)
         return transaction
 
 
 def mark_as_paid(store: Store, order_gid: str) -> Order:
     """orderMarkAsPaid: capture what is authorized, record a manual sale for the rest."""
     with store.action() as action:
-        order = _order(store, order_gid, path("input", "id"))
+        order = find_order(store, order_gid, path("input", "id"))
         if order.cancelled_at is not None:
             raise messages.order_cancelled(path("input", "id"))
-        if order.total_outstanding <= 0 or order.display_financial_status == "PAID":
+        if order.total_outstanding.presentment <= 0 or order.display_financial_status == "PAID":
             raise messages.cannot_mark_as_paid(path("input", "id"))
-        was_paid = _is_paid(order)
+        was_paid = is_paid(order)
         created = []
-        for authorization in [t for t in order.transactions if order.capturable_amount(t) > 0]:
-            amount = min(order.capturable_amount(authorization), order.total_outstanding)
-            if amount <= 0:
+        for authorization in [t for t in order.transactions if order.capturable_amount(t).presentment > 0]:
+            outstanding = order.total_outstanding
+            capturable = order.capturable_amount(authorization)
+            amount = capturable if capturable.presentment <= outstanding.presentment else outstanding
+            if amount.presentment <= 0:
                 break
-            created.append(
-                _record_payment(store, order, "CAPTURE", amount, authorization.gateway, parent=authorization)
-            )
+            created.append(record_payment(store, order, "CAPTURE", amount, authorization.gateway, parent=authorization))
             authorization.closed = True
-        if order.total_outstanding > 0:
-            created.append(_record_payment(store, order, "SALE", order.total_outstanding, "manual"))
-        _announce_transactions(store, action, created)
-        _announce_order_change(store, action, order, was_paid)
+        if order.total_outstanding.presentment > 0:
+            created.append(record_payment(store, order, "SALE", order.total_outstanding, "manual"))
+        announce_transactions(store, action, created)
+        announce_order_change(store, action, order, was_paid)
         return order
 
 
@@ -486,60 +634,44 @@ def create_manual_payment(
 ) -> Order:
     """orderCreateManualPayment: a payment received outside Shopify (bank transfer, cash...).
 
-    The caller refuses `amount` on a non-Plus shop first (a top-level ACCESS_DENIED, not a userError).
+    The caller refuses `amount` on a non-Plus shop first (a top-level ACCESS_DENIED, not a userError). Without an
+    amount it pays the whole balance (live capture, reference graphql_live_orderCreateManualPayment_2026-04.json);
+    a pending manual sale (payment terms) is settled by it.
     """
     with store.action() as action:
-        order = _order(store, order_gid, path("id"), code="ORDER_NOT_FOUND")
+        order = find_order(store, order_gid, path("id"), code="ORDER_NOT_FOUND")
         outstanding = order.total_outstanding
-        value = outstanding if amount is None else Decimal(amount["amount"])
-        if amount is not None and amount["currencyCode"] != order.currency:
-            raise messages.currency_mismatch(path("amount", "currencyCode"), order.currency, "CURRENCY_MISMATCH")
-        if amount is not None and value <= 0:
+        value = outstanding if amount is None else outstanding.at_presentment(Decimal(amount["amount"]))
+        if amount is not None and amount["currencyCode"] != order.presentment_currency:
+            raise messages.currency_mismatch(
+                path("amount", "currencyCode"), order.presentment_currency, "CURRENCY_MISMATCH"
+            )
+        if amount is not None and value.presentment <= 0:
             raise messages.amount_not_positive(path("amount", "amount"), "AMOUNT_NOT_POSITIVE")
-        if value > outstanding or outstanding <= 0:
+        if value.presentment > outstanding.presentment or outstanding.presentment <= 0:
             raise messages.amount_exceeds_balance(path("amount") if amount is not None else path("id"))
         if processed_at is not None and processed_at > store.now():
             raise messages.processed_at_in_future(path("processedAt"), "PROCESSED_AT_INVALID")
-        was_paid = _is_paid(order)
+        was_paid = is_paid(order)
         gateway = payment_method_name or "manual"
-        transaction = _record_payment(store, order, "SALE", value, gateway, processed_at=processed_at, manual=True)
-        _announce_transactions(store, action, [transaction])
-        _announce_order_change(store, action, order, was_paid)
+        pending = next((t for t in order.transactions if t.kind == "SALE" and t.status == "PENDING"), None)
+        if pending is not None and pending.amount == value:
+            # The pending sale of payment terms is the one that succeeds.
+            pending.status, pending.processed_at = "SUCCESS", processed_at or store.now()
+            order.financial_status_override, order.updated_at = None, store.now()
+            transaction = pending
+        else:
+            transaction = record_payment(store, order, "SALE", value, gateway, processed_at=processed_at, manual=True)
+        _complete_schedules(store, order)
+        announce_transactions(store, action, [transaction])
+        announce_order_change(store, action, order, was_paid)
         return order
 
 
-def _record_payment(
-    store: Store,
-    order: Order,
-    kind: str,
-    amount: Decimal,
-    gateway: str,
-    *,
-    parent: Transaction | None = None,
-    processed_at: datetime | None = None,
-    manual: bool | None = None,
-) -> Transaction:
-    now = store.now()
-    transaction = Transaction(
-        id=store.new_id(),
-        order_id=order.id,
-        kind=kind,
-        status="SUCCESS",
-        amount=amount,
-        currency=order.currency,
-        gateway=gateway,
-        created_at=now,
-        processed_at=processed_at or now,
-        payment_id=order.next_payment_id(),
-        parent_id=parent.id if parent else None,
-        test=order.test,
-        manual_payment_gateway=gateway in MANUAL_GATEWAYS if manual is None else manual,
-    )
-    order.transactions.append(transaction)
-    store.transactions[transaction.id] = transaction
-    order.financial_status_override = None  # a payment replaces any status given at creation
-    order.updated_at = now
-    return transaction
+def _complete_schedules(store: Store, order: Order) -> None:
+    if order.payment_terms and order.total_outstanding.presentment <= 0:
+        for schedule in order.payment_terms.schedules:
+            schedule.completed_at = schedule.completed_at or store.now()
 
 
 # --- orderCancel ---
@@ -555,227 +687,60 @@ def cancel(
     refund_method: dict[str, Any] | None = None,
     staff_note: str | None = None,
 ) -> Job:
-    """orderCancel: void open authorizations, optionally refund what was paid, optionally restock."""
+    """orderCancel: void open authorizations, optionally refund what was paid, optionally restock.
+
+    Refusals and their texts as a live store gives them (draft-proxy captures orders/orderCancel-error-messages
+    and orders/fulfillment-create-preconditions).
+    """
     with store.action() as action:
-        order = _order(store, order_gid, path("orderId"), code="NOT_FOUND")
+        order = find_order(store, order_gid, path("orderId"), code="NOT_FOUND")
+        if refund is not None and refund_method is not None:
+            raise messages.refund_and_refund_method(path("refund"))
         if order.cancelled_at is not None:
             raise messages.already_cancelled(path("orderId"))
+        if any(f.status == "SUCCESS" for f in order.fulfillments):
+            raise messages.outstanding_fulfillments(path("orderId"))
         if any(t.kind == "AUTHORIZATION" and t.status == "PENDING" for t in order.transactions):
             raise messages.pending_authorization(path("orderId"))
-        if (refund_method or {}).get("storeCreditRefund"):
-            raise messages.store_credit_not_emulated(path("refundMethod", "storeCreditRefund"))
+        to_store_credit = (refund_method or {}).get("storeCreditRefund") is not None
+        if to_store_credit and order.customer_id is None:
+            raise messages.store_credit_without_customer(path("refundMethod", "storeCreditRefund"))
         if staff_note is not None and len(staff_note) > STAFF_NOTE_LIMIT:
-            raise messages.invalid_order_input(
-                path("staffNote"), f"Staff note is too long (maximum is {STAFF_NOTE_LIMIT} characters)"
-            )
-        wants_refund = bool(refund) or bool((refund_method or {}).get("originalPaymentMethodsRefund"))
-        was_paid = _is_paid(order)
+            raise messages.staff_note_too_long(path("staffNote"), STAFF_NOTE_LIMIT)
+        wants_refund = (
+            bool(refund) or bool((refund_method or {}).get("originalPaymentMethodsRefund")) or to_store_credit
+        )
+        was_paid = is_paid(order)
         voids = _void_authorizations(store, order)
-        refund_record = _refund_everything(store, order, restock) if wants_refund else None
-        levels = _restock_lines(store, order) if restock else []
+        refund_record, levels = (
+            refunds.refund_everything(store, order, restock, to_store_credit=to_store_credit)
+            if wants_refund
+            else (None, [])
+        )
+        if not wants_refund and restock:
+            levels = refunds.restock_unrefunded(store, order)
         for line in order.line_items:
-            line.removed_quantity = line.quantity
+            line.refunded_unfulfilled += order.fulfillable_quantity(line)
         now = store.now()
         order.cancelled_at, order.closed_at, order.updated_at = now, now, now
         order.cancel_reason, order.staff_note = reason, staff_note
         order.financial_status_override = None
-        _announce_transactions(store, action, voids + (refund_record.transactions if refund_record else []))
+        fulfilment.close_for_cancel(store, order)
+        announce_transactions(store, action, voids + (refund_record.transactions if refund_record else []))
         if refund_record is not None:
             action.emit("refunds/create", payloads.refund(store, order, refund_record))
         action.emit("orders/cancelled", payloads.order(store, order))
-        _announce_order_change(store, action, order, was_paid)
+        announce_order_change(store, action, order, was_paid)
         catalog.emit_stock_changes(store, action, levels)
         return Job(f"gid://shopify/Job/{uuid.uuid4()}", done=True)
 
 
 def _void_authorizations(store: Store, order: Order) -> list[Transaction]:
     voids = []
-    for authorization in [t for t in order.transactions if order.capturable_amount(t) > 0]:
-        void = _record_payment(
+    for authorization in [t for t in order.transactions if order.capturable_amount(t).presentment > 0]:
+        void = record_payment(
             store, order, "VOID", order.capturable_amount(authorization), authorization.gateway, parent=authorization
         )
         authorization.closed = True
         voids.append(void)
     return voids
-
-
-def _refund_everything(store: Store, order: Order, restock: bool) -> Refund:
-    now = store.now()
-    refund = Refund(
-        store.new_id(), order.id, now, now, note=None, restock=restock, shipping_amount=order.current_shipping
-    )
-    for line in order.line_items:
-        if line.current_quantity > 0:
-            location = line.claimed_location_id or store.primary_location.id
-            refund.refund_line_items.append(
-                RefundLineItem(
-                    id=store.new_id(),
-                    line_item_id=line.id,
-                    quantity=line.current_quantity,
-                    restock_type="CANCEL" if restock else "NO_RESTOCK",
-                    location_id=location if restock else None,
-                    subtotal=line.current_discounted_total,
-                    total_tax=line.current_tax,
-                )
-            )
-    for payment in list(order.transactions):
-        refundable = order.refundable_amount(payment)
-        if refundable > 0:
-            refund.transactions.append(
-                _record_payment(store, order, "REFUND", refundable, payment.gateway, parent=payment)
-            )
-    order.refunds.append(refund)
-    store.refunds[refund.id] = refund
-    return refund
-
-
-def _restock_lines(store: Store, order: Order) -> list[InventoryLevel]:
-    """Give back the stock the order had claimed (only what it claimed: a bypassing order took nothing)."""
-    levels = []
-    for line in order.line_items:
-        if line.claimed_location_id is None or line.current_quantity == 0 or line.variant_id not in store.variants:
-            continue
-        item_id = store.variants[line.variant_id].inventory_item_id
-        levels.append(catalog.release(store, item_id, line.claimed_location_id, line.current_quantity, committed=True))
-    return levels
-
-
-# --- refundCreate ---
-
-
-def create_refund(store: Store, refund_input: dict[str, Any]) -> tuple[Refund, Order]:
-    """refundCreate: refund line items, shipping and money, each bounded by what is left to refund."""
-    with store.action() as action:
-        order = _order(store, refund_input["orderId"], path("orderId"))
-        plan = _check_refund(store, order, refund_input)
-        was_paid = _is_paid(order)
-        now = store.now()
-        processed = refund_input.get("processedAt") or now
-        refund = Refund(store.new_id(), order.id, now, processed, refund_input.get("note"), restock=False)
-        levels: list[InventoryLevel] = []
-        for line, quantity, restock_type, location_id in plan["lines"]:
-            refund.refund_line_items.append(
-                RefundLineItem(
-                    id=store.new_id(),
-                    line_item_id=line.id,
-                    quantity=quantity,
-                    restock_type=restock_type,
-                    location_id=location_id,
-                    subtotal=line.share(line.discounted_total, quantity),
-                    total_tax=line.share(line.total_tax, quantity),
-                )
-            )
-            if restock_type != "NO_RESTOCK" and line.variant_id in store.variants:
-                refund.restock = True
-                item_id = store.variants[line.variant_id].inventory_item_id
-                claimed = line.claimed_location_id == location_id
-                levels.append(catalog.release(store, item_id, location_id, quantity, committed=claimed))
-            line.removed_quantity += quantity
-        refund.shipping_amount = plan["shipping"]
-        for parent, amount, gateway in plan["payments"]:
-            refund.transactions.append(_record_payment(store, order, "REFUND", amount, gateway, parent=parent))
-        order.refunds.append(refund)
-        store.refunds[refund.id] = refund
-        order.updated_at = now
-        action.emit("refunds/create", payloads.refund(store, order, refund))
-        _announce_transactions(store, action, refund.transactions)
-        _announce_order_change(store, action, order, was_paid)
-        catalog.emit_stock_changes(store, action, levels)
-        return refund, order
-
-
-def _check_refund(store: Store, order: Order, data: dict[str, Any]) -> dict[str, Any]:
-    errors: list[UserError] = []
-    lines_by_id = {line.id: line for line in order.line_items}
-    lines = []
-    for index, entry in enumerate(data.get("refundLineItems") or []):
-        prefix = ("refundLineItems", index)
-        line = lines_by_id.get(number_of(entry["lineItemId"], "LineItem") or 0)
-        if line is None:
-            errors.append(UserError(path(*prefix, "lineItemId"), "Line item does not exist on the order"))
-            continue
-        if not 0 < entry["quantity"] <= line.current_quantity:
-            errors.append(
-                UserError(path(*prefix, "quantity"), f"Quantity must be between 1 and {line.current_quantity}")
-            )
-            continue
-        restock_type = entry.get("restockType") or "RETURN"
-        location_id = number_of(entry.get("locationId"), "Location") if entry.get("locationId") else None
-        if entry.get("locationId") and location_id not in store.locations:
-            errors.append(UserError(path(*prefix, "locationId"), "Location does not exist"))
-            continue
-        if restock_type != "NO_RESTOCK":
-            location_id = location_id or line.claimed_location_id or store.primary_location.id
-        lines.append((line, entry["quantity"], restock_type, location_id))
-    shipping = ZERO
-    shipping_input = data.get("shipping") or {}
-    if shipping_input.get("fullRefund"):
-        shipping = order.current_shipping
-    elif shipping_input.get("amount") is not None:
-        shipping = Decimal(shipping_input["amount"])
-        if shipping > order.current_shipping:
-            errors.append(
-                UserError(path("shipping", "amount"), f"Shipping refund can't exceed {cents(order.current_shipping)}")
-            )
-    payments = []
-    over_refund = bool(data.get("allowOverRefunding"))
-    for index, entry in enumerate(data.get("transactions") or []):
-        prefix = ("transactions", index)
-        if entry["kind"] != "REFUND":
-            errors.append(UserError(path(*prefix, "kind"), "Refund transactions must be of kind REFUND"))
-            continue
-        parent = _refund_parent(order, entry)
-        if parent is None:
-            errors.append(UserError(path(*prefix, "parentId"), "No sale or capture to refund was found"))
-            continue
-        amount = Decimal(entry["amount"])
-        if amount <= 0:
-            errors += messages.amount_not_positive(path(*prefix, "amount")).errors
-        elif amount > order.refundable_amount(parent) and not over_refund:
-            errors.append(
-                UserError(
-                    path(*prefix, "amount"),
-                    f"Amount can't be greater than the refundable amount ({cents(order.refundable_amount(parent))})",
-                )
-            )
-        payments.append((parent, amount, entry["gateway"]))
-    if (data.get("refundMethods") or []) and any(m.get("storeCreditRefund") for m in data["refundMethods"]):
-        errors += messages.store_credit_not_emulated(path("refundMethods"), None).errors
-    if errors:
-        raise MutationError(errors)
-    return {"lines": lines, "shipping": shipping, "payments": payments}
-
-
-def _refund_parent(order: Order, entry: dict[str, Any]) -> Transaction | None:
-    """The sale or capture a refund transaction draws on: its parentId, or the first refundable one of its gateway."""
-    payments = [t for t in order.transactions if t.kind in ("SALE", "CAPTURE") and t.succeeded]
-    if entry.get("parentId"):
-        parent_id = number_of(entry["parentId"], "OrderTransaction")
-        return next((t for t in payments if t.id == parent_id), None)
-    return next((t for t in payments if order.refundable_amount(t) > 0 and t.gateway == entry["gateway"]), None)
-
-
-# --- shared ---
-
-
-def _order(store: Store, order_gid: str, field: list[str], code: str | None = None) -> Order:
-    order = store.orders.get(number_of(order_gid, "Order") or 0)
-    if order is None:
-        raise messages.order_not_found(field, code)
-    return order
-
-
-def _is_paid(order: Order) -> bool:
-    return order.display_financial_status == "PAID"
-
-
-def _announce_transactions(store: Store, action: Action, transactions: list[Transaction]) -> None:
-    for transaction in transactions:
-        if transaction.status in ANNOUNCED_STATUSES:
-            action.emit("order_transactions/create", payloads.transaction(store, transaction))
-
-
-def _announce_order_change(store: Store, action: Action, order: Order, was_paid: bool) -> None:
-    action.emit("orders/updated", payloads.order(store, order))
-    if not was_paid and _is_paid(order):
-        action.emit("orders/paid", payloads.order(store, order))

@@ -1,9 +1,11 @@
-"""Resolvers of the Admin API's readable types and of its query root: orders, customers, catalog, inventory,
-locations, webhook subscriptions and bulk operations, as the store holds them."""
+"""NOT PRODUCT CODE. Resolvers of the Admin API's query root and of customers, catalog, inventory, webhook
+subscriptions and bulk operations, as the store holds them (orders: order_fields.py; fulfilment:
+fulfilment_fields.py; edits and drafts: edit_fields.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 from graphql import GraphQLError
@@ -11,9 +13,12 @@ from graphql import GraphQLError
 from connector.shopify.webhooks import topic_enum, topic_of_enum
 from connector.testing.shopify import messages
 from connector.testing.shopify.context import (
+    NULL,
     Resolver,
+    constant,
+    empty_list,
+    empty_page,
     field,
-    money,
     number_in,
     page,
     search,
@@ -28,13 +33,13 @@ from connector.testing.shopify.model import (
     InventoryItem,
     InventoryLevel,
     Location,
-    Order,
     Product,
-    Transaction,
     Variant,
     gid,
     parse_gid,
 )
+from connector.testing.shopify.order_fields import payment_terms_template
+from connector.testing.shopify.order_records import PAYMENT_TERMS_TEMPLATES, Order
 from connector.testing.shopify.search import Field, boolean, number, text, timestamp
 from connector.testing.shopify.store import Store
 
@@ -92,173 +97,6 @@ def resolve_orders(_: Any, info: Any, **args: Any) -> dict[str, Any]:
     return page(info, [o for o in store.orders.values() if matches(o)], lambda o: (key(o), o.id), args)
 
 
-def _display_fulfillment(order: Order) -> str:
-    return {"fulfilled": "FULFILLED", "partial": "PARTIALLY_FULFILLED"}.get(
-        order.fulfillment_status or "", "UNFULFILLED"
-    )
-
-
-def _transactions(
-    order: Order, info: Any, first: int | None = None, capturable: bool | None = None, **_: Any
-) -> list[Transaction]:
-    found = order.transactions
-    if capturable:
-        found = [t for t in found if order.capturable_amount(t) > 0]
-    return found[:first] if first is not None else found
-
-
-ORDER: dict[str, Resolver] = {
-    "id": lambda o, info: gid("Order", o.id),
-    "legacyResourceId": lambda o, info: o.id,
-    "name": field("name"),
-    "number": field("number"),
-    "confirmationNumber": field("confirmation_number"),
-    "createdAt": field("created_at"),
-    "processedAt": field("processed_at"),
-    "updatedAt": field("updated_at"),
-    "cancelledAt": field("cancelled_at"),
-    "cancelReason": field("cancel_reason"),
-    "closed": lambda o, info: o.closed_at is not None,
-    "closedAt": field("closed_at"),
-    "test": field("test"),
-    "email": field("email"),
-    "phone": field("phone"),
-    "sourceName": field("source_name"),
-    "tags": field("tags"),
-    "note": field("note"),
-    "currencyCode": field("currency"),
-    "presentmentCurrencyCode": field("currency"),
-    "taxesIncluded": field("taxes_included"),
-    "taxExempt": field("tax_exempt"),
-    "displayFinancialStatus": field("display_financial_status"),
-    "displayFulfillmentStatus": lambda o, info: _display_fulfillment(o),
-    "fullyPaid": field("fully_paid"),
-    "unpaid": field("unpaid"),
-    "capturable": lambda o, info: o.total_capturable > 0,
-    "subtotalPriceSet": money(lambda o: o.subtotal),
-    "totalPriceSet": money(lambda o: o.total_price),
-    "currentTotalPriceSet": money(lambda o: o.current_total_price),
-    "totalOutstandingSet": money(lambda o: o.total_outstanding),
-    "totalReceivedSet": money(lambda o: o.total_received),
-    "netPaymentSet": money(lambda o: o.net_payment),
-    "totalRefundedSet": money(lambda o: o.total_refunded),
-    "totalTaxSet": money(lambda o: o.total_tax),
-    "totalDiscountsSet": money(lambda o: o.total_discounts),
-    "totalShippingPriceSet": money(lambda o: o.shipping_price),
-    "currentSubtotalPriceSet": money(lambda o: o.current_subtotal),
-    "currentTotalTaxSet": money(lambda o: o.current_total_tax),
-    "totalCapturableSet": money(lambda o: o.total_capturable),
-    "taxLines": lambda o, info: o.tax_lines,
-    "customer": lambda o, info: store_of(info).customers.get(o.customer_id) if o.customer_id else None,
-    "billingAddress": field("billing_address"),
-    "shippingAddress": field("shipping_address"),
-    "lineItems": lambda o, info, **args: page(
-        info, o.line_items, lambda line: (o.line_items.index(line), line.id), args
-    ),
-    "shippingLines": lambda o, info, **args: page(
-        info,
-        [line for line in o.shipping_lines if args.get("includeRemovals") or not line.is_removed],
-        lambda line: (o.shipping_lines.index(line), line.id),
-        args,
-    ),
-    "transactions": _transactions,
-    "paymentGatewayNames": field("payment_gateway_names"),
-    "discountCodes": lambda o, info: [application.code for application in o.discount_codes],
-    "refunds": lambda o, info, first=None: o.refunds[:first] if first is not None else o.refunds,
-}
-
-LINE_ITEM: dict[str, Resolver] = {
-    "id": lambda line, info: gid("LineItem", line.id),
-    "sku": field("sku"),
-    "name": field("name"),
-    "title": field("title"),
-    "variantTitle": field("variant_title"),
-    "quantity": field("quantity"),
-    "currentQuantity": field("current_quantity"),
-    "variant": lambda line, info: store_of(info).variants.get(line.variant_id) if line.variant_id else None,
-    "product": lambda line, info: store_of(info).products.get(line.product_id) if line.product_id else None,
-    "originalUnitPriceSet": money(lambda line: line.price),
-    "discountedUnitPriceAfterAllDiscountsSet": money(lambda line: line.discounted_unit_price),
-    "originalTotalSet": money(lambda line: line.original_total),
-    # orderCreate's discounts are all discount codes, which this field leaves out unless asked to include them.
-    "discountedTotalSet": lambda line, info, **args: (
-        line.discounted_total if args.get("withCodeDiscounts") else line.original_total
-    ),
-    "totalDiscountSet": money(lambda line: line.total_discount),
-    "taxLines": lambda line, info, first=None: line.tax_lines[:first] if first is not None else line.tax_lines,
-    "discountAllocations": field("discount_allocations"),
-    "taxable": field("taxable"),
-    "requiresShipping": field("requires_shipping"),
-    "vendor": field("vendor"),
-}
-
-SHIPPING_LINE: dict[str, Resolver] = {
-    "id": lambda line, info: gid("ShippingLine", line.id),
-    "title": field("title"),
-    "code": field("code"),
-    "source": field("source"),
-    "originalPriceSet": money(lambda line: line.price),
-    "discountedPriceSet": money(lambda line: line.discounted_price),
-    "taxLines": field("tax_lines"),
-    "discountAllocations": field("discount_allocations"),
-    "isRemoved": field("is_removed"),
-}
-
-TAX_LINE: dict[str, Resolver] = {
-    "title": field("title"),
-    "rate": lambda tax, info: float(tax.rate),
-    "ratePercentage": lambda tax, info: float(tax.rate * 100),
-    "priceSet": money(lambda tax: tax.price),
-    "channelLiable": field("channel_liable"),
-}
-
-MONEY_BAG: dict[str, Resolver] = {
-    "shopMoney": lambda amount, info: {"amount": amount, "currencyCode": info.context.currency},
-    "presentmentMoney": lambda amount, info: {"amount": amount, "currencyCode": info.context.currency},
-}
-
-MAILING_ADDRESS: dict[str, Resolver] = {
-    "id": lambda a, info: gid("MailingAddress", a.id, "model_name=Address"),
-    "address1": field("address1"),
-    "address2": field("address2"),
-    "city": field("city"),
-    "company": field("company"),
-    "country": field("country"),
-    "countryCodeV2": field("country_code"),
-    "firstName": field("first_name"),
-    "lastName": field("last_name"),
-    "name": field("name"),
-    "phone": field("phone"),
-    "province": field("province"),
-    "provinceCode": field("province_code"),
-    "zip": field("zip"),
-}
-
-TRANSACTION: dict[str, Resolver] = {
-    "id": lambda t, info: gid("OrderTransaction", t.id),
-    "kind": field("kind"),
-    "status": field("status"),
-    "gateway": field("gateway"),
-    "formattedGateway": field("formatted_gateway"),
-    "processedAt": field("processed_at"),
-    "createdAt": field("created_at"),
-    "amountSet": money(lambda t: t.amount),
-    "parentTransaction": lambda t, info: store_of(info).transactions.get(t.parent_id) if t.parent_id else None,
-    "test": field("test"),
-    "errorCode": field("error_code"),
-    "paymentId": field("payment_id"),
-    "manualPaymentGateway": field("manual_payment_gateway"),
-    "order": lambda t, info: store_of(info).orders.get(t.order_id),
-}
-
-REFUND: dict[str, Resolver] = {
-    "id": lambda r, info: gid("Refund", r.id),
-    "createdAt": field("created_at"),
-    "note": field("note"),
-    "totalRefundedSet": money(lambda r: r.total_refunded),
-}
-
-
 # --- customers ---
 
 CUSTOMER_SORT_KEYS: dict[str, Callable[[Customer], Any]] = {
@@ -290,21 +128,131 @@ def resolve_customers(_: Any, info: Any, **args: Any) -> dict[str, Any]:
     return page(info, found, lambda c: (key(c), c.id), args)
 
 
+def _customer_orders(customer: Customer, info: Any) -> list[Order]:
+    return [order for order in store_of(info).orders.values() if order.customer_id == customer.id]
+
+
+def _customer_orders_page(customer: Customer, info: Any, **args: Any) -> dict[str, Any]:
+    matches = search(info, args.get("query"), ORDER_FIELDS, lambda o: [o.name, o.email or ""])
+    key = ORDER_SORT_KEYS[args.get("sortKey") or "ID"]
+    found = [order for order in _customer_orders(customer, info) if matches(order)]
+    return page(info, found, lambda o: (key(o), o.id), args)
+
+
+def _amount_spent(customer: Customer, info: Any) -> dict[str, Any]:
+    store = store_of(info)
+    spent = sum((order.net_payment.shop for order in _customer_orders(customer, info)), Decimal(0))
+    return {"amount": spent, "currencyCode": store.shop.currency}
+
+
+def _lifetime(customer: Customer, info: Any) -> str:
+    days = (store_of(info).now() - customer.created_at).days
+    return "less than a day" if days < 1 else f"about {days} day{'s' if days > 1 else ''}"  # assumed wording
+
+
+def _email_address(customer: Customer, info: Any) -> dict[str, Any] | None:
+    if not customer.email:
+        return None
+    shop = store_of(info).shop
+    return {
+        "emailAddress": customer.email,
+        "marketingOptInLevel": None,
+        "marketingState": "NOT_SUBSCRIBED",
+        "marketingUnsubscribeUrl": f"https://{shop.domain}/unsubscribe?c={customer.id}",
+        "marketingUpdatedAt": None,
+        "openTrackingLevel": "UNKNOWN",
+        "openTrackingUrl": f"https://{shop.domain}/tracking?c={customer.id}",
+        "sourceLocation": None,
+        "validFormat": "@" in customer.email,
+    }
+
+
+def _phone_number(customer: Customer, info: Any) -> dict[str, Any] | None:
+    if not customer.phone:
+        return None
+    return {
+        "marketingCollectedFrom": None,
+        "marketingOptInLevel": None,
+        "marketingState": "NOT_SUBSCRIBED",
+        "marketingUpdatedAt": None,
+        "phoneNumber": customer.phone,
+        "sourceLocation": None,
+        "whatsAppMarketingConsent": {
+            "collectedFrom": None,
+            "optInLevel": None,
+            "sourceLocation": None,
+            "state": "NEVER_SUBSCRIBED",
+            "updatedAt": None,
+        },
+    }
+
+
+def _avatar(customer: Customer, info: Any, **_: Any) -> dict[str, Any]:
+    from connector.testing.shopify.order_fields import image
+
+    return image(f"https://cdn.shopify.com/avatars/customer-{customer.id}.png", f"customer-{customer.id}")
+
+
+def _consent(contact: str | None, sms: bool) -> dict[str, Any] | None:
+    """The (deprecated) marketing consent of an e-mail address or phone: the emulator's customers never opted in."""
+    if not contact:
+        return None
+    consent: dict[str, Any] = {"consentUpdatedAt": None, "marketingState": "NOT_SUBSCRIBED", "sourceLocation": None}
+    if sms:
+        return {**consent, "consentCollectedFrom": None, "marketingOptInLevel": "UNKNOWN"}
+    return {**consent, "marketingOptInLevel": None}
+
+
 CUSTOMER: dict[str, Resolver] = {
-    "id": lambda c, info: gid("Customer", c.id),
-    "legacyResourceId": lambda c, info: c.id,
-    "firstName": field("first_name"),
-    "lastName": field("last_name"),
-    "displayName": field("display_name"),
-    "defaultEmailAddress": lambda c, info: {"emailAddress": c.email} if c.email else None,
-    "defaultPhoneNumber": lambda c, info: {"phoneNumber": c.phone} if c.phone else None,
+    "addresses": lambda c, info, first=None, **_: c.addresses[:first] if first is not None else c.addresses,
+    "addressesV2": lambda c, info, **args: page(info, c.addresses, lambda a: (c.addresses.index(a), a.id), args),
+    "amountSpent": _amount_spent,
+    "canDelete": lambda c, info: not _customer_orders(c, info),
+    "companyContactProfiles": empty_list,
     "createdAt": field("created_at"),
-    "updatedAt": field("updated_at"),
+    "dataSaleOptOut": constant(False),
     "defaultAddress": field("default_address"),
-    "taxExempt": field("tax_exempt"),
+    "defaultEmailAddress": _email_address,
+    "defaultPhoneNumber": _phone_number,
+    "displayName": field("display_name"),
+    "email": field("email"),
+    "emailMarketingConsent": lambda c, info: _consent(c.email, sms=False),
+    "events": empty_page,
+    "firstName": field("first_name"),
+    "hasTimelineComment": constant(False),
+    "id": lambda c, info: gid("Customer", c.id),
+    "identityProviderSubjects": empty_list,
+    "image": _avatar,
+    "lastName": field("last_name"),
+    "lastOrder": lambda c, info: max(_customer_orders(c, info), key=lambda o: o.id, default=None),
+    "legacyResourceId": lambda c, info: c.id,
+    "lifetimeDuration": _lifetime,
+    "locale": field("locale"),
+    "market": NULL,
+    "mergeable": constant({"errorFields": [], "isMergeable": True, "mergeInProgress": None, "reason": None}),
+    "metafield": NULL,
+    "metafieldDefinitions": empty_page,
+    "metafields": empty_page,
+    "multipassIdentifier": field("multipass_identifier"),
     "note": field("note"),
+    "numberOfOrders": lambda c, info: len(_customer_orders(c, info)),
+    "orders": _customer_orders_page,
+    "paymentMethods": empty_page,
+    "phone": field("phone"),
+    "productSubscriberStatus": constant("NEVER_SUBSCRIBED"),
+    "smsMarketingConsent": lambda c, info: _consent(c.phone, sms=True),
     "state": field("state"),
+    "statistics": constant({"predictedSpendTier": None, "rfmGroup": None}),
+    "storeCreditAccounts": empty_page,
+    "subscriptionContracts": empty_page,
     "tags": field("tags"),
+    "taxExempt": field("tax_exempt"),
+    "taxExemptions": field("tax_exemptions"),
+    "taxSettings": constant({"taxId": None}),
+    "unsubscribeUrl": lambda c, info: f"https://{store_of(info).shop.domain}/unsubscribe?c={c.id}",
+    "updatedAt": field("updated_at"),
+    "validEmailAddress": lambda c, info: bool(c.email and "@" in c.email),
+    "verifiedEmail": field("verified_email"),
 }
 
 
@@ -529,14 +477,6 @@ def resolve_locations(_: Any, info: Any, **args: Any) -> dict[str, Any]:
     return page(info, found, lambda loc: (key(loc), loc.id), args)
 
 
-LOCATION: dict[str, Resolver] = {
-    "id": lambda loc, info: gid("Location", loc.id),
-    "legacyResourceId": lambda loc, info: loc.id,
-    "name": field("name"),
-    "isActive": field("is_active"),
-    "fulfillsOnlineOrders": field("fulfills_online_orders"),
-}
-
 INVENTORY_ADJUSTMENT_GROUP: dict[str, Resolver] = {
     "id": lambda g, info: gid("InventoryAdjustmentGroup", g.id),
     "createdAt": field("created_at"),
@@ -587,11 +527,18 @@ SHOP_PLAN: dict[str, Resolver] = {
 }
 
 
+# Topics the emulator publishes whose event has an underscore of its own, so the enum value cannot be split.
+EMULATED_TOPICS = ("fulfillment_orders/placed_on_hold", "fulfillment_orders/hold_released")
+
+
 def rest_topic(value: str) -> str:
     """The REST topic of a WebhookSubscriptionTopic value; unknown to the connector: split at the last "_"."""
     try:
         return topic_of_enum(value)
     except ValueError:
+        known = next((topic for topic in EMULATED_TOPICS if topic_enum(topic) == value), None)
+        if known is not None:
+            return known
         resource, _, event = value.lower().rpartition("_")
         return f"{resource}/{event}"
 
@@ -670,6 +617,12 @@ def find_node(store: Store, value: str) -> Any:
         "Location": store.locations,
         "OrderTransaction": store.transactions,
         "Refund": store.refunds,
+        "FulfillmentOrder": store.fulfillment_orders,
+        "Fulfillment": store.fulfillments,
+        "DraftOrder": store.draft_orders,
+        "CalculatedOrder": store.calculated_orders,
+        "PaymentTerms": store.payment_terms,
+        "FulfillmentService": store.fulfillment_services,
         "WebhookSubscription": store.subscriptions,
         "BulkOperation": store.bulk_operations,
         "InventoryAdjustmentGroup": store.adjustment_groups,
@@ -723,6 +676,14 @@ QUERY_ROOT: dict[str, Resolver] = {
     "webhookSubscriptions": resolve_webhook_subscriptions,
     "currentBulkOperation": _current_bulk_operation,
     "bulkOperation": _by_id("bulk_operations", "BulkOperation"),
+    "fulfillmentOrder": _by_id("fulfillment_orders", "FulfillmentOrder"),
+    "fulfillment": _by_id("fulfillments", "Fulfillment"),
+    "draftOrder": _by_id("draft_orders", "DraftOrder"),
+    "paymentTermsTemplates": lambda _, info, **args: [
+        payment_terms_template(number)
+        for number, (_name, kind, _days) in PAYMENT_TERMS_TEMPLATES.items()
+        if args.get("paymentTermsType") in (None, kind)
+    ],
     "node": lambda _, info, id: find_node(store_of(info), id),
     "nodes": lambda _, info, ids: [find_node(store_of(info), value) for value in ids],
 }

@@ -9,7 +9,11 @@ as productSet and customerCreate.
      "customers": [
         {"first_name": "Ada", "last_name": "Byrne", "email": "ada@example.com",
          "address": {"address1": "1 Main St", "city": "Portland", "province_code": "OR", "country_code": "US",
-                     "zip": "97201"}}]}
+                     "zip": "97201"}}],
+     "fulfillment_services": ["Northwind 3PL"]}
+
+A fulfilment service gets a location of its own, named after it, that products may be stocked at; orders of
+what only it stocks are assigned to it (a third-party fulfilment order).
 """
 
 from __future__ import annotations
@@ -31,14 +35,16 @@ def read(seed_file: Path | None) -> dict[str, Any]:
     if seed_file is None:
         return {}
     seed = json.loads(seed_file.read_text())
-    if not isinstance(seed, dict) or set(seed) - {"products", "customers"}:
-        raise ValueError(f"{seed_file}: a seed is an object with 'products' and 'customers' lists")
+    if not isinstance(seed, dict) or set(seed) - {"products", "customers", "fulfillment_services"}:
+        raise ValueError(f"{seed_file}: a seed is an object with 'products', 'customers' and 'fulfillment_services'")
     return seed
 
 
 def load(store: Store, seed: dict[str, Any]) -> None:
     from connector.testing.shopify import catalog, customers
 
+    for name in seed.get("fulfillment_services") or []:
+        store.add_fulfillment_service(name)
     for index, product in enumerate(seed.get("products") or []):
         try:
             catalog.product_set(store, _product_input(store, product), None)

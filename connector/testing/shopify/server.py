@@ -47,7 +47,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--currency", default="USD")
     parser.add_argument("--timezone", default="America/Los_Angeles")
-    parser.add_argument("--seed-file", type=Path, default=None, help="JSON catalog and customers to start with")
+    parser.add_argument(
+        "--seed-file",
+        type=Path,
+        default=None,
+        help="JSON catalog, customers and third-party fulfilment services to start with (see seed.py)",
+    )
     parser.add_argument(
         "--bulk-concurrency", type=int, default=1, help="bulk queries allowed at once (live 2026-04 stores allow 5)"
     )

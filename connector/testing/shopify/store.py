@@ -23,14 +23,22 @@ from connector.testing.shopify.model import (
     InventoryItem,
     InventoryLevel,
     Location,
-    Order,
     Product,
-    Refund,
     Shop,
-    Transaction,
     Variant,
     WebhookSubscription,
     whole_seconds,
+)
+from connector.testing.shopify.order_records import (
+    CalculatedOrder,
+    DraftOrder,
+    Fulfillment,
+    FulfillmentOrder,
+    FulfillmentService,
+    Order,
+    PaymentTerms,
+    Refund,
+    Transaction,
 )
 
 # Ids above 2**53 (as real ones are) so that a client parsing them as floating point loses digits and shows it.
@@ -38,6 +46,7 @@ from connector.testing.shopify.model import (
 SEED_ID_BASE = 810_000_000_000_000_000
 RUNTIME_ID_BASE = 820_982_911_946_154_508
 FIRST_ORDER_NUMBER = 1001
+FIRST_DRAFT_NUMBER = 1
 
 
 class Publisher(Protocol):
@@ -54,7 +63,10 @@ class StoreConfig:
     plan: str = "plus"  # "plus" or "basic": partial manual payments and multi-capture need Plus
     api_version: str = "2026-07"
     app_id: int = 6_188_303  # the connector's app: orders it creates carry it as source_name
+    app_title: str = "shopb1"
     location_names: tuple[str, ...] = ("Main warehouse", "Retail store")
+    # Third-party fulfilment services, each with a location of its own that products may be stocked at.
+    fulfillment_service_names: tuple[str, ...] = ()
     # Catalog and customers to start with: {"products": [...], "customers": [...]} (see seed.py).
     seed: dict[str, Any] = field(default_factory=dict)
     bulk_concurrency: int = 1  # bulk queries that may be created or running at once
@@ -101,6 +113,9 @@ class Store:
     def next_order_number(self) -> int:
         return next(self._order_numbers)
 
+    def next_draft_number(self) -> int:
+        return next(self._draft_numbers)
+
     # --- lifecycle ---
 
     def reset(self, keep_subscriptions: bool = False) -> None:
@@ -112,6 +127,7 @@ class Store:
             self._seeding = True
             self._seed_ids = itertools.count(SEED_ID_BASE)
             self._order_numbers = itertools.count(FIRST_ORDER_NUMBER)
+            self._draft_numbers = itertools.count(FIRST_DRAFT_NUMBER)
             self.shop = Shop(
                 id=self.new_id(),
                 name=self.config.shop_name,
@@ -126,6 +142,9 @@ class Store:
             for name in self.config.location_names:
                 location = Location(self.new_id(), name, created)
                 self.locations[location.id] = location
+            self.fulfillment_services: dict[int, FulfillmentService] = {}
+            for name in self.config.fulfillment_service_names:
+                self.add_fulfillment_service(name, created)
             self.customers: dict[int, Customer] = {}
             self.products: dict[int, Product] = {}
             # metafieldDefinitionCreate: (ownerType, namespace, key) -> the definition as the API shows it
@@ -136,6 +155,11 @@ class Store:
             self.orders: dict[int, Order] = {}
             self.transactions: dict[int, Transaction] = {}
             self.refunds: dict[int, Refund] = {}
+            self.fulfillment_orders: dict[int, FulfillmentOrder] = {}
+            self.fulfillments: dict[int, Fulfillment] = {}
+            self.calculated_orders: dict[int, CalculatedOrder] = {}
+            self.draft_orders: dict[int, DraftOrder] = {}
+            self.payment_terms: dict[int, PaymentTerms] = {}
             self.subscriptions = kept
             self.bulk_operations: dict[int, BulkOperation] = {}
             self.adjustment_groups: dict[int, InventoryAdjustmentGroup] = {}
@@ -168,11 +192,28 @@ class Store:
                 self.publisher.publish(topic, payload, event_id=action.event_id)
                 self.published += 1
 
+    def add_fulfillment_service(self, name: str, created: datetime | None = None) -> FulfillmentService:
+        """A third-party fulfilment service and its location (named after it, as Shopify names them)."""
+        created = created or self.now()
+        location = Location(self.new_id(), name, created, fulfills_online_orders=True)
+        handle = "-".join(name.lower().split())
+        service = FulfillmentService(self.new_id(), name, handle, location.id)
+        location.fulfillment_service_id = service.id
+        self.locations[location.id] = location
+        self.fulfillment_services[service.id] = service
+        return service
+
     # --- lookups ---
 
     @property
     def primary_location(self) -> Location:
         return next(iter(self.locations.values()))
+
+    def service_at(self, location_id: int | None) -> FulfillmentService | None:
+        location = self.locations.get(location_id) if location_id is not None else None
+        if location is None or location.fulfillment_service_id is None:
+            return None
+        return self.fulfillment_services.get(location.fulfillment_service_id)
 
     def product_of(self, variant: Variant) -> Product:
         return self.products[variant.product_id]
@@ -218,6 +259,8 @@ class Store:
                 "orders": len(self.orders),
                 "transactions": len(self.transactions),
                 "refunds": len(self.refunds),
+                "fulfillments": len(self.fulfillments),
+                "draft_orders": len(self.draft_orders),
                 "webhook_subscriptions": len(self.subscriptions),
                 "bulk_operations": len(self.bulk_operations),
             }

@@ -322,9 +322,12 @@ def test_a_refund_body_has_its_keys_with_numbers_where_shopify_writes_numbers(sh
     assert item["subtotal"] == 520.2 and item["total_tax"] == 31.21
     assert item["subtotal_set"]["shop_money"]["amount"] == "520.20"
     assert body["transactions"][0]["kind"] == "refund"
-    assert (
-        body["order_adjustments"][0]["kind"] == "shipping_refund" and body["order_adjustments"][0]["amount"] == "-15.00"
-    )
+    shipping = body["refund_shipping_lines"][0]
+    assert shipping["subtotal_amount_set"]["shop_money"]["amount"] == "15.00"
+    assert shipping["shipping_line_id"] == shipping["shipping_line"]["id"]
+    # The order was paid 566.52 for 566.41: the refund gives back 0.11 more than the goods, in the customer's favour.
+    discrepancy = body["order_adjustments"][0]
+    assert (discrepancy["kind"], discrepancy["amount"]) == ("refund_discrepancy", "-0.11")
 
 
 def test_product_and_customer_bodies(shop: Shop) -> None:
