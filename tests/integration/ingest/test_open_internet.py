@@ -1,0 +1,87 @@
+"""The ingest facing whoever finds its address: unsigned requests and slow clients, against a real gunicorn
+and a real redis-server (the module's `ingest` and `ingest_redis`)."""
+
+from __future__ import annotations
+
+import random
+import string
+import time
+import uuid
+
+import redis
+import requests
+
+from connector.shopify import webhooks
+from tests.integration.ingest.conftest import Ingest
+from tests.support.shopify_webhooks import SHOP, WebhookDelivery
+
+# Each ingest process adds its counts to Redis every second (connector/ingest/metrics.py).
+FLUSHED = 2.5
+
+
+REFUSED = 'shopb1_ingest_deliveries_total{topic="unverified",result="bad_signature"}'
+
+
+def samples(metrics_text: str) -> dict[str, float]:
+    """The Prometheus samples of a /metrics page: each series (name and labels) and its value."""
+    pairs = (line.rsplit(" ", 1) for line in metrics_text.splitlines() if line and not line.startswith("#"))
+    return {name: float(value) for name, value in pairs}
+
+
+def unsigned_request(http: requests.Session, url: str) -> requests.Response:
+    """A forged delivery: a random topic of almost 8 KB and random shop, id and body, signed with nothing valid."""
+    # gunicorn itself refuses a header field above 8190 bytes (431).
+    topic = "".join(random.choices(string.ascii_letters + "/_", k=8000))
+    headers = {
+        webhooks.TOPIC_HEADER: topic,
+        webhooks.HMAC_HEADER: "".join(random.choices(string.ascii_letters, k=44)),
+        webhooks.SHOP_DOMAIN_HEADER: f"{uuid.uuid4().hex}.myshopify.com",
+        webhooks.API_VERSION_HEADER: "2026-07",
+        webhooks.WEBHOOK_ID_HEADER: str(uuid.uuid4()),
+    }
+    return http.post(url, data=random.randbytes(256), headers=headers, timeout=10)
+
+
+def held_memory(broker: redis.Redis) -> int:
+    """Bytes Redis holds beyond its connections' buffers (which it resizes on its own clock, by tens of KB)."""
+    memory = broker.info("memory")
+    return memory["used_memory"] - memory["mem_clients_normal"]
+
+
+def test_unsigned_requests_with_random_topics_leave_no_trace_but_one_counter(
+    ingest: Ingest, broker: redis.Redis
+) -> None:
+    http = requests.Session()
+
+    def look() -> tuple[int, set[bytes], dict[str, float]]:
+        time.sleep(FLUSHED)
+        metrics = samples(requests.get(f"{ingest.url}/metrics", timeout=5).text)
+        return held_memory(broker), set(broker.keys("*")), metrics
+
+    # Once before measuring: the counter of refused signatures then exists, and Redis has met every command of
+    # the measurement (Redis 7 allocates a latency histogram for each command the first time it runs).
+    assert unsigned_request(http, ingest.webhook_url).status_code == 401
+    look()
+    before_memory, before_keys, before = look()
+
+    statuses = {unsigned_request(http, ingest.webhook_url).status_code for _ in range(1000)}
+    after_memory, after_keys, after = look()
+
+    assert statuses == {401}
+    assert after_memory - before_memory < 1024
+    assert after_keys == before_keys
+    assert after.keys() == before.keys()
+    assert after[REFUSED] - before[REFUSED] == 1000
+
+
+def test_signed_delivery_of_an_unhandled_topic_is_counted_as_other(ingest: Ingest, broker: redis.Redis) -> None:
+    for topic in ("fulfillments/create", "carts/update", "x" * 200):
+        response = WebhookDelivery(topic, {"id": 5}).send(ingest.webhook_url)
+        assert (response.status_code, response.json()["result"]) == (200, "ignored_topic")
+    expected = 'shopb1_ingest_deliveries_total{topic="other",result="ignored_topic"} 3'
+    deadline = time.monotonic() + 10
+    while expected not in (metrics := requests.get(f"{ingest.url}/metrics", timeout=5).text):
+        assert time.monotonic() < deadline, metrics
+        time.sleep(0.2)
+    assert "x" * 200 not in metrics and "fulfillments" not in metrics
+    assert broker.keys(f"*{SHOP}*") == []
