@@ -169,6 +169,9 @@ class ServiceLayerSettings:
 
 
 DEFAULT_SHOPIFY_API_VERSION = "2026-07"
+DEMO_SHOP = "shopb1-demo.myshopify.com"
+# Public (it is in this repository): it may sign the demo shop's webhooks and nothing else.
+DEMO_APP_SECRET = "shopb1_demo_app_secret"
 
 
 @dataclass(frozen=True)
@@ -176,12 +179,13 @@ class ShopifySettings:
     """The shop, the app's credentials and the Admin API version the connector speaks."""
 
     # The shop's permanent domain; the Admin API lives at https://<shop>/admin/api/<version>/graphql.json.
-    shop: str = "shopb1-demo.myshopify.com"
+    shop: str = DEMO_SHOP
     # Where to send Admin API calls when it is not https://<shop> (the emulator: http://127.0.0.1:8081).
     admin_url: str | None = "http://127.0.0.1:8081"
     access_token: str = field(default="shpat_shopb1_demo_token", repr=False)
-    # The app's client secret: Shopify signs every webhook with it (HMAC-SHA256).
-    app_secret: str = field(default="shopb1_demo_app_secret", repr=False)
+    # The app's client secret: Shopify signs every webhook with it (HMAC-SHA256). Empty: not configured (a real
+    # shop gets no default; the processes that verify webhooks refuse to start without it).
+    app_secret: str = field(default=DEMO_APP_SECRET, repr=False)
     # The previous secret, accepted for an hour or so after rotating it.
     previous_app_secret: str | None = field(default=None, repr=False)
     api_version: str = DEFAULT_SHOPIFY_API_VERSION
@@ -212,7 +216,7 @@ class ShopifySettings:
             shop=shop,
             admin_url=env.optional_text("SHOPB1_SHOPIFY_ADMIN_URL") or default_admin,
             access_token=env.text("SHOPB1_SHOPIFY_ACCESS_TOKEN", cls.access_token),
-            app_secret=env.text("SHOPB1_SHOPIFY_APP_SECRET", cls.app_secret),
+            app_secret=env.text("SHOPB1_SHOPIFY_APP_SECRET", cls.app_secret if shop == DEMO_SHOP else ""),
             previous_app_secret=env.optional_text("SHOPB1_SHOPIFY_PREVIOUS_APP_SECRET"),
             api_version=env.text("SHOPB1_SHOPIFY_API_VERSION", DEFAULT_SHOPIFY_API_VERSION),
             connect_timeout=env.number("SHOPB1_SHOPIFY_CONNECT_TIMEOUT", 5.0),
@@ -227,8 +231,19 @@ class ShopifySettings:
 
     @property
     def webhook_secrets(self) -> tuple[str, ...]:
-        """Secrets a webhook may be signed with: the current one, and the previous one during a rotation."""
-        return (self.app_secret,) + ((self.previous_app_secret,) if self.previous_app_secret else ())
+        """Secrets a webhook may be signed with: the current one, and the previous one during a rotation.
+
+        SettingsError for a real shop without its own secret: anyone can sign with the demo secret.
+        """
+        secrets = (self.app_secret,) + ((self.previous_app_secret,) if self.previous_app_secret else ())
+        if not self.app_secret:
+            raise SettingsError(f"SHOPB1_SHOPIFY_APP_SECRET must be set to the app's client secret for {self.shop}")
+        if self.shop != DEMO_SHOP and DEMO_APP_SECRET in secrets:
+            raise SettingsError(
+                f"SHOPB1_SHOPIFY_APP_SECRET (or _PREVIOUS_APP_SECRET) is the public demo secret, which signs the "
+                f"demo shop's webhooks only; set the app's own client secret for {self.shop}"
+            )
+        return secrets
 
 
 @dataclass(frozen=True)

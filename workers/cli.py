@@ -35,6 +35,7 @@ def _ingest(args: argparse.Namespace) -> int:
     from workers.ingest import build_app
 
     shopify, redis_settings = ShopifySettings.from_env(), RedisSettings.from_env()
+    shopify.webhook_secrets  # noqa: B018 - refuses to start without the shop's own app secret
     serve(
         factory=lambda: build_app(shopify, redis_settings),
         host=args.host,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from connector.settings import EnvReader, ServiceLayerSettings, SettingsError
+from connector.settings import EnvReader, ServiceLayerSettings, SettingsError, ShopifySettings
 
 
 def test_defaults_point_at_the_local_emulator_demo_company():
@@ -146,3 +146,20 @@ def test_catalog_intervals_and_page_size_are_read_and_checked():
                         ("SHOPB1_CATALOG_POLL_OVERLAP", "-1"), ("SHOPB1_CATALOG_PAGE_SIZE", "501")]:  # fmt: skip
         with pytest.raises(SettingsError, match=name):
             CatalogSettings.from_env({name: value})
+
+
+def test_a_real_shop_gets_no_demo_app_secret():
+    settings = ShopifySettings.from_env({"SHOPB1_SHOPIFY_SHOP": "example-outdoor.myshopify.com"})
+    with pytest.raises(SettingsError, match="SHOPB1_SHOPIFY_APP_SECRET must be set"):
+        settings.webhook_secrets  # noqa: B018
+
+
+def test_the_demo_secret_signs_for_the_demo_shop_only():
+    assert ShopifySettings.from_env({}).webhook_secrets == ("shopb1_demo_app_secret",)
+    for variable in ("SHOPB1_SHOPIFY_APP_SECRET", "SHOPB1_SHOPIFY_PREVIOUS_APP_SECRET"):
+        environ = {"SHOPB1_SHOPIFY_SHOP": "example-outdoor.myshopify.com", "SHOPB1_SHOPIFY_APP_SECRET": "own-secret",
+                   variable: "shopb1_demo_app_secret"}  # fmt: skip
+        with pytest.raises(SettingsError, match="public demo secret"):
+            ShopifySettings.from_env(environ).webhook_secrets  # noqa: B018
+    own = {"SHOPB1_SHOPIFY_SHOP": "example-outdoor.myshopify.com", "SHOPB1_SHOPIFY_APP_SECRET": "own-secret"}
+    assert ShopifySettings.from_env(own).webhook_secrets == ("own-secret",)
