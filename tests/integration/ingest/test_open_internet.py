@@ -3,10 +3,13 @@ and a real redis-server (the module's `ingest` and `ingest_redis`)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
+import socket
 import string
 import subprocess
+import threading
 import time
 import uuid
 
@@ -16,8 +19,8 @@ import requests
 from connector.shopify import webhooks
 from connector.testing.processes import free_port, shopb1
 from connector.testing.redis_server import RestartableRedis
-from tests.integration.ingest.conftest import Ingest
-from tests.support.shopify_webhooks import SHOP, WebhookDelivery
+from tests.integration.ingest.conftest import QUEUE_KEY, Ingest
+from tests.support.shopify_webhooks import SHOP, WebhookDelivery, order_payload
 
 # Each ingest process adds its counts to Redis every second (connector/ingest/metrics.py).
 FLUSHED = 2.5
@@ -104,3 +107,49 @@ def test_ingest_of_a_real_shop_without_its_app_secret_does_not_start(ingest_redi
     finished = subprocess.run(command, env=environment, capture_output=True, text=True, timeout=60, check=False)
     assert finished.returncode == 2
     assert "SHOPB1_SHOPIFY_APP_SECRET must be set" in finished.stderr
+
+
+class SlowClients:
+    """Connections that send a webhook's request head a byte a second, for at most 30 s, and never finish."""
+
+    HEAD = b"POST /webhooks/shopify HTTP/1.1\r\nHost: shopb1.example.com\r\nContent-Type: application/json\r\n"
+
+    def __init__(self, port: int, count: int, seconds: float = 30) -> None:
+        self.sockets = [socket.create_connection(("127.0.0.1", port), timeout=5) for _ in range(count)]
+        self.stop_at = time.monotonic() + seconds
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self._trickle, daemon=True)
+        self.thread.start()
+
+    def _trickle(self) -> None:
+        sent = 0
+        while not self.stopped.is_set() and time.monotonic() < self.stop_at:
+            byte = self.HEAD[sent % len(self.HEAD) : sent % len(self.HEAD) + 1]
+            for sock in self.sockets:
+                with contextlib.suppress(OSError):  # the server may close a connection it gave up on
+                    sock.sendall(byte)
+            sent += 1
+            self.stopped.wait(1.0)
+
+    def close(self) -> None:
+        self.stopped.set()
+        self.thread.join()
+        for sock in self.sockets:
+            sock.close()
+
+
+def test_fifty_slow_clients_do_not_keep_signed_webhooks_waiting(ingest: Ingest, broker: redis.Redis) -> None:
+    slow = SlowClients(ingest.port, 50)
+    try:
+        time.sleep(3)  # every slow connection accepted and a few bytes into its request head
+        deliveries = [WebhookDelivery("orders/create", order_payload(order_id=n)) for n in range(1, 21)]
+        # Answered at all within a second, not a speed figure: gunicorn's threaded worker answered none of these
+        # while ten such connections held its threads.
+        responses = [
+            requests.post(ingest.webhook_url, data=delivery.body, headers=delivery.headers(), timeout=1)
+            for delivery in deliveries
+        ]
+        assert [response.json()["result"] for response in responses] == ["accepted"] * 20
+        assert broker.llen(QUEUE_KEY) == 20
+    finally:
+        slow.close()
