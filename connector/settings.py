@@ -192,6 +192,8 @@ class ShopifySettings:
     connect_timeout: float = 5.0
     read_timeout: float = 30.0
     retries: int = 5
+    # The shop's numeric id (shop_id in privacy requests); when set, a request naming another id is refused.
+    shop_id: int | None = None
 
     def __post_init__(self) -> None:
         if "/" in self.shop or "." not in self.shop:
@@ -222,6 +224,7 @@ class ShopifySettings:
             connect_timeout=env.number("SHOPB1_SHOPIFY_CONNECT_TIMEOUT", 5.0),
             read_timeout=env.number("SHOPB1_SHOPIFY_READ_TIMEOUT", 30.0),
             retries=env.integer("SHOPB1_SHOPIFY_RETRIES", 5),
+            shop_id=env.optional_integer("SHOPB1_SHOPIFY_SHOP_ID"),
         )
 
     @property
