@@ -29,6 +29,8 @@ from workers.queues import Queue
 
 ROOT = Path(__file__).resolve().parents[2]
 PLACEHOLDER = "CHANGE-ME"
+# The Redis users of the connector's processes (deploy/kubernetes/base/redis/users.acl), each with its own URL.
+REDIS_ROLES = ("ingest", "worker", "beat", "flower")
 
 
 def _load_checker():
@@ -194,6 +196,8 @@ def test_the_base_has_no_secret_and_no_overlay_secret_holds_a_real_value():
         services = {item["metadata"]["name"] for item in of_kind(objects, "Service")}
         emulated_sap = urlsplit(settings_data(objects)["SHOPB1_SAP_URL"]).hostname in services
         demo_values = {"SHOPB1_SAP_PASSWORD": ServiceLayerSettings.password} if emulated_sap else {}
+        # A user name, not a secret: KEDA reads every parameter of its TriggerAuthentication from a Secret.
+        demo_values["SHOPB1_REDIS_KEDA_USERNAME"] = "keda"
         for secret in of_kind(objects, "Secret"):
             assert "data" not in secret, "encoded values cannot be told from real ones: use stringData placeholders"
             for key, value in secret.get("stringData", {}).items():
@@ -238,7 +242,8 @@ def test_the_settings_and_the_mapping_are_accepted_by_the_connector(name, tmp_pa
     environ.pop("SHOPB1_SAP_CA_BUNDLE", None)
     ServiceLayerSettings.from_env(environ)
     ShopifySettings.from_env(environ)
-    RedisSettings.from_env(environ)
+    for role in REDIS_ROLES:
+        RedisSettings.from_env({**environ, "SHOPB1_REDIS_URL": environ[f"SHOPB1_REDIS_{role.upper()}_URL"]})
 
     mapping = generated(objects, "shopb1-mapping")
     mount_path = Path(environ["SHOPB1_MAPPING_FILE"])
@@ -252,7 +257,7 @@ def test_the_settings_and_the_mapping_are_accepted_by_the_connector(name, tmp_pa
 @pytest.mark.parametrize("name", OVERLAYS)
 def test_keda_watches_the_redis_the_workers_use(name):
     objects = rendered(name)
-    url = urlsplit(secret_values(objects)["SHOPB1_REDIS_URL"])
+    url = urlsplit(secret_values(objects)["SHOPB1_REDIS_WORKER_URL"])
     namespaces = {item["metadata"].get("namespace") for item in objects if item["kind"] != "Namespace"}
     for scaler in of_kind(objects, "ScaledObject"):
         metadata = scaler["spec"]["triggers"][0]["metadata"]
