@@ -11,7 +11,7 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 DEFAULT_SAP_URL = "http://127.0.0.1:50000/b1s/v2"
 _TRUE = frozenset({"1", "true", "yes", "on"})
@@ -256,10 +256,21 @@ class RedisSettings:
     url: str = "redis://127.0.0.1:6379/0"
     # Prefix of every key the connector writes, so that one Redis can serve several shops or environments.
     key_prefix: str = "shopb1"
+    # For rediss://: the CA bundle that signed the server's certificate (a managed Redis's own CA), else the
+    # system's CAs are trusted.
+    ca_bundle: str | None = None
 
     def __post_init__(self) -> None:
-        if urlsplit(self.url).scheme not in ("redis", "rediss", "unix"):
+        scheme = urlsplit(self.url).scheme
+        if scheme not in ("redis", "rediss", "unix"):
             raise SettingsError(f"SHOPB1_REDIS_URL must be a redis://, rediss:// or unix:// URL, got {self.url!r}")
+        if self.ca_bundle is not None:
+            if scheme != "rediss":
+                raise SettingsError("SHOPB1_REDIS_CA_BUNDLE is set but SHOPB1_REDIS_URL is not a rediss:// URL")
+            if not os.path.isfile(self.ca_bundle):
+                raise SettingsError(f"SHOPB1_REDIS_CA_BUNDLE must name a readable file, got {self.ca_bundle!r}")
+        if scheme == "rediss":
+            object.__setattr__(self, "url", _verified_tls_url(self.url, self.ca_bundle))
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> RedisSettings:
@@ -267,7 +278,26 @@ class RedisSettings:
         return cls(
             url=env.text("SHOPB1_REDIS_URL", cls.url),
             key_prefix=env.text("SHOPB1_REDIS_KEY_PREFIX", cls.key_prefix),
+            ca_bundle=env.optional_text("SHOPB1_REDIS_CA_BUNDLE"),
         )
+
+
+def _verified_tls_url(url: str, ca_bundle: str | None) -> str:
+    """A rediss:// URL that makes redis-py, kombu and Celery's result backend verify the server's certificate.
+
+    All three read ssl_cert_reqs and ssl_ca_certs from the URL's query; without them kombu's broker connection
+    would accept any certificate (it falls back to CERT_NONE with a warning).
+    """
+    parts = urlsplit(url)
+    query = dict(parse_qsl(parts.query))
+    if query.setdefault("ssl_cert_reqs", "required") not in ("required", "CERT_REQUIRED"):
+        raise SettingsError(
+            f"SHOPB1_REDIS_URL asks for ssl_cert_reqs={query['ssl_cert_reqs']}: the server's certificate must be "
+            f"verified (leave ssl_cert_reqs out, and set SHOPB1_REDIS_CA_BUNDLE for a private CA)"
+        )
+    if ca_bundle is not None:
+        query["ssl_ca_certs"] = ca_bundle
+    return urlunsplit(parts._replace(query=urlencode(query)))
 
 
 @dataclass(frozen=True)
