@@ -68,6 +68,9 @@ def _beat(args: argparse.Namespace) -> int:
 def _flower(args: argparse.Namespace) -> int:
     auth = os.environ.get("SHOPB1_FLOWER_BASIC_AUTH")
     command = ["flower", f"--port={args.port}", f"--address={args.address}", "--purge_offline_workers=60"]
+    if not args.control:
+        # Flower's API can run, revoke and rate-limit any task; failed work is retried with `shopb1 failed retry`.
+        command.append("--read_only=true")
     if auth:
         command.append(f"--basic-auth={auth}")
     elif args.address not in ("127.0.0.1", "localhost"):
@@ -148,6 +151,9 @@ def build_parser() -> argparse.ArgumentParser:
     flower = commands.add_parser("flower", help="Flower, the Celery monitor (default port 5555)")
     flower.add_argument("--port", type=int, default=5555)
     flower.add_argument("--address", default="127.0.0.1")
+    flower.add_argument(
+        "--control", action="store_true", help="allow Flower's task and worker control (read-only without it)"
+    )
     flower.set_defaults(handler=_flower)
 
     failed = commands.add_parser("failed", help="work that failed for good (dead letters): list, show, retry, discard")

@@ -177,6 +177,9 @@ def test_a_worker_beat_flower_and_keda_do_their_work_with_their_users(
             lengths["active_queues"]
         )
         assert requests.get(f"http://127.0.0.1:{port}/api/workers?refresh=1", timeout=30).status_code == 200
+        # Read-only unless started with --control: its API runs no task.
+        applied = requests.post(f"http://127.0.0.1:{port}/api/task/async-apply/shopb1.reconcile.orders", timeout=30)
+        assert applied.status_code == 403
 
     keda = acl_redis.client("keda")
     assert keda.llen("shopb1:celery:shopb1.reconcile") >= 2
