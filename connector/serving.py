@@ -1,4 +1,10 @@
-"""Serving a WSGI app with gunicorn from inside the `shopb1` command (emulators, ingest)."""
+"""Serving a WSGI app with gunicorn from inside the `shopb1` command (emulators, ingest).
+
+Two ways: gunicorn's threaded worker (the emulators), or its gevent worker (the ingest, which faces the internet).
+A thread reads a request's head and body without a deadline, so a few clients sending a byte a second hold every
+thread; with gevent a connection costs a greenlet, thousands fit in a process, and gunicorn gives a request's
+head `keepalive` seconds to arrive (the gevent worker reads it under a Timeout of that length).
+"""
 
 from __future__ import annotations
 
@@ -37,11 +43,15 @@ def serve(
     keyfile: str | None = None,
     access_log: bool = False,
     timeout: int = 300,
+    worker_class: str = "gthread",
+    connections: int = 1000,
+    keepalive: int = 30,
 ) -> None:
-    """Run a WSGI app under gunicorn's threaded worker until SIGTERM or SIGINT.
+    """Run a WSGI app under gunicorn until SIGTERM or SIGINT.
 
     Pass `factory` to build the app inside each worker process (anything holding sockets or threads), or a
     ready `app`. Stateful apps (the emulators keep their data in memory) must run with one worker process.
+    `threads` is the gthread worker's; `connections` bounds the connections a gevent worker process holds.
     """
     if (app is None) == (factory is None):
         raise ValueError("pass exactly one of app and factory")
@@ -50,8 +60,9 @@ def serve(
         {
             "bind": f"{host}:{port}",
             "workers": workers,
-            "worker_class": "gthread",
+            "worker_class": worker_class,
             "threads": threads,
+            "worker_connections": connections,
             "proc_name": name,
             "certfile": certfile,
             "keyfile": keyfile,
@@ -61,6 +72,6 @@ def serve(
             # A request held by injected latency or a full concurrency cap must not get the worker killed.
             "timeout": timeout,
             "graceful_timeout": 5,
-            "keepalive": 30,
+            "keepalive": keepalive,
         },
     ).run()

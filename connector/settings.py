@@ -11,7 +11,7 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 DEFAULT_SAP_URL = "http://127.0.0.1:50000/b1s/v2"
 _TRUE = frozenset({"1", "true", "yes", "on"})
@@ -169,6 +169,9 @@ class ServiceLayerSettings:
 
 
 DEFAULT_SHOPIFY_API_VERSION = "2026-07"
+DEMO_SHOP = "shopb1-demo.myshopify.com"
+# Public (it is in this repository): it may sign the demo shop's webhooks and nothing else.
+DEMO_APP_SECRET = "shopb1_demo_app_secret"
 
 
 @dataclass(frozen=True)
@@ -176,18 +179,21 @@ class ShopifySettings:
     """The shop, the app's credentials and the Admin API version the connector speaks."""
 
     # The shop's permanent domain; the Admin API lives at https://<shop>/admin/api/<version>/graphql.json.
-    shop: str = "shopb1-demo.myshopify.com"
+    shop: str = DEMO_SHOP
     # Where to send Admin API calls when it is not https://<shop> (the emulator: http://127.0.0.1:8081).
     admin_url: str | None = "http://127.0.0.1:8081"
     access_token: str = field(default="shpat_shopb1_demo_token", repr=False)
-    # The app's client secret: Shopify signs every webhook with it (HMAC-SHA256).
-    app_secret: str = field(default="shopb1_demo_app_secret", repr=False)
+    # The app's client secret: Shopify signs every webhook with it (HMAC-SHA256). Empty: not configured (a real
+    # shop gets no default; the processes that verify webhooks refuse to start without it).
+    app_secret: str = field(default=DEMO_APP_SECRET, repr=False)
     # The previous secret, accepted for an hour or so after rotating it.
     previous_app_secret: str | None = field(default=None, repr=False)
     api_version: str = DEFAULT_SHOPIFY_API_VERSION
     connect_timeout: float = 5.0
     read_timeout: float = 30.0
     retries: int = 5
+    # The shop's numeric id (shop_id in privacy requests); when set, a request naming another id is refused.
+    shop_id: int | None = None
 
     def __post_init__(self) -> None:
         if "/" in self.shop or "." not in self.shop:
@@ -212,12 +218,13 @@ class ShopifySettings:
             shop=shop,
             admin_url=env.optional_text("SHOPB1_SHOPIFY_ADMIN_URL") or default_admin,
             access_token=env.text("SHOPB1_SHOPIFY_ACCESS_TOKEN", cls.access_token),
-            app_secret=env.text("SHOPB1_SHOPIFY_APP_SECRET", cls.app_secret),
+            app_secret=env.text("SHOPB1_SHOPIFY_APP_SECRET", cls.app_secret if shop == DEMO_SHOP else ""),
             previous_app_secret=env.optional_text("SHOPB1_SHOPIFY_PREVIOUS_APP_SECRET"),
             api_version=env.text("SHOPB1_SHOPIFY_API_VERSION", DEFAULT_SHOPIFY_API_VERSION),
             connect_timeout=env.number("SHOPB1_SHOPIFY_CONNECT_TIMEOUT", 5.0),
             read_timeout=env.number("SHOPB1_SHOPIFY_READ_TIMEOUT", 30.0),
             retries=env.integer("SHOPB1_SHOPIFY_RETRIES", 5),
+            shop_id=env.optional_integer("SHOPB1_SHOPIFY_SHOP_ID"),
         )
 
     @property
@@ -227,8 +234,19 @@ class ShopifySettings:
 
     @property
     def webhook_secrets(self) -> tuple[str, ...]:
-        """Secrets a webhook may be signed with: the current one, and the previous one during a rotation."""
-        return (self.app_secret,) + ((self.previous_app_secret,) if self.previous_app_secret else ())
+        """Secrets a webhook may be signed with: the current one, and the previous one during a rotation.
+
+        SettingsError for a real shop without its own secret: anyone can sign with the demo secret.
+        """
+        secrets = (self.app_secret,) + ((self.previous_app_secret,) if self.previous_app_secret else ())
+        if not self.app_secret:
+            raise SettingsError(f"SHOPB1_SHOPIFY_APP_SECRET must be set to the app's client secret for {self.shop}")
+        if self.shop != DEMO_SHOP and DEMO_APP_SECRET in secrets:
+            raise SettingsError(
+                f"SHOPB1_SHOPIFY_APP_SECRET (or _PREVIOUS_APP_SECRET) is the public demo secret, which signs the "
+                f"demo shop's webhooks only; set the app's own client secret for {self.shop}"
+            )
+        return secrets
 
 
 @dataclass(frozen=True)
@@ -238,10 +256,21 @@ class RedisSettings:
     url: str = "redis://127.0.0.1:6379/0"
     # Prefix of every key the connector writes, so that one Redis can serve several shops or environments.
     key_prefix: str = "shopb1"
+    # For rediss://: the CA bundle that signed the server's certificate (a managed Redis's own CA), else the
+    # system's CAs are trusted.
+    ca_bundle: str | None = None
 
     def __post_init__(self) -> None:
-        if urlsplit(self.url).scheme not in ("redis", "rediss", "unix"):
+        scheme = urlsplit(self.url).scheme
+        if scheme not in ("redis", "rediss", "unix"):
             raise SettingsError(f"SHOPB1_REDIS_URL must be a redis://, rediss:// or unix:// URL, got {self.url!r}")
+        if self.ca_bundle is not None:
+            if scheme != "rediss":
+                raise SettingsError("SHOPB1_REDIS_CA_BUNDLE is set but SHOPB1_REDIS_URL is not a rediss:// URL")
+            if not os.path.isfile(self.ca_bundle):
+                raise SettingsError(f"SHOPB1_REDIS_CA_BUNDLE must name a readable file, got {self.ca_bundle!r}")
+        if scheme == "rediss":
+            object.__setattr__(self, "url", _verified_tls_url(self.url, self.ca_bundle))
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> RedisSettings:
@@ -249,7 +278,26 @@ class RedisSettings:
         return cls(
             url=env.text("SHOPB1_REDIS_URL", cls.url),
             key_prefix=env.text("SHOPB1_REDIS_KEY_PREFIX", cls.key_prefix),
+            ca_bundle=env.optional_text("SHOPB1_REDIS_CA_BUNDLE"),
         )
+
+
+def _verified_tls_url(url: str, ca_bundle: str | None) -> str:
+    """A rediss:// URL that makes redis-py, kombu and Celery's result backend verify the server's certificate.
+
+    All three read ssl_cert_reqs and ssl_ca_certs from the URL's query; without them kombu's broker connection
+    would accept any certificate (it falls back to CERT_NONE with a warning).
+    """
+    parts = urlsplit(url)
+    query = dict(parse_qsl(parts.query))
+    if query.setdefault("ssl_cert_reqs", "required") not in ("required", "CERT_REQUIRED"):
+        raise SettingsError(
+            f"SHOPB1_REDIS_URL asks for ssl_cert_reqs={query['ssl_cert_reqs']}: the server's certificate must be "
+            f"verified (leave ssl_cert_reqs out, and set SHOPB1_REDIS_CA_BUNDLE for a private CA)"
+        )
+    if ca_bundle is not None:
+        query["ssl_ca_certs"] = ca_bundle
+    return urlunsplit(parts._replace(query=urlencode(query)))
 
 
 @dataclass(frozen=True)

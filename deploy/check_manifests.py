@@ -147,6 +147,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--kubectl", help="kubectl binary (default: the one beside this Python, else PATH)")
     parser.add_argument("directories", nargs="*", type=Path, help="kustomizations (default: base and overlays)")
+    parser.add_argument("--write", type=Path, help="also write each overlay's rendering to DIR/<name>.yaml (checkov)")
     args = parser.parse_args(argv)
     kubectl = find_kubectl(args.kubectl)
     if kubectl is None:
@@ -160,6 +161,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"FAIL {error}", file=sys.stderr)
             failures += 1
             continue
+        # The base is never applied alone (no namespace, no image tag): only what an overlay applies is linted.
+        if args.write and directory.parent.name == "overlays":
+            args.write.mkdir(parents=True, exist_ok=True)
+            (args.write / f"{directory.name}.yaml").write_text(yaml.safe_dump_all(documents, sort_keys=False))
         for document in documents:
             checked += 1
             name = f"{document.get('kind')}/{document.get('metadata', {}).get('name')}"

@@ -1,6 +1,6 @@
 """The Celery application: broker and results on Redis, settings chosen for an idempotent at-least-once pipeline.
 
-Every setting that is not Celery's default says why. Tasks live in `tasks/`; the queues in `workers/queues.py`.
+Every setting that is not Celery's default says why. Tasks live in `tasks/`; the queues in `tasks/queues.py`.
 """
 
 from __future__ import annotations

@@ -28,6 +28,10 @@ log = logging.getLogger(__name__)
 DEFAULT_MAX_BODY_BYTES = 2 * 1024 * 1024
 
 Response = tuple[int, list[tuple[str, str]], bytes]
+# Topic labels of the metrics besides the handled topics: a request whose signature is not proven, and a signed
+# delivery of a topic the connector does not handle.
+UNVERIFIED = "unverified"
+OTHER = "other"
 
 
 @dataclass(frozen=True)
@@ -63,30 +67,35 @@ class IngestApp:
 
     def _webhook(self, environ: dict[str, Any]) -> Response:
         started = time.perf_counter()
-        topic = environ.get("HTTP_X_SHOPIFY_TOPIC", "") or "-"
-        status, result = self._receive(environ)
-        self.metrics.record(topic, result, time.perf_counter() - started)
+        status, result, topic = self._receive(environ)
+        # Labels from fixed sets only: the result's kind (not an error's detail) and a topic that is either
+        # proven (signed) and handled, or one of two fixed words.
+        self.metrics.record(topic, result.partition(":")[0], time.perf_counter() - started)
         return _text(status, result)
 
-    def _receive(self, environ: dict[str, Any]) -> tuple[int, str]:
+    def _receive(self, environ: dict[str, Any]) -> tuple[int, str, str]:
+        """(status, result, topic label). Before the signature is proven nothing the client chose is read but
+        the length and the body's bytes: an unsigned request can only add to a counter of fixed labels."""
         length = _content_length(environ)
         if length is None:
-            return 411, "length_required"
+            return 411, "length_required", UNVERIFIED
         if length > self.config.max_body_bytes:
-            return 413, "too_large"
+            return 413, "too_large", UNVERIFIED
         body = environ["wsgi.input"].read(length) if length else b""
-        # Nothing is parsed, stored or logged before the signature is proven.
         if not verify(body, environ.get(f"HTTP_{_wsgi_name(HMAC_HEADER)}"), self.config.secrets):
-            return 401, "bad_signature"
+            return 401, "bad_signature", UNVERIFIED
         headers = {name[5:].replace("_", "-"): value for name, value in environ.items() if name.startswith("HTTP_")}
         delivery = Delivery.from_headers(headers)
+        # The topic header is not covered by the signature either, but a signed request comes from Shopify.
+        topic = environ.get("HTTP_X_SHOPIFY_TOPIC", "")
+        label = topic if topic in self.config.handled_topics else OTHER
         if delivery is None:
-            return 400, "missing_headers"
+            return 400, "missing_headers", label
         if self.config.shop_domains and delivery.shop_domain not in self.config.shop_domains:
-            return 403, "unknown_shop"
+            return 403, "unknown_shop", label
         if delivery.topic not in self.config.handled_topics:
             # Acknowledged so that Shopify stops sending it; counted so that an operator sees it.
-            return 200, "ignored_topic"
+            return 200, "ignored_topic", label
         try:
             outcome = self.store.accept(delivery, body, self.handoff)
         except (redis.RedisError, OSError) as error:
@@ -96,13 +105,13 @@ class IngestApp:
                 delivery.webhook_id,
                 error,
             )
-            return 503, "unavailable"
+            return 503, "unavailable", label
         except Exception as error:  # building the task message can fail in many ways: Shopify must retry
             log.exception("ingest_enqueue_failed topic=%s webhook_id=%s", delivery.topic, delivery.webhook_id)
-            return 503, f"unavailable:{type(error).__name__}"
+            return 503, f"unavailable:{type(error).__name__}", label
         log.info("ingest_%s topic=%s webhook_id=%s shop=%s", outcome.value, delivery.topic, delivery.webhook_id,
                  delivery.shop_domain)  # fmt: skip
-        return 200, outcome.value
+        return 200, outcome.value, label
 
     def _ready(self) -> Response:
         try:

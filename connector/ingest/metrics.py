@@ -3,7 +3,8 @@
 Deliveries by topic and result, and a latency histogram of the whole request (verify, store, enqueue). A request
 only counts in its own process; a background thread adds those counts to the totals in Redis every second, in
 one pipelined round trip, so that counting costs the webhook path no round trip of its own. Counts that Redis
-could not take are kept for the next flush.
+could not take are kept for the next flush. Labels come from fixed sets (connector/ingest/app.py), so that no
+request can add a series or a Redis hash field of its own.
 """
 
 from __future__ import annotations

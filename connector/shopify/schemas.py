@@ -13,7 +13,7 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validate
 
 from connector.shopify import webhooks
 from connector.validation import error_lines
@@ -465,30 +465,46 @@ class DataRequestSchema(_Payload):
     id = ShopifyId(required=True)
 
 
-class CustomersDataRequestSchema(_Payload):
+class _CompliancePayload(_Payload):
+    """A privacy request. The topic header is not covered by the signature, so a signed body of one topic can be
+    sent again under another: each request refuses the keys that mark the other two (and an order has no shop_id),
+    and a body of the wrong kind is a data error, never a request to act on."""
+
+    shop_id = ShopifyId(required=True)
+    shop_domain = fields.String(required=True, validate=validate.Length(min=1))
+    # Keys of the other compliance topics' payloads, which this one must not carry.
+    foreign_keys: tuple[str, ...] = ()
+
+    @pre_load
+    def refuse_other_topics(self, data: Any, **kwargs: Any) -> Any:
+        if isinstance(data, dict):
+            present = sorted(key for key in self.foreign_keys if key in data)
+            if present:
+                raise ValidationError({key: ["belongs to another compliance topic's payload"] for key in present})
+        return data
+
+
+class CustomersDataRequestSchema(_CompliancePayload):
     """customers/data_request."""
 
-    shop_id = ShopifyId(required=True)
-    shop_domain = fields.String(required=True)
     customer = fields.Nested(ComplianceCustomerSchema, required=True)
-    orders_requested = fields.List(ShopifyId(), load_default=list)
+    orders_requested = fields.List(ShopifyId(), required=True)
     data_request = fields.Nested(DataRequestSchema, load_default=None)
+    foreign_keys = ("orders_to_redact",)
 
 
-class CustomersRedactSchema(_Payload):
+class CustomersRedactSchema(_CompliancePayload):
     """customers/redact."""
 
-    shop_id = ShopifyId(required=True)
-    shop_domain = fields.String(required=True)
     customer = fields.Nested(ComplianceCustomerSchema, required=True)
-    orders_to_redact = fields.List(ShopifyId(), load_default=list)
+    orders_to_redact = fields.List(ShopifyId(), required=True)
+    foreign_keys = ("orders_requested", "data_request")
 
 
-class ShopRedactSchema(_Payload):
-    """shop/redact."""
+class ShopRedactSchema(_CompliancePayload):
+    """shop/redact: the shop's id and domain, nothing about a customer."""
 
-    shop_id = ShopifyId(required=True)
-    shop_domain = fields.String(required=True)
+    foreign_keys = ("customer", "orders_to_redact", "orders_requested", "data_request")
 
 
 SCHEMAS: dict[str, Schema] = {

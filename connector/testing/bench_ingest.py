@@ -4,7 +4,7 @@ Load comes from wrk (C, one epoll thread per core it is given), so that the load
 possible of the two cores it shares with the server. Each request is a real orders/create delivery from the
 Shopify emulator (same body and signature every time, which is what verification costs) with its own
 X-Shopify-Webhook-Id, so that every one is a new delivery the ingest must store and queue. The baseline is a bare
-WSGI app on the same gunicorn configuration (workers, threads) driven by the same wrk script.
+WSGI app on the same gunicorn configuration (gevent worker class, workers) driven by the same wrk script.
 
 Afterwards Redis is asked what it holds: one queued message per accepted delivery (checked), and how many bytes a
 queued webhook costs (stored event, delivery state, queued task message) against the webhook's own size.
@@ -35,8 +35,8 @@ from connector.testing.shopify.app import ShopifyEmulator
 from connector.testing.shopify.webhook_sender import serialise
 from connector.testing.stack import APP_SECRET, SHOP
 
-# The ingest as `shopb1 ingest` runs it by default: two gunicorn processes (one per core) of 4 threads.
-INGEST_WORKERS, INGEST_THREADS = 2, 4
+# The ingest as `shopb1 ingest` runs it by default: two gunicorn processes (one per core), gevent worker class.
+INGEST_WORKERS, INGEST_WORKER_CLASS = 2, "gevent"
 # Enough connections to keep both server processes busy while wrk's single thread stays cheap.
 CONNECTIONS = 32
 FIXED_RATE = 500  # webhooks per second for the latency figure
@@ -161,8 +161,7 @@ def run_wrk(url: str, body_path: Path, headers: dict[str, str], seconds: float, 
 def ingest_server(redis_url: str) -> Iterator[str]:
     port = free_port()
     env = {"SHOPB1_REDIS_URL": redis_url, "SHOPB1_SHOPIFY_SHOP": SHOP, "SHOPB1_SHOPIFY_APP_SECRET": APP_SECRET}
-    command = shopb1("ingest", "--host", "127.0.0.1", "--port", str(port), "--workers", str(INGEST_WORKERS),
-                     "--threads", str(INGEST_THREADS))  # fmt: skip
+    command = shopb1("ingest", "--host", "127.0.0.1", "--port", str(port), "--workers", str(INGEST_WORKERS))
     process = start("bench-ingest", command, port=port, env=env)
     try:
         yield f"http://127.0.0.1:{port}/webhooks/shopify"
@@ -173,8 +172,8 @@ def ingest_server(redis_url: str) -> Iterator[str]:
 @contextmanager
 def bare_server() -> Iterator[str]:
     port = free_port()
-    command = [sys.executable, "-m", "gunicorn", "--worker-class", "gthread", "--workers", str(INGEST_WORKERS),
-               "--threads", str(INGEST_THREADS), "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
+    command = [sys.executable, "-m", "gunicorn", "--worker-class", INGEST_WORKER_CLASS,
+               "--workers", str(INGEST_WORKERS), "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
                "--keep-alive", "30", "connector.testing.bench:bare_app"]  # fmt: skip
     process = start("bench-bare", command, port=port)
     try:

@@ -29,6 +29,8 @@ from workers.cli import build_parser
 
 ROOT = Path(__file__).resolve().parents[2]
 PLACEHOLDER = "CHANGE-ME"
+# The Redis users of the connector's processes (deploy/kubernetes/base/redis/users.acl), each with its own URL.
+REDIS_ROLES = ("ingest", "worker", "beat", "flower")
 
 
 def _load_checker():
@@ -194,6 +196,8 @@ def test_the_base_has_no_secret_and_no_overlay_secret_holds_a_real_value():
         services = {item["metadata"]["name"] for item in of_kind(objects, "Service")}
         emulated_sap = urlsplit(settings_data(objects)["SHOPB1_SAP_URL"]).hostname in services
         demo_values = {"SHOPB1_SAP_PASSWORD": ServiceLayerSettings.password} if emulated_sap else {}
+        # A user name, not a secret: KEDA reads every parameter of its TriggerAuthentication from a Secret.
+        demo_values["SHOPB1_REDIS_KEDA_USERNAME"] = "keda"
         for secret in of_kind(objects, "Secret"):
             assert "data" not in secret, "encoded values cannot be told from real ones: use stringData placeholders"
             for key, value in secret.get("stringData", {}).items():
@@ -238,7 +242,8 @@ def test_the_settings_and_the_mapping_are_accepted_by_the_connector(name, tmp_pa
     environ.pop("SHOPB1_SAP_CA_BUNDLE", None)
     ServiceLayerSettings.from_env(environ)
     ShopifySettings.from_env(environ)
-    RedisSettings.from_env(environ)
+    for role in REDIS_ROLES:
+        RedisSettings.from_env({**environ, "SHOPB1_REDIS_URL": environ[f"SHOPB1_REDIS_{role.upper()}_URL"]})
 
     mapping = generated(objects, "shopb1-mapping")
     mount_path = Path(environ["SHOPB1_MAPPING_FILE"])
@@ -252,7 +257,7 @@ def test_the_settings_and_the_mapping_are_accepted_by_the_connector(name, tmp_pa
 @pytest.mark.parametrize("name", OVERLAYS)
 def test_keda_watches_the_redis_the_workers_use(name):
     objects = rendered(name)
-    url = urlsplit(secret_values(objects)["SHOPB1_REDIS_URL"])
+    url = urlsplit(secret_values(objects)["SHOPB1_REDIS_WORKER_URL"])
     namespaces = {item["metadata"].get("namespace") for item in objects if item["kind"] != "Namespace"}
     for scaler in of_kind(objects, "ScaledObject"):
         metadata = scaler["spec"]["triggers"][0]["metadata"]
@@ -334,3 +339,131 @@ def _expanded_args(container: dict[str, Any], pod_metadata: dict[str, Any]) -> l
         elif "value" in variable:
             values[variable["name"]] = variable["value"]
     return [re.sub(r"\$\((\w+)\)", lambda match: values[match[1]], argument) for argument in container["args"]]
+
+
+# --- least privilege: probes, the network, Redis users, the Ingress -----------------------------------------
+
+
+@needs_kubectl
+@pytest.mark.parametrize("name", OVERLAYS)
+def test_probes_are_where_checkov_is_told_they_are(name):
+    """deploy/checkov.yaml skips checkov's probe checks because this test holds the rule: what serves traffic is
+    ready-checked, every long-running process but beat is watched for liveness, Jobs end by themselves."""
+    for workload, spec in pod_specs(rendered(name)):
+        component = _component(workload)
+        for container in spec["containers"]:
+            where = f"{workload['metadata']['name']}/{container['name']}"
+            if workload["kind"] == "Job":
+                assert workload["spec"]["activeDeadlineSeconds"] > 0, where
+            elif component == "worker":
+                assert "startupProbe" in container and "livenessProbe" in container, where
+            elif component != "beat":
+                assert "readinessProbe" in container and "livenessProbe" in container, where
+
+
+def _policies(objects: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return of_kind(objects, "NetworkPolicy")
+
+
+def _selects(selector: dict[str, Any], labels: dict[str, str]) -> bool:
+    """Whether a label selector (matchLabels and In expressions) picks a pod with these labels."""
+    if not selector.get("matchLabels", {}).items() <= labels.items():
+        return False
+    return all(
+        expression["operator"] == "In" and labels.get(expression["key"]) in expression["values"]
+        for expression in selector.get("matchExpressions", [])
+    )
+
+
+def _allowed_peers(objects: list[dict[str, Any]], component: str, direction: str) -> list[dict[str, Any]]:
+    """Every peer some policy lets talk to (ingress) or be reached from (egress) the pods of a component."""
+    labels = {"app.kubernetes.io/name": "shopb1", "app.kubernetes.io/component": component}
+    peers = []
+    for policy in _policies(objects):
+        if _selects(policy["spec"]["podSelector"], labels) and direction.capitalize() in policy["spec"]["policyTypes"]:
+            for rule in policy["spec"].get(direction, []):
+                peers += rule.get("from" if direction == "ingress" else "to", [])
+    return peers
+
+
+@needs_kubectl
+@pytest.mark.parametrize("name", OVERLAYS)
+def test_everything_is_denied_but_what_a_policy_allows(name):
+    objects = rendered(name)
+    (deny,) = [policy for policy in _policies(objects) if policy["metadata"]["name"] == "shopb1-default-deny"]
+    assert deny["spec"] == {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}
+    # Flower: nothing may connect to it (operators use kubectl port-forward).
+    assert _allowed_peers(objects, "flower", "ingress") == []
+    # The ingest: the ingress controller and Prometheus, from their namespaces (and in staging the store emulator).
+    namespaces = {peer.get("namespaceSelector", {}).get("matchLabels", {}).get("kubernetes.io/metadata.name")
+                  for peer in _allowed_peers(objects, "ingest", "ingress")}  # fmt: skip
+    assert namespaces <= {"ingress-nginx", "monitoring", None}
+    for peer in _allowed_peers(objects, "ingest", "ingress"):
+        if "namespaceSelector" not in peer:
+            assert peer["podSelector"]["matchLabels"]["app.kubernetes.io/component"] == "shopify-emulator"
+
+
+@needs_kubectl
+@pytest.mark.parametrize("name", ["example", "staging"])
+def test_redis_takes_connections_from_shopb1_processes_and_keda_only(name):
+    objects = rendered(name)
+    for peer in _allowed_peers(objects, "redis", "ingress"):
+        if "namespaceSelector" in peer:
+            assert peer["namespaceSelector"]["matchLabels"] == {"kubernetes.io/metadata.name": "keda"}
+            assert peer["podSelector"]["matchLabels"] == {"app.kubernetes.io/name": "keda-operator"}
+            continue
+        # shopb1's own processes, by component: never a pod of another app, nor a component not named.
+        selector = peer["podSelector"]
+        assert not _selects(selector, {"app.kubernetes.io/name": "other", "app.kubernetes.io/component": "worker"})
+        assert not _selects(selector, {"app.kubernetes.io/name": "shopb1", "app.kubernetes.io/component": "other"})
+    worker = {"app.kubernetes.io/name": "shopb1", "app.kubernetes.io/component": "worker"}
+    assert any(_selects(peer.get("podSelector", {}), worker) for peer in _allowed_peers(objects, "redis", "ingress"))
+    for component in ("ingest", "worker", "beat", "flower"):
+        assert _allowed_peers(objects, component, "egress"), f"{component} cannot reach Redis"
+
+
+def _acl_users() -> dict[str, str]:
+    """The users of deploy/kubernetes/base/redis/users.acl and their rules."""
+    users = {}
+    for line in (ROOT / "deploy/kubernetes/base/redis/users.acl").read_text().splitlines():
+        if line.startswith("user "):
+            _, name, rules = line.split(" ", 2)
+            users[name] = rules
+    return users
+
+
+@needs_kubectl
+@pytest.mark.parametrize("name", OVERLAYS)
+def test_each_process_logs_in_to_redis_as_its_own_user(name):
+    objects = rendered(name)
+    users, secrets = _acl_users(), secret_values(objects)
+    assert users["default"].startswith("off ")
+    for workload, spec in pod_specs(objects):
+        for container in spec["containers"]:
+            for variable in container.get("env", []):
+                reference = variable.get("valueFrom", {}).get("secretKeyRef", {})
+                if variable["name"] == "SHOPB1_REDIS_URL":
+                    role = re.fullmatch(r"SHOPB1_REDIS_(\w+)_URL", reference["key"]).group(1).lower()
+                    assert role in users, f"{workload['metadata']['name']} uses an unknown Redis user"
+                    assert urlsplit(secrets[reference["key"]]).username == role
+    (redis_set,) = [item for item in of_kind(objects, "StatefulSet") if _component(item) == "redis"] or [None]
+    if redis_set is not None:
+        (container,) = redis_set["spec"]["template"]["spec"]["containers"]
+        given = {variable["name"] for variable in container["env"]}
+        assert {f"SHOPB1_REDIS_{user.upper()}_PASSWORD" for user in users if user != "default"} <= given
+        assert "--requirepass" not in container["args"]
+    (authentication,) = of_kind(objects, "TriggerAuthentication")
+    keys = {reference["parameter"]: reference["key"] for reference in authentication["spec"]["secretTargetRef"]}
+    assert secrets[keys["username"]] == "keda" and "keda" in users
+
+
+@needs_kubectl
+def test_the_ingress_takes_the_bodies_the_ingest_takes_and_limits_each_client():
+    from connector.ingest.app import DEFAULT_MAX_BODY_BYTES
+
+    (ingress,) = of_kind(rendered("example"), "Ingress")
+    annotations = ingress["metadata"]["annotations"]
+    assert annotations["nginx.ingress.kubernetes.io/proxy-body-size"] == f"{DEFAULT_MAX_BODY_BYTES // 2**20}m"
+    assert annotations["nginx.ingress.kubernetes.io/proxy-request-buffering"] == "on"
+    assert int(annotations["nginx.ingress.kubernetes.io/limit-connections"]) > 0
+    assert int(annotations["nginx.ingress.kubernetes.io/limit-rps"]) > 0

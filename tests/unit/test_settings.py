@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 import pytest
 
-from connector.settings import EnvReader, ServiceLayerSettings, SettingsError
+from connector.settings import EnvReader, RedisSettings, ServiceLayerSettings, SettingsError, ShopifySettings
 
 
 def test_defaults_point_at_the_local_emulator_demo_company():
@@ -146,3 +148,51 @@ def test_catalog_intervals_and_page_size_are_read_and_checked():
                         ("SHOPB1_CATALOG_POLL_OVERLAP", "-1"), ("SHOPB1_CATALOG_PAGE_SIZE", "501")]:  # fmt: skip
         with pytest.raises(SettingsError, match=name):
             CatalogSettings.from_env({name: value})
+
+
+def test_a_real_shop_gets_no_demo_app_secret():
+    settings = ShopifySettings.from_env({"SHOPB1_SHOPIFY_SHOP": "example-outdoor.myshopify.com"})
+    with pytest.raises(SettingsError, match="SHOPB1_SHOPIFY_APP_SECRET must be set"):
+        settings.webhook_secrets  # noqa: B018
+
+
+def test_the_demo_secret_signs_for_the_demo_shop_only():
+    assert ShopifySettings.from_env({}).webhook_secrets == ("shopb1_demo_app_secret",)
+    for variable in ("SHOPB1_SHOPIFY_APP_SECRET", "SHOPB1_SHOPIFY_PREVIOUS_APP_SECRET"):
+        environ = {"SHOPB1_SHOPIFY_SHOP": "example-outdoor.myshopify.com", "SHOPB1_SHOPIFY_APP_SECRET": "own-secret",
+                   variable: "shopb1_demo_app_secret"}  # fmt: skip
+        with pytest.raises(SettingsError, match="public demo secret"):
+            ShopifySettings.from_env(environ).webhook_secrets  # noqa: B018
+    own = {"SHOPB1_SHOPIFY_SHOP": "example-outdoor.myshopify.com", "SHOPB1_SHOPIFY_APP_SECRET": "own-secret"}
+    assert ShopifySettings.from_env(own).webhook_secrets == ("own-secret",)
+
+
+def test_redis_over_tls_always_verifies_the_server_and_may_name_a_ca_bundle(tmp_path):
+    plain = RedisSettings.from_env({"SHOPB1_REDIS_URL": "rediss://worker:pw@redis.example.com:6380/0"})
+    assert plain.url == "rediss://worker:pw@redis.example.com:6380/0?ssl_cert_reqs=required"
+    bundle = tmp_path / "redis-ca.crt"
+    bundle.write_text("-----BEGIN CERTIFICATE-----\n")
+    environ = {"SHOPB1_REDIS_URL": "rediss://worker:pw@redis.example.com:6380/0", "SHOPB1_REDIS_CA_BUNDLE": str(bundle)}
+    assert RedisSettings.from_env(environ).url.endswith(
+        f"?ssl_cert_reqs=required&ssl_ca_certs={quote(str(bundle), safe='')}"
+    )
+    # Built again from its own URL (a process passing its settings on), the URL stays the same.
+    assert RedisSettings(url=plain.url).url == plain.url
+
+
+@pytest.mark.parametrize(
+    ("environ", "message"),
+    [
+        ({"SHOPB1_REDIS_URL": "rediss://h:6380/0?ssl_cert_reqs=none"}, "must be verified"),
+        ({"SHOPB1_REDIS_URL": "redis://h:6379/0", "SHOPB1_REDIS_CA_BUNDLE": "/etc/ca.crt"}, "not a rediss:// URL"),
+        ({"SHOPB1_REDIS_URL": "rediss://h:6380/0", "SHOPB1_REDIS_CA_BUNDLE": "/nonexistent.crt"}, "readable file"),
+    ],
+)
+def test_redis_tls_settings_that_would_not_verify_are_refused(environ, message):
+    with pytest.raises(SettingsError, match=message):
+        RedisSettings.from_env(environ)
+
+
+def test_the_shop_id_is_read_when_set():
+    assert ShopifySettings.from_env({}).shop_id is None
+    assert ShopifySettings.from_env({"SHOPB1_SHOPIFY_SHOP_ID": "954889"}).shop_id == 954889

@@ -57,7 +57,7 @@ def ingest(ingest_redis: RestartableRedis) -> Iterator[Ingest]:
     port = free_port()
     process = start(
         "ingest",
-        shopb1("ingest", "--host", "127.0.0.1", "--port", str(port), "--workers", "2", "--threads", "8"),
+        shopb1("ingest", "--host", "127.0.0.1", "--port", str(port), "--workers", "2"),
         port=port,
         env=ingest_environment(ingest_redis.url),
     )
