@@ -71,7 +71,7 @@ class SalesOrderRef(Handoff):
     card_code: str
     doc_total: Decimal
     vat_sum: Decimal
-    line_count: int
+    lines: list[int]  # LineNum of each open line: what a down payment invoice is based on
     cancelled: bool = False
     status: str = OPEN  # DocumentStatus
     key_stamped: bool = False  # its key row names its DocEntry
@@ -84,7 +84,11 @@ class SalesOrderRef(Handoff):
             card_code=str(entity["CardCode"]),
             doc_total=decimal(entity["DocTotal"]),
             vat_sum=decimal(entity.get("VatSum") or 0),
-            line_count=len(entity.get("DocumentLines") or []),
+            lines=[
+                int(line["LineNum"])
+                for line in entity.get("DocumentLines") or []
+                if line.get("LineStatus", OPEN) == OPEN
+            ],
             cancelled=entity.get("Cancelled") == "tYES",
             status=str(entity.get("DocumentStatus") or OPEN),
             key_stamped=key_stamped,

@@ -28,6 +28,9 @@ UDF_KEY_CARD_CODE = "U_CardCode"
 UDF_CUSTOMER_ID = "U_ShopifyCustomerId"
 UDF_ORDER_ID = "U_ShopifyOrderId"
 UDF_TXN_ID = "U_ShopifyTxnId"
+UDF_REFUND_ID = "U_ShopifyRefundId"
+# On document lines: the Shopify line item a sales order line (and every line copied from it) stands for.
+UDF_LINE_ID = "U_ShopifyLineId"
 
 # Shopify ids are 64-bit integers: at most 20 digits.
 _ID_SIZE = 20
@@ -45,14 +48,20 @@ class UserField:
         return f"{self.table}.U_{self.name}"
 
 
-# A field on ORDR lands on every marketing document table (ODPI down payment invoices included), so one
-# definition serves orders and down payment invoices; incoming payments (ORCT) are not marketing documents.
+# A field on ORDR lands on every marketing document table (ODPI down payment invoices and ORIN credit memos
+# included), and one on RDR1 on every marketing document's lines, so one definition serves them all; incoming
+# (ORCT) and outgoing (OVPM) payments are not marketing documents and need their own.
 USER_FIELDS = (
     UserField("OCRD", UDF_CUSTOMER_ID.removeprefix("U_"), "Shopify customer id"),
     UserField("ORDR", UDF_ORDER_ID.removeprefix("U_"), "Shopify order id"),
     UserField("ORDR", UDF_TXN_ID.removeprefix("U_"), "Shopify transaction id"),
+    UserField("ORDR", UDF_REFUND_ID.removeprefix("U_"), "Shopify refund id"),
+    UserField("RDR1", UDF_LINE_ID.removeprefix("U_"), "Shopify line item id"),
     UserField("ORCT", UDF_ORDER_ID.removeprefix("U_"), "Shopify order id"),
     UserField("ORCT", UDF_TXN_ID.removeprefix("U_"), "Shopify transaction id"),
+    UserField("OVPM", UDF_ORDER_ID.removeprefix("U_"), "Shopify order id"),
+    UserField("OVPM", UDF_TXN_ID.removeprefix("U_"), "Shopify transaction id"),
+    UserField("OVPM", UDF_REFUND_ID.removeprefix("U_"), "Shopify refund id"),
     # B1's largest numeric user field (11 digits) holds any DocEntry; a CardCode has at most 15 characters.
     UserField(f"@{KEY_TABLE}", UDF_KEY_DOC_ENTRY.removeprefix("U_"), "DocEntry of the document", "db_Numeric", 11),
     UserField(f"@{KEY_TABLE}", UDF_KEY_CARD_CODE.removeprefix("U_"), "CardCode of the partner", "db_Alpha", 15),

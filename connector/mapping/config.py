@@ -73,6 +73,17 @@ class CatalogMapping:
 
 
 @dataclass(frozen=True)
+class RefundMapping:
+    """Where money given back is booked."""
+
+    # The G/L account A/R down payment invoices post to (B1's down payment clearing account of the customers):
+    # a refund of goods not invoiced yet credits it back.
+    down_payment_account: str
+    # Refund discrepancies (Shopify's order adjustments: the goods refunded less the money refunded).
+    adjustment_account: str
+
+
+@dataclass(frozen=True)
 class Mapping:
     guest_partner: str
     partner_code_prefix: str
@@ -89,6 +100,18 @@ class Mapping:
     skip_test_orders: bool = False
     delivery_days: int = 0  # DocDueDate = order date + this
     catalog: CatalogMapping | None = None  # None: the catalog is not synchronised
+    refunds: RefundMapping | None = None  # None: a refund with money is held, naming the key to add
+
+    def refund_accounts(self) -> RefundMapping:
+        """The refunds section; ConfigurationError naming it when the file has none."""
+        if self.refunds is None:
+            from connector.errors import ConfigurationError
+
+            raise ConfigurationError(
+                "the mapping has no `refunds` section (refunds.down_payment_account, refunds.adjustment_account):"
+                " a refund with money cannot be booked"
+            )
+        return self.refunds
 
     def tax_code(self, rate: Decimal, country: str | None, titles: frozenset[str] = frozenset()) -> str | None:
         """The B1 tax code for a line's total tax rate, or None when the mapping has no rule for it."""
@@ -198,6 +221,18 @@ _ACCOUNT = validate.Length(min=1, max=15)
 _ITEM_CODE = validate.Length(min=1, max=50)
 
 
+class _RefundsSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    down_payment_account = fields.String(required=True, validate=_ACCOUNT)
+    adjustment_account = fields.String(required=True, validate=_ACCOUNT)
+
+    @post_load
+    def make(self, data: dict[str, Any], **_: Any) -> RefundMapping:
+        return RefundMapping(**data)
+
+
 class MappingSchema(Schema):
     class Meta:
         unknown = RAISE
@@ -216,6 +251,7 @@ class MappingSchema(Schema):
     skip_test_orders = fields.Boolean(load_default=False)
     delivery_days = fields.Integer(load_default=0, validate=validate.Range(min=0, max=365))
     catalog = fields.Nested(_CatalogSchema, load_default=None)
+    refunds = fields.Nested(_RefundsSchema, load_default=None)
 
     @validates_schema
     def _one_location_per_warehouse(self, data: dict[str, Any], **_: Any) -> None:

@@ -448,15 +448,19 @@ def down_payment_invoice(
 
 
 def on_sales_order(
-    down_payment: collections.abc.Mapping[str, Any], *, doc_entry: int, line_count: int, card_code: str
+    down_payment: collections.abc.Mapping[str, Any],
+    *,
+    doc_entry: int,
+    lines: collections.abc.Sequence[int],
+    card_code: str,
 ) -> dict[str, Any]:
     """A down payment invoice body based on its sales order: the order's partner, each of its lines, and its
     freight with references to the order."""
-    if line_count < 1:
-        raise ValueError("a sales order has at least one line")
+    if not lines:
+        raise HeldForOperator(f"sales order {doc_entry} has no open line to base a down payment invoice on")
     body = {**down_payment, "CardCode": card_code}
     body["DocumentLines"] = [
-        {"BaseType": ORDER_OBJECT_TYPE, "BaseEntry": doc_entry, "BaseLine": number} for number in range(line_count)
+        {"BaseType": ORDER_OBJECT_TYPE, "BaseEntry": doc_entry, "BaseLine": number} for number in lines
     ]
     if down_payment.get("DocumentAdditionalExpenses"):
         body["DocumentAdditionalExpenses"] = [

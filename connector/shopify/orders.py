@@ -128,6 +128,61 @@ class Transaction:
 
 
 @dataclass(frozen=True)
+class RefundLineItem:
+    line_item_id: int
+    quantity: int
+    restock_type: str  # RETURN, CANCEL, NO_RESTOCK, LEGACY_RESTOCK
+    location_id: int | None
+    subtotal: MoneyBag  # what the units cost after discounts, before tax
+    total_tax: MoneyBag
+
+
+@dataclass(frozen=True)
+class RefundShippingLine:
+    shipping_line_id: int | None
+    subtotal: MoneyBag
+    tax: MoneyBag
+
+
+@dataclass(frozen=True)
+class OrderAdjustment:
+    """A refund's discrepancy: the goods refunded less the money refunded (positive in the merchant's favour)."""
+
+    amount: MoneyBag
+    tax: MoneyBag
+    reason: str | None
+
+
+@dataclass(frozen=True)
+class RefundSummary:
+    """A refund as the order lists it; connector.shopify.queries.REFUND reads one in full."""
+
+    id: int
+    gid: str
+    processed_at: datetime
+    total: MoneyBag
+
+
+@dataclass(frozen=True)
+class Refund:
+    id: int
+    gid: str
+    processed_at: datetime
+    total: MoneyBag
+    note: str | None
+    line_items: tuple[RefundLineItem, ...]
+    shipping_lines: tuple[RefundShippingLine, ...]
+    adjustments: tuple[OrderAdjustment, ...]
+    transactions: tuple[Transaction, ...]
+
+    @property
+    def money_back(self) -> tuple[Transaction, ...]:
+        """The money actually given back: each successful REFUND transaction, oldest first."""
+        paid = (t for t in self.transactions if t.kind == "REFUND" and t.status == "SUCCESS" and t.amount.shop > 0)
+        return tuple(sorted(paid, key=lambda t: (t.processed_at, t.id)))
+
+
+@dataclass(frozen=True)
 class Order:
     id: int
     gid: str
@@ -158,6 +213,9 @@ class Order:
     total_received: MoneyBag
     display_financial_status: str | None
     transactions: tuple[Transaction, ...]
+    refunds: tuple[RefundSummary, ...] = ()
+    net_payment: MoneyBag | None = None  # received less refunded (netPaymentSet)
+    total_refunded: MoneyBag | None = None
     has_more_line_items: bool = False
     line_items_cursor: str | None = field(default=None, repr=False)
 
@@ -170,6 +228,11 @@ class Order:
 def order_from_graphql(node: dict[str, Any]) -> Order:
     """The order in an Admin API answer (`data.order`, selected by queries.ORDER); DataError if malformed."""
     return _load(_OrderSchema(), node, _describe(node))
+
+
+def refund_from_graphql(node: dict[str, Any]) -> Refund:
+    """A refund in full (`data.node` of queries.REFUND); DataError if malformed."""
+    return _load(_RefundSchema(), node, _describe(node))
 
 
 def add_line_items_page(order: Order, connection: dict[str, Any]) -> Order:
@@ -497,6 +560,102 @@ class _TransactionSchema(_Schema):
         )
 
 
+class _LineItemIdSchema(_Schema):
+    gid = Gid("LineItem", **_required(data_key="id"))
+
+
+class _LocationIdSchema(_Schema):
+    gid = Gid("Location", **_required(data_key="id"))
+
+
+class _RefundLineItemSchema(_Schema):
+    line_item = fields.Nested(_LineItemIdSchema, **_required(data_key="lineItem"))
+    quantity = fields.Integer(**_required(strict=True))
+    restock_type = fields.String(**_required(data_key="restockType"))
+    location = fields.Nested(_LocationIdSchema, **_optional())
+    subtotal = _money("subtotalSet")
+    total_tax = _money("totalTaxSet")
+
+    @post_load
+    def make(self, data: dict[str, Any], **_: Any) -> RefundLineItem:
+        location = data["location"]
+        return RefundLineItem(
+            line_item_id=gid_number(data["line_item"]["gid"]),
+            quantity=data["quantity"],
+            restock_type=data["restock_type"],
+            location_id=gid_number(location["gid"]) if location else None,
+            subtotal=data["subtotal"],
+            total_tax=data["total_tax"],
+        )
+
+
+class _ShippingLineIdSchema(_Schema):
+    gid = Gid("ShippingLine", **_optional(data_key="id"))
+
+
+class _RefundShippingLineSchema(_Schema):
+    shipping_line = fields.Nested(_ShippingLineIdSchema, **_optional(data_key="shippingLine"))
+    subtotal = _money("subtotalAmountSet")
+    tax = _money("taxAmountSet")
+
+    @post_load
+    def make(self, data: dict[str, Any], **_: Any) -> RefundShippingLine:
+        gid = (data["shipping_line"] or {}).get("gid")
+        return RefundShippingLine(gid_number(gid) if gid else None, data["subtotal"], data["tax"])
+
+
+class _OrderAdjustmentSchema(_Schema):
+    amount = _money("amountSet")
+    tax = _money("taxAmountSet")
+    reason = fields.String(**_optional())
+
+    @post_load
+    def make(self, data: dict[str, Any], **_: Any) -> OrderAdjustment:
+        return OrderAdjustment(**data)
+
+
+def _nodes(schema: type[Schema], data_key: str) -> fields.Nested:
+    """A connection read as its first page of nodes (queries.ORDER selects enough for any refund)."""
+
+    class _Connection(_Schema):
+        nodes = fields.List(fields.Nested(schema), **_required())
+
+    return fields.Nested(_Connection, **_required(data_key=data_key))
+
+
+class _RefundSummarySchema(_Schema):
+    gid = Gid("Refund", **_required(data_key="id"))
+    processed_at = fields.AwareDateTime(**_required(data_key="processedAt"))
+    total = _money("totalRefundedSet")
+
+    @post_load
+    def make(self, data: dict[str, Any], **_: Any) -> RefundSummary:
+        return RefundSummary(id=gid_number(data["gid"]), **data)
+
+
+class _RefundSchema(_Schema):
+    gid = Gid("Refund", **_required(data_key="id"))
+    processed_at = fields.AwareDateTime(**_required(data_key="processedAt"))
+    total = _money("totalRefundedSet")
+    note = fields.String(**_optional())
+    line_items = _nodes(_RefundLineItemSchema, "refundLineItems")
+    shipping_lines = _nodes(_RefundShippingLineSchema, "refundShippingLines")
+    adjustments = _nodes(_OrderAdjustmentSchema, "orderAdjustments")
+    transactions = _nodes(_TransactionSchema, "transactions")
+
+    @post_load
+    def make(self, data: dict[str, Any], **_: Any) -> Refund:
+        return Refund(
+            id=gid_number(data["gid"]),
+            gid=data["gid"],
+            processed_at=data["processed_at"],
+            total=data["total"],
+            note=_text(data["note"]),
+            **{name: tuple(data[name]["nodes"]) for name in ("line_items", "shipping_lines", "adjustments",
+                                                              "transactions")},
+        )  # fmt: skip
+
+
 class _OrderSchema(_Schema):
     gid = Gid("Order", **_required(data_key="id"))
     id = UnsignedInt64(**_required(data_key="legacyResourceId"))
@@ -527,6 +686,9 @@ class _OrderSchema(_Schema):
     line_items = fields.Nested(_LineItemConnectionSchema, **_required(data_key="lineItems"))
     shipping_lines = fields.Nested(_ShippingLineConnectionSchema, **_required(data_key="shippingLines"))
     transactions = fields.List(fields.Nested(_TransactionSchema), **_required())
+    refunds = fields.List(fields.Nested(_RefundSummarySchema), load_default=list)
+    net_payment = _optional_money("netPaymentSet")
+    total_refunded = _optional_money("totalRefundedSet")
 
     @post_load
     def make(self, data: dict[str, Any], **_: Any) -> Order:
@@ -543,6 +705,7 @@ class _OrderSchema(_Schema):
                 "line_items": lines["nodes"],
                 "shipping_lines": tuple(shipping["nodes"]),
                 "transactions": tuple(data["transactions"]),
+                "refunds": tuple(data["refunds"]),
                 "has_more_line_items": lines["page_info"]["has_next_page"],
                 "line_items_cursor": lines["page_info"]["end_cursor"],
             }

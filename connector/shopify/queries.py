@@ -145,6 +145,10 @@ fragment BulkOperationFields on BulkOperation {
 # 50 line items fit most orders; the rest come page by page through ORDER_LINE_ITEMS.
 ORDER_LINE_ITEMS_PAGE_SIZE = 50
 ORDER_SHIPPING_LINES = 20
+# Refunds of one order: a few in practice. Their details are read one refund at a time (REFUND), and only for a
+# refund not booked yet: all of them in one read would cost more than Shopify allows a single query.
+ORDER_REFUNDS = 30
+REFUND_LINE_ITEMS = 50
 _ORDER_MONEY = "{ shopMoney { amount currencyCode } presentmentMoney { amount currencyCode } }"
 _ORDER_ADDRESS = (
     "{ firstName lastName name company address1 address2 city province provinceCode zip country countryCodeV2 phone }"
@@ -196,10 +200,48 @@ query OrderRead($id: ID!) {{
       amountSet {_ORDER_MONEY}
       parentTransaction {{ id }}
     }}
+    netPaymentSet {_ORDER_MONEY}
+    totalRefundedSet {_ORDER_MONEY}
+    refunds(first: {ORDER_REFUNDS}) {{ id processedAt totalRefundedSet {_ORDER_MONEY} }}
   }}
 }}
 """,
-    cost=203,
+    cost=233,
+)
+
+# One refund in full, for a refund not booked yet (ORDER lists only the refunds' ids and totals).
+REFUND = Document(
+    "RefundRead",
+    f"""
+query RefundRead($id: ID!) {{
+  node(id: $id) {{
+    ... on Refund {{
+      id processedAt note
+      totalRefundedSet {_ORDER_MONEY}
+      refundLineItems(first: {REFUND_LINE_ITEMS}) {{
+        nodes {{
+          quantity restockType lineItem {{ id }} location {{ id }}
+          subtotalSet {_ORDER_MONEY}
+          totalTaxSet {_ORDER_MONEY}
+        }}
+        pageInfo {{ hasNextPage }}
+      }}
+      refundShippingLines(first: {ORDER_SHIPPING_LINES}) {{
+        nodes {{ shippingLine {{ id }} subtotalAmountSet {_ORDER_MONEY} taxAmountSet {_ORDER_MONEY} }}
+      }}
+      orderAdjustments(first: 10) {{ nodes {{ reason amountSet {_ORDER_MONEY} taxAmountSet {_ORDER_MONEY} }} }}
+      transactions(first: 10) {{
+        nodes {{
+          id kind status gateway test processedAt createdAt
+          amountSet {_ORDER_MONEY}
+          parentTransaction {{ id }}
+        }}
+      }}
+    }}
+  }}
+}}
+""",
+    cost=229,
 )
 
 # The line items after ORDER's first page, for the rare order with more (its answer's order.lineItems goes to

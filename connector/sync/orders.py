@@ -379,7 +379,7 @@ class OrderSync:
         body = mapping_documents.on_sales_order(
             work.down_payment,
             doc_entry=sales_order.doc_entry,
-            line_count=sales_order.line_count,
+            lines=sales_order.lines,
             card_code=sales_order.card_code,
         )
         # The first down payment invoice stamps its sales order's key row (see connector.b1.documents).

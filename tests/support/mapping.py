@@ -24,14 +24,14 @@ def down_payment_on_order(
     order: Order,
     payment: Transaction,
     doc_entry: int,
-    line_count: int,
+    line_count: int,  # lines 0 to line_count - 1
     card_code: str,
     **options: Any,
 ) -> dict[str, Any]:
     """A down payment invoice body as a booking completes it: mapped from the payment, then based on its sales
     order."""
     template = documents.down_payment_invoice(order, payment, **options)
-    return documents.on_sales_order(template, doc_entry=doc_entry, line_count=line_count, card_code=card_code)
+    return documents.on_sales_order(template, doc_entry=doc_entry, lines=range(line_count), card_code=card_code)
 
 
 def payment_applied(

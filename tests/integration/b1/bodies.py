@@ -44,9 +44,7 @@ def down_payment_body(order_id: int, txn_id: int, order: SalesOrderRef, amount: 
         "DocTotal": amount,
         UDF_ORDER_ID: str(order_id),
         UDF_TXN_ID: str(txn_id),
-        "DocumentLines": [
-            {"BaseType": 17, "BaseEntry": order.doc_entry, "BaseLine": line} for line in range(order.line_count)
-        ],
+        "DocumentLines": [{"BaseType": 17, "BaseEntry": order.doc_entry, "BaseLine": line} for line in order.lines],
     }
 
 

@@ -76,7 +76,7 @@ def test_a_sales_order_created_twice_is_one_order_found_by_its_key_row(
     requests = sl_emulator.stats()["by_request"]
 
     assert first == second
-    assert first.card_code == "C00002" and first.line_count == 2 and first.status == "bost_Open"
+    assert first.card_code == "C00002" and first.lines == [0, 1] and first.status == "bost_Open"
     assert first.doc_total == SALES_ORDER_TOTAL and first.vat_sum == Decimal("18.99")
     assert count(client, "Orders", UDF_ORDER_ID, ORDER_ID) == 1
     # The refused changeset, the key row by its Code, then (not stamped yet) the order by its Shopify id once,

@@ -14,8 +14,13 @@ EVERYTHING = [
     "OCRD.U_ShopifyCustomerId",
     "ORDR.U_ShopifyOrderId",
     "ORDR.U_ShopifyTxnId",
+    "ORDR.U_ShopifyRefundId",
+    "RDR1.U_ShopifyLineId",
     "ORCT.U_ShopifyOrderId",
     "ORCT.U_ShopifyTxnId",
+    "OVPM.U_ShopifyOrderId",
+    "OVPM.U_ShopifyTxnId",
+    "OVPM.U_ShopifyRefundId",
     "@SHOPB1_KEYS.U_DocEntry",
     "@SHOPB1_KEYS.U_CardCode",
 ]
