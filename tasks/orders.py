@@ -27,12 +27,16 @@ from connector.sync.coordination import Read
 from connector.sync.orders import (
     BOOK,
     CANCEL,
+    AmendWork,
     Booked,
     CancelWork,
+    CloseWork,
     ItemsWork,
     PartnerWork,
     PaymentWork,
     Plan,
+    RefundPaymentWork,
+    RefundWork,
     SalesOrderWork,
     card_code_of,
 )
@@ -85,22 +89,27 @@ def launch(runtime: Runtime, plan: Plan, token: str) -> None:
     order_id = plan.order_id
     read = {"updated_at": plan.updated_at.isoformat(), "transaction_ids": sorted(plan.transaction_ids)}
     done = finish_sync.si(order_id=order_id, token=token, **read)
-    if plan.action == CANCEL and plan.cancel is not None:
+    if plan.cancel is not None:
         steps: list[Signature] = [_step(cancel_order, order_id, plan.cancel, immutable=True)]
-    elif plan.action == BOOK:
-        # Payments one after another: each step hands what is booked (Booked) to the next.
-        payments = [step for work in plan.payments for step in _payment_steps(order_id, work)]
+    elif plan.action in (BOOK, CANCEL):
+        # One step after another, each handing what is booked (Booked) to the next.
+        after = [_step(amend_sales_order, order_id, plan.amend)] if plan.amend else []
+        after += [step for work in plan.payments for step in _payment_steps(order_id, work)]
+        for refund, payments in plan.refunds:
+            after += [_step(create_credit_memo, order_id, refund)]
+            after += [_step(post_outgoing_payment, order_id, payment) for payment in payments]
+        after += [_step(close_sales_order, order_id, plan.close)] if plan.close else []
         if plan.sales_order is not None:
             header = [_step(resolve_items, order_id, plan.items, immutable=True)]
             if plan.partner is not None:
                 header.insert(0, _step(upsert_customer, order_id, plan.partner, immutable=True))
-            steps = [chord(header, _step(create_sales_order, order_id, plan.sales_order)), *payments]
+            steps = [chord(header, _step(create_sales_order, order_id, plan.sales_order)), *after]
         else:
-            assert plan.booked_sales_order is not None and payments
-            # The chain starts at a payment: its first step is given the booked sales order.
-            first = payments[0].clone(args=(Booked.of(plan.booked_sales_order).to_json(),))
+            assert plan.booked_sales_order is not None and after
+            # The chain starts after the sales order: its first step is given the booked sales order.
+            first = after[0].clone(args=(Booked.of(plan.booked_sales_order).to_json(),))
             first.set_immutable(True)
-            steps = [first, *payments[1:]]
+            steps = [first, *after[1:]]
     else:
         finish(runtime, order_id, token, plan.read)
         return
@@ -168,6 +177,33 @@ def post_incoming_payment(
 ) -> dict[str, Any]:
     payment = PaymentWork.from_json(work)
     return self.runtime.orders.post_incoming_payment(payment, Booked.from_json(booked)).to_json()
+
+
+@shared_task(base=OrderStep, bind=True, name=names.AMEND_SALES_ORDER, queue=Queue.SALES_ORDERS.value)
+def amend_sales_order(self: SyncTask, booked: dict[str, Any], order_id: int, work: dict[str, Any]) -> dict[str, Any]:
+    """Edits and refunded units: the sales order changed to book what the order now asks."""
+    return self.runtime.orders.amend_sales_order(AmendWork.from_json(work), Booked.from_json(booked)).to_json()
+
+
+@shared_task(base=OrderStep, bind=True, name=names.CREATE_CREDIT_MEMO, queue=Queue.REFUNDS.value)
+def create_credit_memo(self: SyncTask, booked: dict[str, Any], order_id: int, work: dict[str, Any]) -> dict[str, Any]:
+    """A refund with money: its credit memo."""
+    return self.runtime.orders.create_credit_memo(RefundWork.from_json(work), Booked.from_json(booked)).to_json()
+
+
+@shared_task(base=OrderStep, bind=True, name=names.POST_OUTGOING_PAYMENT, queue=Queue.REFUNDS.value)
+def post_outgoing_payment(
+    self: SyncTask, booked: dict[str, Any], order_id: int, work: dict[str, Any]
+) -> dict[str, Any]:
+    """A refund transaction: its outgoing payment, applied to the refund's credit memo."""
+    payment = RefundPaymentWork.from_json(work)
+    return self.runtime.orders.post_outgoing_payment(payment, Booked.from_json(booked)).to_json()
+
+
+@shared_task(base=OrderStep, bind=True, name=names.CLOSE_SALES_ORDER, queue=Queue.SALES_ORDERS.value)
+def close_sales_order(self: SyncTask, booked: dict[str, Any], order_id: int, work: dict[str, Any]) -> dict[str, Any]:
+    """An order cancelled and refunded: its sales order closed."""
+    return self.runtime.orders.close_sales_order(CloseWork.from_json(work), Booked.from_json(booked)).to_json()
 
 
 @shared_task(base=OrderStep, bind=True, name=names.CANCEL_ORDER, queue=Queue.SALES_ORDERS.value)

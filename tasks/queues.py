@@ -18,6 +18,8 @@ class Queue(StrEnum):
     ITEMS = "shopb1.items"
     DOWN_PAYMENTS = "shopb1.down_payments"
     PAYMENTS = "shopb1.payments"
+    # Money given back: credit memos and outgoing payments.
+    REFUNDS = "shopb1.refunds"
     # The catalog: B1 items, prices and stock to Shopify (poll, full load, stock sweep), product edits to B1.
     CATALOG = "shopb1.catalog"
     # The reconciliation sweep on Celery beat.

@@ -29,6 +29,7 @@ from connector.b1.setup import (
     UDF_KEY_CARD_CODE,
     UDF_KEY_DOC_ENTRY,
     UDF_ORDER_ID,
+    UDF_REFUND_ID,
     UDF_TXN_ID,
 )
 from connector.errors import HeldForOperator
@@ -48,7 +49,8 @@ from connector.sapb1 import (
 
 log = logging.getLogger(__name__)
 
-ORDER_FIELDS = ("DocEntry", "DocNum", "CardCode", "DocTotal", "VatSum", "DocumentLines", "Cancelled", "DocumentStatus")
+ORDER_FIELDS = ("DocEntry", "DocNum", "CardCode", "DocTotal", "VatSum", "DocumentLines", "DocumentAdditionalExpenses",
+                "Cancelled", "DocumentStatus")  # fmt: skip
 DOWN_PAYMENT_FIELDS = ("DocEntry", "DocNum", "DocTotal", "PaidToDate", "Cancelled")
 # A payment has no DocTotal (the real metadata of Payment lacks it): its amount is the transfer's.
 PAYMENT_FIELDS = ("DocEntry", "DocNum", "TransferSum", "Cancelled")
@@ -143,10 +145,14 @@ class Fact:
         return f"{self.prefix}:{shopify_id}"
 
 
+CREDIT_MEMO_FIELDS = ("DocEntry", "DocNum", "DocTotal", "PaidToDate", "Cancelled")
 PARTNER = Fact("BP", "BusinessPartners", UDF_CUSTOMER_ID, ("CardCode",))
 SALES_ORDER = Fact("SO", "Orders", UDF_ORDER_ID, ORDER_FIELDS)
 DOWN_PAYMENT = Fact("DP", "DownPayments", UDF_TXN_ID, DOWN_PAYMENT_FIELDS)
 INCOMING_PAYMENT = Fact("IP", "IncomingPayments", UDF_TXN_ID, PAYMENT_FIELDS)
+# One credit memo per Shopify refund with money; one outgoing payment per refund transaction.
+CREDIT_MEMO = Fact("CM", "CreditNotes", UDF_REFUND_ID, CREDIT_MEMO_FIELDS)
+OUTGOING_PAYMENT = Fact("OP", "VendorPayments", UDF_TXN_ID, PAYMENT_FIELDS)
 
 
 def sales_order_key(order_id: int) -> str:
@@ -367,6 +373,41 @@ class B1Documents:
     def sales_order(self, doc_entry: int) -> SalesOrderRef:
         entity = self._client.get(entity_path("Orders", doc_entry), query_string(select=ORDER_FIELDS))
         return SalesOrderRef.from_entity(entity, key_stamped=True)
+
+    def sales_order_lines(self, doc_entry: int) -> tuple[dict[str, Any], str | None]:
+        """The sales order with its lines and freight as B1 has them now, and its ETag, to change it (whole: an
+        answer to $select carries no usable ETag)."""
+        return self._client.get_with_etag(entity_path("Orders", doc_entry))
+
+    def change_sales_order(
+        self, doc_entry: int, body: Mapping[str, Any], *, etag: str | None, replace_lines: bool
+    ) -> SalesOrderRef:
+        """PATCH the sales order as it was read (If-Match its ETag: a change in between makes the step read it
+        again, a transient conflict), then read it back. Repeating it is harmless: the body sets values, and
+        lines are added only after a new read finds them missing."""
+        path = entity_path("Orders", doc_entry)
+        try:
+            self._client.update(path, body, etag=etag, replace_collections=replace_lines)
+        except Unavailable:
+            log.warning("b1_sales_order_change_outcome_unknown doc_entry=%s", doc_entry)
+            raise  # the step runs again: it reads the order and changes only what still differs
+        log.info("b1_sales_order_changed doc_entry=%s lines_replaced=%s", doc_entry, replace_lines)
+        return self.sales_order(doc_entry)
+
+    def close_sales_order(self, sales_order: SalesOrderRef, order_id: int) -> str:
+        """Close a sales order whose Shopify order was cancelled and refunded (B1 cancels no order that down
+        payment invoices are based on): "closed" or "already_closed"."""
+        current = self.sales_order(sales_order.doc_entry)
+        if current.status != OPEN or current.cancelled:
+            return "already_closed"
+        try:
+            self._client.action(f"{entity_path('Orders', current.doc_entry)}/Close")
+        except Unavailable:
+            if self.sales_order(current.doc_entry).status != OPEN:
+                return "closed"
+            raise
+        log.info("b1_sales_order_closed order_id=%s doc_entry=%s", order_id, current.doc_entry)
+        return "closed"
 
     def cancel_sales_order(self, sales_order: SalesOrderRef, order_id: int) -> str:
         """Cancel an open sales order: "cancelled" or "already_cancelled"; HeldForOperator when it is closed

@@ -21,16 +21,28 @@ Decisions, so that callers and operators know what B1 receives:
 from __future__ import annotations
 
 import collections.abc
+import hashlib
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 from typing import Any
 
+from connector.b1.setup import UDF_LINE_ID
 from connector.errors import ConfigurationError, DataError, HeldForOperator
 from connector.mapping.config import Mapping
-from connector.shopify.orders import Address, Customer, LineItem, Order, ShippingLine, TaxLine, Transaction
+from connector.shopify.orders import (
+    Address,
+    Customer,
+    LineItem,
+    Order,
+    Refund,
+    ShippingLine,
+    TaxLine,
+    Transaction,
+)
 
 CENT = Decimal("0.01")
+OPEN_STATUS = "bost_Open"
 HUNDRED = Decimal(100)
 ZERO = Decimal(0)
 ORDER_OBJECT_TYPE = 17  # BaseType of lines copied from a sales order
@@ -299,6 +311,8 @@ def _document_line(line: LineItem, priced: _Priced, taxes_included: bool, mappin
         "TaxCode": priced.tax_code,
         # The Admin API gives no fulfilment location per line here; the mapping's default warehouse applies.
         "WarehouseCode": mapping.warehouse(None),
+        # The binding of the line: edits and refunds find it by this, deliveries copy it to their lines.
+        UDF_LINE_ID: str(line.id),
     }
 
 
@@ -504,3 +518,228 @@ def applied_to(
     amount = incoming_payment["TransferSum"]
     invoice = {"DocEntry": down_payment_doc_entry, "SumApplied": amount, "InvoiceType": "it_DownPayment"}
     return {**incoming_payment, "CardCode": card_code, "PaymentInvoices": [invoice]}
+
+
+# --- money given back -------------------------------------------------------------------------------------
+
+MAX_ITEM_DESCRIPTION = 100
+SERVICE = "dDocument_Service"
+CREDIT_MEMO_TYPE = "it_CredItnote"
+
+
+def credit_memo(
+    order: Order, refund: Refund, card_code: str, mapping: Mapping, *, timezone: tzinfo | None = None
+) -> dict[str, Any]:
+    """The CreditNotes body of a refund of goods not invoiced yet: a service credit memo back to the customers'
+    down payment account, a line per refunded line item and shipping line with its tax code, and the refund's
+    discrepancy (Shopify's order adjustment) on the adjustment account.
+
+    Not based on the down payment invoices: B1 credits a down payment invoice only as a whole document (SAP B1
+    help, message 10001281 "Document must be the same as the base Down Payment document"), and a refund is
+    most often a part of one. Crediting the down payment account does what a partial credit would: the customer's
+    advance shrinks by what was given back, and the invoice that closes the order later draws only what remains.
+    """
+    accounts = mapping.refund_accounts()
+    country = _tax_country(order)
+    by_id = {line.id: line for line in order.line_items}
+    shipping_by_id = {shipping.id: shipping for shipping in order.shipping_lines}
+    described: list[tuple[str, str, _Priced]] = []
+    for item in refund.line_items:
+        line = by_id.get(item.line_item_id)
+        if line is None:
+            raise DataError(
+                f"refund {refund.id} of {order.name} refunds line item {item.line_item_id}, not in the order"
+            )
+        what = f"line item {line.id} ({line.name!r}) of refund {refund.id}"
+        rate, code = _rate_and_code(line.tax_lines, line.taxable, country, mapping, what)
+        priced = _Priced(item.subtotal.shop, rate, item.total_tax.shop, code)
+        described.append((f"{line.name} x {item.quantity}", accounts.down_payment_account, priced))
+    for shipping in refund.shipping_lines:
+        original = shipping_by_id.get(shipping.shipping_line_id)
+        what = f"shipping of refund {refund.id} of {order.name}"
+        rate, code = _rate_and_code(original.tax_lines if original else (), True, country, mapping, what)
+        priced = _Priced(shipping.subtotal.shop, rate, shipping.tax.shop, code)
+        described.append((f"Shipping: {original.title if original else 'refunded'}", accounts.down_payment_account,
+                          priced))  # fmt: skip
+    for adjustment in refund.adjustments:
+        # Goods refunded less money refunded: the money is what leaves, so the difference is taken off.
+        rate, code = _rate_and_code((), False, country, mapping, f"discrepancy of refund {refund.id}")
+        priced = _Priced(-adjustment.amount.shop, rate, -adjustment.tax.shop, code)
+        described.append((f"Refund discrepancy: {adjustment.reason or 'unknown'}", accounts.adjustment_account,
+                          priced))  # fmt: skip
+    if order.taxes_included:
+        _nets_for_gross([priced for _, _, priced in described if priced.rate])
+    doc_date = document_date(refund.processed_at, timezone).isoformat()
+    return {
+        "CardCode": card_code,
+        "DocType": SERVICE,
+        "DocDate": doc_date,
+        "DocDueDate": doc_date,
+        "NumAtCard": order.name[:MAX_NUM_AT_CARD],
+        "Comments": f"Shopify refund {refund.id} of order {order.name}"[:MAX_COMMENTS],
+        "U_ShopifyOrderId": str(order.id),
+        "U_ShopifyRefundId": str(refund.id),
+        "DocumentLines": [
+            {
+                "ItemDescription": text[:MAX_ITEM_DESCRIPTION],
+                "AccountCode": account,
+                "LineTotal": priced.net,
+                "TaxCode": priced.tax_code,
+            }
+            for text, account, priced in described
+        ],
+    }
+
+
+def money_back(refund: Refund) -> Decimal:
+    """What the refund gave back, in shop money: its successful REFUND transactions."""
+    return sum((transaction.amount.shop for transaction in refund.money_back), ZERO)
+
+
+def outgoing_payment(
+    order: Order, refund: Refund, transaction: Transaction, mapping: Mapping, *, timezone: tzinfo | None = None
+) -> dict[str, Any]:
+    """The VendorPayments body of one refund transaction (money to the customer), before its credit memo is
+    known: `refund_applied_to` names the partner and the credit memo it pays."""
+    gateway = transaction.gateway or ""
+    account = mapping.gateways.get(gateway)
+    if account is None:
+        raise ConfigurationError(
+            f"payment gateway {gateway or '(none)'!r} of refund {refund.id} of {order.name} (transaction "
+            f"{transaction.id}) has no G/L account in the mapping's gateways"
+        )
+    doc_date = document_date(transaction.processed_at, timezone).isoformat()
+    return {
+        "DocType": "rCustomer",
+        "DocDate": doc_date,
+        "TransferAccount": account,
+        "TransferSum": transaction.amount.shop,
+        "TransferDate": doc_date,
+        "TransferReference": str(transaction.id)[:MAX_TRANSFER_REFERENCE],
+        "CounterReference": order.name[:MAX_NUM_AT_CARD],
+        "Remarks": f"Shopify refund {refund.id} of order {order.name} via {gateway or 'no gateway'}"[:MAX_REMARKS],
+        "U_ShopifyOrderId": str(order.id),
+        "U_ShopifyTxnId": str(transaction.id),
+        "U_ShopifyRefundId": str(refund.id),
+    }
+
+
+def refund_applied_to(
+    outgoing_payment: collections.abc.Mapping[str, Any], *, card_code: str, credit_memo_doc_entry: int
+) -> dict[str, Any]:
+    """An outgoing payment body paying its part of the refund's credit memo, to the order's partner."""
+    invoice = {
+        "DocEntry": credit_memo_doc_entry,
+        "SumApplied": outgoing_payment["TransferSum"],
+        "InvoiceType": CREDIT_MEMO_TYPE,
+    }
+    return {**outgoing_payment, "CardCode": card_code, "PaymentInvoices": [invoice]}
+
+
+# --- changed orders -----------------------------------------------------------------------------------------
+
+
+def lines_fingerprint(body: collections.abc.Mapping[str, Any]) -> str:
+    """What a sales order body books, in short: each line's Shopify id, quantity and total, and the freight.
+    Equal fingerprints: the booked sales order needs no change (compared without asking B1)."""
+
+    def number(value: Any) -> str:
+        return str(Decimal(str(value or 0)).normalize())
+
+    lines = sorted(
+        (str(line.get(UDF_LINE_ID)), number(line["Quantity"]), number(cents(Decimal(str(line["LineTotal"])))))
+        for line in body.get("DocumentLines") or []
+    )
+    expenses = body.get("DocumentAdditionalExpenses") or []
+    freight = sorted(
+        (str(e["ExpenseCode"]), number(e.get("LineTotal"))) for e in expenses if number(e.get("LineTotal")) != "0"
+    )
+    return hashlib.sha1(repr((lines, freight)).encode()).hexdigest()[:16]
+
+
+def sales_order_changes(
+    wanted: collections.abc.Mapping[str, Any], booked: collections.abc.Mapping[str, Any], order_label: str
+) -> tuple[dict[str, Any], bool] | None:
+    """The PATCH that makes the booked sales order (`booked`, as B1 answers it) book what the order now asks
+    (`wanted`, its mapped body): lines matched by their Shopify line item id, quantities and totals set, lines
+    added, removed lines dropped, freight set. (body, replace collections), or None when nothing differs.
+
+    Held when B1 cannot follow: a line delivered beyond its new quantity, a removed line partly delivered, a
+    closed sales order, lines without their Shopify id (booked by hand or by an older connector)."""
+    if booked.get("DocumentStatus") != OPEN_STATUS or booked.get("Cancelled") == "tYES":
+        raise HeldForOperator(f"order {order_label} changed in Shopify, but its sales order is closed in B1")
+    current = {str(line.get(UDF_LINE_ID) or ""): line for line in booked.get("DocumentLines") or []}
+    if "" in current:
+        raise HeldForOperator(
+            f"order {order_label} changed in Shopify, but sales order line {current[''].get('LineNum')} has no "
+            f"{UDF_LINE_ID}: change the sales order in B1 by hand"
+        )
+    lines: list[dict[str, Any]] = []
+    changed = removed = False
+    wanted_ids = set()
+    for line in wanted.get("DocumentLines") or []:
+        line_id = str(line[UDF_LINE_ID])
+        wanted_ids.add(line_id)
+        existing = current.get(line_id)
+        if existing is None:
+            lines.append(dict(line))  # added in Shopify
+            changed = True
+            continue
+        delivered = Decimal(str(existing["Quantity"])) - Decimal(str(existing.get("RemainingOpenQuantity", 0)))
+        if Decimal(line["Quantity"]) < delivered:
+            raise HeldForOperator(
+                f"order {order_label}: line item {line_id} is now {line['Quantity']} but {delivered} were "
+                "delivered in B1: book the return in B1, then retry"
+            )
+        same = Decimal(str(existing["Quantity"])) == Decimal(line["Quantity"]) and cents(
+            Decimal(str(existing["LineTotal"]))) == cents(Decimal(line["LineTotal"]))  # fmt: skip
+        entry = {
+            "LineNum": existing["LineNum"],
+            **{k: v for k, v in line.items() if k != UDF_LINE_ID},
+            UDF_LINE_ID: line_id,
+        }
+        changed = changed or not same
+        lines.append(entry)
+    for line_id, existing in current.items():
+        if line_id in wanted_ids:
+            continue
+        if Decimal(str(existing["Quantity"])) != Decimal(
+            str(existing.get("RemainingOpenQuantity", existing["Quantity"]))
+        ):
+            raise HeldForOperator(
+                f"order {order_label}: line item {line_id} was removed in Shopify but part of it was delivered in B1"
+            )
+        removed = changed = True
+    freight = _freight_changes(wanted, booked)
+    if not changed and freight is None:
+        return None
+    body: dict[str, Any] = {"DocumentLines": lines} if changed else {}
+    if freight is not None:
+        body["DocumentAdditionalExpenses"] = freight
+    return body, removed
+
+
+def _freight_changes(
+    wanted: collections.abc.Mapping[str, Any], booked: collections.abc.Mapping[str, Any]
+) -> list[dict[str, Any]] | None:
+    """The freight as wanted, matched to the booked freight by expense code; None when it is the same."""
+    booked_freight = list(booked.get("DocumentAdditionalExpenses") or [])
+    wanted_freight = list(wanted.get("DocumentAdditionalExpenses") or [])
+
+    def key(expense: collections.abc.Mapping[str, Any]) -> tuple[int, Decimal]:
+        return int(expense["ExpenseCode"]), cents(Decimal(str(expense.get("LineTotal") or 0)))
+
+    if sorted(map(key, booked_freight)) == sorted(map(key, wanted_freight)):
+        return None
+    result = []
+    unused = list(booked_freight)
+    for expense in wanted_freight:
+        match = next((b for b in unused if int(b["ExpenseCode"]) == int(expense["ExpenseCode"])), None)
+        if match is not None:
+            unused.remove(match)
+            result.append({"LineNum": match["LineNum"], **expense})
+        else:
+            result.append(dict(expense))
+    # Freight no longer charged: set to nothing (B1 keeps the row).
+    result += [{"LineNum": b["LineNum"], "ExpenseCode": b["ExpenseCode"], "LineTotal": ZERO} for b in unused]
+    return result

@@ -376,6 +376,34 @@ class RefundSchema(_Payload):
     refund_shipping_lines = _list(RefundShippingLineSchema)
 
 
+class OrderEditLineItemSchema(_Payload):
+    id = ShopifyId(required=True)
+    delta = _integer(required=True)
+
+
+class OrderEditLineItemsSchema(_Payload):
+    additions = _list(OrderEditLineItemSchema)
+    removals = _list(OrderEditLineItemSchema)
+
+
+class OrderEditDetailSchema(_Payload):
+    id = ShopifyId(required=True)
+    app_id = ShopifyId(load_default=None)
+    created_at = _timestamp(load_default=None)
+    committed_at = _timestamp(load_default=None)
+    notify_customer = fields.Boolean(load_default=None)
+    order_id = ShopifyId(required=True)
+    staff_note = fields.String(load_default=None)
+    user_id = ShopifyId(load_default=None)
+    line_items = fields.Nested(OrderEditLineItemsSchema, load_default=None)
+
+
+class OrderEditSchema(_Payload):
+    """orders/edited: which lines an edit added or took away; the order itself is read afresh."""
+
+    order_edit = fields.Nested(OrderEditDetailSchema, required=True)
+
+
 class CustomerSchema(_Payload):
     """customers/create, customers/update."""
 
@@ -511,6 +539,7 @@ SCHEMAS: dict[str, Schema] = {
     **dict.fromkeys(webhooks.ORDER_TOPICS, OrderSchema()),
     "order_transactions/create": TransactionSchema(),
     "refunds/create": RefundSchema(),
+    "orders/edited": OrderEditSchema(),
     **dict.fromkeys(webhooks.CUSTOMER_TOPICS, CustomerSchema()),
     "products/create": ProductSchema(),
     "products/update": ProductSchema(),

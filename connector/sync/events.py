@@ -49,6 +49,10 @@ def change_of(topic: str, body: bytes) -> Change:
     if topic == "order_transactions/create":
         # A transaction changes what must be booked; its order is read afresh, so no staleness check.
         return Change(ORDER, payload["order_id"], transaction_id=payload["id"])
+    if topic == "refunds/create":
+        return Change(ORDER, payload["order_id"])
+    if topic == "orders/edited":
+        return Change(ORDER, payload["order_edit"]["order_id"])
     if topic in PRODUCT_TOPICS:
         return Change(PRODUCT, payload["id"])
     return Change(IGNORED)

@@ -29,6 +29,14 @@ class OrderFacts:
     down_payments: dict[int, DocumentRef] = field(default_factory=dict)
     # An incoming payment is final once booked: only that it exists matters (with its DocEntry when known).
     incoming_payments: dict[int, int | None] = field(default_factory=dict)
+    # Per Shopify refund with money, its credit memo; per refund transaction, its outgoing payment.
+    credit_memos: dict[int, DocumentRef] = field(default_factory=dict)
+    outgoing_payments: dict[int, int | None] = field(default_factory=dict)
+    # What the sales order books, in short (connector.mapping.documents.lines_fingerprint): a change in Shopify
+    # shows as another fingerprint, without asking B1.
+    lines: str | None = None
+    # Refunds whose money is all booked (or that gave none back): not read again.
+    settled_refunds: set[int] = field(default_factory=set)
     cancellation: str | None = None
     synced_at: datetime | None = None
     # Read from B1's key table just now (not kept): a fact missing from them is known not to exist.
@@ -57,7 +65,7 @@ class OrderState:
 
     def facts(self, order_id: int) -> OrderFacts:
         raw = {name.decode(): value.decode() for name, value in self.redis.hgetall(self.key(order_id)).items()}
-        facts = OrderFacts(card_code=raw.get("bp"), cancellation=raw.get("cancelled"))
+        facts = OrderFacts(card_code=raw.get("bp"), cancellation=raw.get("cancelled"), lines=raw.get("lines"))
         if "so" in raw:
             facts.sales_order = SalesOrderRef.from_row(raw["so"])
         if "synced" in raw:
@@ -68,6 +76,12 @@ class OrderState:
                 facts.down_payments[int(txn)] = DocumentRef.from_row(value)
             elif kind == "ip":
                 facts.incoming_payments[int(txn)] = int(value) if value else None
+            elif kind == "cm":
+                facts.credit_memos[int(txn)] = DocumentRef.from_row(value)
+            elif kind == "op":
+                facts.outgoing_payments[int(txn)] = int(value) if value else None
+            elif kind == "rf":
+                facts.settled_refunds.add(int(txn))
         return facts
 
     def record(self, order_id: int, facts: OrderFacts) -> None:
@@ -81,6 +95,14 @@ class OrderState:
             values[f"dp:{txn}"] = ref.to_row()
         for txn, doc_entry in facts.incoming_payments.items():
             values[f"ip:{txn}"] = str(doc_entry or "")
+        for refund_id, ref in facts.credit_memos.items():
+            values[f"cm:{refund_id}"] = ref.to_row()
+        for txn, doc_entry in facts.outgoing_payments.items():
+            values[f"op:{txn}"] = str(doc_entry or "")
+        for refund_id in facts.settled_refunds:
+            values[f"rf:{refund_id}"] = "1"
+        if facts.lines is not None:
+            values["lines"] = facts.lines
         if facts.cancellation is not None:
             values["cancelled"] = facts.cancellation
         if facts.synced_at is not None:

@@ -41,6 +41,7 @@ SL_QUEUES = (
     "shopb1.items",
     "shopb1.down_payments",
     "shopb1.payments",
+    "shopb1.refunds",
 )
 UNLIMITED_SHOPIFY = {"bucket_size": 1_000_000, "restore_rate": 1_000_000, "refill": True}
 

@@ -178,12 +178,12 @@ def test_an_order_cancelled_before_payment_cancels_its_sales_order(
     assert sync.plan(cancelled).action == SETTLED
 
 
-def test_an_order_cancelled_after_its_deposit_was_booked_is_held(documents: B1Documents, state: OrderState) -> None:
+def test_an_order_cancelled_without_refunding_its_deposit_is_held(documents: B1Documents, state: OrderState) -> None:
     sync = synchroniser(documents, state)
     sync.run(sync.plan(deposit_only()))
     node = realistic_order()
     node["transactions"] = node["transactions"][:3]
     node["cancelledAt"] = "2026-07-04T10:00:00Z"
 
-    with pytest.raises(HeldForOperator, match="decide on refunds"):
+    with pytest.raises(HeldForOperator, match="100.0 of its payments were not refunded"):
         sync.plan(order_from_graphql(node))

@@ -119,7 +119,7 @@ def test_sentry_hears_of_final_failures_only_without_personal_data(
     dsn, envelopes = sentry
     env = {**os.environ, **stack.env, "SENTRY_DSN": dsn}
     queues = ["shopb1.webhooks", "shopb1.orders", "shopb1.sales_orders", "shopb1.customers", "shopb1.items",
-              "shopb1.down_payments", "shopb1.payments"]  # fmt: skip
+              "shopb1.down_payments", "shopb1.payments", "shopb1.refunds"]  # fmt: skip
     worker = celery_worker("sentry", queues, env=env)
     try:
         # A transient SL failure that a retry cures: nothing for Sentry.

@@ -190,6 +190,7 @@ def test_sales_order_of_the_realistic_order(mapping: Mapping, order: Order) -> N
                 "LineTotal": Decimal("224.10"),
                 "TaxCode": "CA",
                 "WarehouseCode": "01",
+                "U_ShopifyLineId": "17364019283746519001",
             },
             {
                 "ItemCode": "FUEL-230G",
@@ -198,6 +199,7 @@ def test_sales_order_of_the_realistic_order(mapping: Mapping, order: Order) -> N
                 "LineTotal": Decimal("18.87"),
                 "TaxCode": "CA",
                 "WarehouseCode": "01",
+                "U_ShopifyLineId": "17364019283746519002",
             },
         ],
         "DocumentAdditionalExpenses": [{"ExpenseCode": 1, "LineTotal": Decimal("12.50"), "TaxCode": "CA"}],

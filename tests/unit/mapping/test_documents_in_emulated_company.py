@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 
+from connector.b1 import setup
 from connector.mapping.config import DEFAULT_MAPPING_FILE, Mapping, load_mapping
 from connector.mapping.documents import (
     business_partner,
@@ -34,13 +35,8 @@ ORDERS = schema.ENTITY_SETS["Orders"]
 PARTNERS = schema.ENTITY_SETS["BusinessPartners"]
 DOWN_PAYMENTS = schema.ENTITY_SETS["DownPayments"]
 PAYMENTS = schema.ENTITY_SETS["IncomingPayments"]
-USER_FIELDS = [
-    ("OCRD", "ShopifyCustomerId"),
-    ("ORDR", "ShopifyOrderId"),  # also on ODPI: a UDF on one marketing document table is on all of them
-    ("ORDR", "ShopifyTxnId"),
-    ("ORCT", "ShopifyOrderId"),
-    ("ORCT", "ShopifyTxnId"),
-]
+# What `shopb1 sap init` defines on documents (the key table's fields aside).
+USER_FIELDS = [(f.table, f.name, f.type, f.size) for f in setup.USER_FIELDS if not f.table.startswith("@")]
 
 
 @pytest.fixture(scope="module")
@@ -51,9 +47,9 @@ def mapping() -> Mapping:
 @pytest.fixture
 def company() -> Company:
     company = Company.from_file()
-    for table, name in USER_FIELDS:
+    for table, name, kind, size in USER_FIELDS:
         company.create(
-            schema.ENTITY_SETS["UserFieldsMD"], {"TableName": table, "Name": name, "Type": "db_Alpha", "EditSize": 20}
+            schema.ENTITY_SETS["UserFieldsMD"], {"TableName": table, "Name": name, "Type": kind, "EditSize": size}
         )
     return company
 

@@ -352,8 +352,8 @@ def test_body_that_is_not_a_json_object_is_a_payload_error(raw):
 
 
 def test_topic_without_a_schema_is_a_payload_error():
-    with pytest.raises(PayloadError, match="no payload schema for topic 'orders/edited'"):
-        load_payload("orders/edited", b"{}")
+    with pytest.raises(PayloadError, match="no payload schema for topic 'orders/fulfilled'"):
+        load_payload("orders/fulfilled", b"{}")
 
 
 def test_payload_error_survives_pickling_for_the_dead_letter_store():
