@@ -216,6 +216,8 @@ class Order:
     refunds: tuple[RefundSummary, ...] = ()
     net_payment: MoneyBag | None = None  # received less refunded (netPaymentSet)
     total_refunded: MoneyBag | None = None
+    # Goods refunded less money refunded, over every refund (positive: the merchant kept more than the goods).
+    refund_discrepancy: MoneyBag | None = None
     has_more_line_items: bool = False
     line_items_cursor: str | None = field(default=None, repr=False)
 
@@ -689,6 +691,7 @@ class _OrderSchema(_Schema):
     refunds = fields.List(fields.Nested(_RefundSummarySchema), load_default=list)
     net_payment = _optional_money("netPaymentSet")
     total_refunded = _optional_money("totalRefundedSet")
+    refund_discrepancy = _optional_money("refundDiscrepancySet")
 
     @post_load
     def make(self, data: dict[str, Any], **_: Any) -> Order:

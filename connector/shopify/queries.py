@@ -202,6 +202,7 @@ query OrderRead($id: ID!) {{
     }}
     netPaymentSet {_ORDER_MONEY}
     totalRefundedSet {_ORDER_MONEY}
+    refundDiscrepancySet {_ORDER_MONEY}
     refunds(first: {ORDER_REFUNDS}) {{ id processedAt totalRefundedSet {_ORDER_MONEY} }}
   }}
 }}

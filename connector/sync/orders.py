@@ -335,13 +335,17 @@ class OrderSync:
         if cancelled and (ended := self._cancelled_before_money(order, facts, plan)) is not None:
             return ended
         refunds = [refund for refund in order.refunds if refund.id not in facts.settled_refunds]
-        net = _net_payment(order)
         total = order.current_total_price.shop
-        if net > total + self.mapping.rounding_tolerance and not cancelled:
-            raise HeldForOperator(f"{order.name}: payments kept ({net}) exceed the order total ({total})")
-        wanted = self._sales_order_body(order, check=facts.sales_order is None)
-        fingerprint = mapping_documents.lines_fingerprint(wanted)
         sales_order = facts.sales_order
+        if not any(line.quantity > 0 for line in order.line_items):
+            # Every line refunded or taken away: nothing left to deliver. The money is booked, then the sales
+            # order is closed (B1 keeps no sales order without lines).
+            if sales_order is None:
+                plan.action, plan.reason = SETTLED, "nothing left to book"
+                return plan
+            cancelled = True
+        wanted = {} if cancelled else self._sales_order_body(order, check=sales_order is None)
+        fingerprint = mapping_documents.lines_fingerprint(wanted)
         if sales_order is None:
             card_code = facts.card_code or (None if order.customer else self.mapping.guest_partner)
             if card_code is None and order.customer is not None:
@@ -367,9 +371,14 @@ class OrderSync:
 
     def _plan_payments(self, order: Order, facts: OrderFacts, plan: Plan, wanted: dict[str, Any]) -> None:
         expenses = wanted.get("DocumentAdditionalExpenses") or []
-        for payment in order.captured_payments:
-            if payment.id in facts.incoming_payments:
-                continue
+        due = [payment for payment in order.captured_payments if payment.id not in facts.incoming_payments]
+        # Money kept beyond the order's total after an edit or a refund is owed back (the merchant refunds it in
+        # Shopify, which books a credit memo); a payment to book on top of it is more than the order asks.
+        discrepancy = order.refund_discrepancy.shop if order.refund_discrepancy is not None else Decimal(0)
+        kept, total = _net_payment(order) - discrepancy, order.current_total_price.shop
+        if due and kept > total + self.mapping.rounding_tolerance and order.cancelled_at is None:
+            raise HeldForOperator(f"{order.name}: payments kept ({kept}) exceed the order total ({total})")
+        for payment in due:
             incoming = mapping_documents.incoming_payment(order, payment, self.mapping, timezone=self.shop_timezone)
             # A down payment invoice booked on a sales order the plan knows: only its incoming payment is to do.
             # (Without the sales order at hand, the down payment's create finds it by its key row.)

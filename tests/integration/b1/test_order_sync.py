@@ -185,5 +185,5 @@ def test_an_order_cancelled_without_refunding_its_deposit_is_held(documents: B1D
     node["transactions"] = node["transactions"][:3]
     node["cancelledAt"] = "2026-07-04T10:00:00Z"
 
-    with pytest.raises(HeldForOperator, match="100.0 of its payments were not refunded"):
+    with pytest.raises(HeldForOperator, match=r"100\.0 of its payments were not refunded"):
         sync.plan(order_from_graphql(node))
