@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from connector.shopify import ShopifyClient
     from connector.sync.catalog import CatalogSync
     from connector.sync.coordination import OrderCoordinator
+    from connector.sync.fulfilments import DeliverySync
     from connector.sync.orders import OrderSync
     from connector.sync.state import OrderState
 
@@ -129,6 +130,24 @@ class Runtime:
             b1=B1Documents(service_layer_client(redis_settings=self.redis_settings)),
             mapping=self.mapping,
             state=self.order_state,
+        )
+
+    @cached_property
+    def deliveries(self) -> DeliverySync:
+        """B1 deliveries to Shopify fulfilments (and their invoices)."""
+        from connector.b1.deliveries import B1Deliveries
+        from connector.b1.documents import B1Documents
+        from connector.sync.fulfilments import DeliverySync
+
+        client = service_layer_client(redis_settings=self.redis_settings)
+        return DeliverySync(
+            shopify=shopify_client(self.redis_settings),
+            deliveries=B1Deliveries(client),
+            b1=B1Documents(client),
+            state=self.order_state,
+            mapping=self.mapping,
+            redis=self.redis,
+            prefix=self.redis_settings.key_prefix,
         )
 
     @cached_property

@@ -370,3 +370,28 @@ class PipelineSettings:
             visibility_timeout=env.integer("SHOPB1_CELERY_VISIBILITY_TIMEOUT", cls.visibility_timeout),
             order_state_days=env.integer("SHOPB1_ORDER_STATE_DAYS", cls.order_state_days),
         )
+
+
+@dataclass(frozen=True)
+class FulfilmentSettings:
+    """How often B1's deliveries are looked at for the fulfilments they make in Shopify."""
+
+    # A delivery added in B1 reaches Shopify within about this many seconds.
+    poll_interval: float = 60.0
+    # Each poll reads again what changed this long before its checkpoint (late commits, clocks apart).
+    poll_overlap: float = 120.0
+    page_size: int = 100
+
+    def __post_init__(self) -> None:
+        if self.poll_interval <= 0:
+            raise SettingsError(f"SHOPB1_FULFILMENT_POLL_INTERVAL must be positive, got {self.poll_interval!r}")
+        if self.poll_overlap < 0:
+            raise SettingsError(f"SHOPB1_FULFILMENT_POLL_OVERLAP must be 0 or more, got {self.poll_overlap!r}")
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] = os.environ) -> FulfilmentSettings:
+        env = EnvReader(environ)
+        return cls(
+            poll_interval=env.number("SHOPB1_FULFILMENT_POLL_INTERVAL", cls.poll_interval),
+            poll_overlap=env.number("SHOPB1_FULFILMENT_POLL_OVERLAP", cls.poll_overlap),
+        )

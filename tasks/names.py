@@ -19,6 +19,9 @@ RELEASE_ORDER = "shopb1.orders.release_order"
 
 RECONCILE_ORDERS = "shopb1.reconcile.orders"
 
+POLL_DELIVERIES = "shopb1.fulfilments.poll"
+SYNC_DELIVERY = "shopb1.fulfilments.sync_delivery"
+
 POLL_CATALOG = "shopb1.catalog.poll"
 LOAD_CATALOG_PAGE = "shopb1.catalog.load_page"
 SWEEP_STOCK = "shopb1.catalog.sweep_stock"

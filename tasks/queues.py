@@ -20,6 +20,8 @@ class Queue(StrEnum):
     PAYMENTS = "shopb1.payments"
     # Money given back: credit memos and outgoing payments.
     REFUNDS = "shopb1.refunds"
+    # B1 deliveries to Shopify fulfilments (the poll on beat, then one task per delivery) and their invoices.
+    FULFILMENTS = "shopb1.fulfilments"
     # The catalog: B1 items, prices and stock to Shopify (poll, full load, stock sweep), product edits to B1.
     CATALOG = "shopb1.catalog"
     # The reconciliation sweep on Celery beat.

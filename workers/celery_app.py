@@ -75,7 +75,9 @@ def celery_config(redis: RedisSettings) -> dict[str, Any]:
 
 
 # Modules whose tasks a worker registers at start-up.
-TASK_MODULES = ["tasks.compliance", "tasks.webhooks", "tasks.orders", "tasks.reconcile", "tasks.catalog"]
+TASK_MODULES = [
+    "tasks.compliance", "tasks.webhooks", "tasks.orders", "tasks.reconcile", "tasks.catalog", "tasks.fulfilments",
+]  # fmt: skip
 
 
 def create_app(redis: RedisSettings | None = None) -> Celery:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from connector.settings import CatalogSettings
+from connector.settings import CatalogSettings, FulfilmentSettings
 from tasks import names
 from tasks.queues import Queue
 
@@ -15,7 +15,14 @@ def beat_schedule() -> dict[str, Any]:
     # Every 5 minutes by default: a dropped webhook is booked within about that long.
     interval = float(os.environ.get("SHOPB1_RECONCILE_INTERVAL", "300"))
     catalog = CatalogSettings.from_env()
+    fulfilment = FulfilmentSettings.from_env()
     return {
+        # A delivery added in B1 is fulfilled in Shopify within about one interval.
+        "poll-deliveries": {
+            "task": names.POLL_DELIVERIES,
+            "schedule": fulfilment.poll_interval,
+            "options": {"queue": Queue.FULFILMENTS.value, "expires": fulfilment.poll_interval},
+        },
         "reconcile-orders": {
             "task": names.RECONCILE_ORDERS,
             "schedule": interval,

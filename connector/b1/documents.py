@@ -25,6 +25,7 @@ from typing import Any
 from connector.b1.setup import (
     KEY_CODE_MAX_LENGTH,
     KEY_ENTITY_SET,
+    UDF_BASE_DELIVERY,
     UDF_CUSTOMER_ID,
     UDF_KEY_CARD_CODE,
     UDF_KEY_DOC_ENTRY,
@@ -153,6 +154,8 @@ INCOMING_PAYMENT = Fact("IP", "IncomingPayments", UDF_TXN_ID, PAYMENT_FIELDS)
 # One credit memo per Shopify refund with money; one outgoing payment per refund transaction.
 CREDIT_MEMO = Fact("CM", "CreditNotes", UDF_REFUND_ID, CREDIT_MEMO_FIELDS)
 OUTGOING_PAYMENT = Fact("OP", "VendorPayments", UDF_TXN_ID, PAYMENT_FIELDS)
+# One A/R invoice per B1 delivery of a Shopify order (invoice_on_delivery), keyed by the delivery's DocEntry.
+INVOICE = Fact("IN", "Invoices", UDF_BASE_DELIVERY, ("DocEntry", "DocNum", "DocTotal", "PaidToDate", "DocumentStatus"))
 
 
 def sales_order_key(order_id: int) -> str:

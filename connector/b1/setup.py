@@ -31,6 +31,11 @@ UDF_TXN_ID = "U_ShopifyTxnId"
 UDF_REFUND_ID = "U_ShopifyRefundId"
 # On document lines: the Shopify line item a sales order line (and every line copied from it) stands for.
 UDF_LINE_ID = "U_ShopifyLineId"
+# On deliveries: the Shopify fulfilments they became, and the tracking number Shopify has.
+UDF_FULFILMENT_ID = "U_ShopifyFulfilment"
+UDF_TRACKING = "U_ShopifyTracking"
+# On A/R invoices shopb1 bases on a delivery: that delivery's DocEntry (how a lost answer finds the invoice).
+UDF_BASE_DELIVERY = "U_BaseDelivery"
 
 # Shopify ids are 64-bit integers: at most 20 digits.
 _ID_SIZE = 20
@@ -57,6 +62,9 @@ USER_FIELDS = (
     UserField("ORDR", UDF_TXN_ID.removeprefix("U_"), "Shopify transaction id"),
     UserField("ORDR", UDF_REFUND_ID.removeprefix("U_"), "Shopify refund id"),
     UserField("RDR1", UDF_LINE_ID.removeprefix("U_"), "Shopify line item id"),
+    UserField("ORDR", UDF_FULFILMENT_ID.removeprefix("U_"), "Shopify fulfilment ids", size=254),
+    UserField("ORDR", UDF_TRACKING.removeprefix("U_"), "Tracking number in Shopify", size=100),
+    UserField("ORDR", UDF_BASE_DELIVERY.removeprefix("U_"), "Delivery invoiced by shopb1", size=11),
     UserField("ORCT", UDF_ORDER_ID.removeprefix("U_"), "Shopify order id"),
     UserField("ORCT", UDF_TXN_ID.removeprefix("U_"), "Shopify transaction id"),
     UserField("OVPM", UDF_ORDER_ID.removeprefix("U_"), "Shopify order id"),

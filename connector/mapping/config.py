@@ -84,6 +84,37 @@ class RefundMapping:
 
 
 @dataclass(frozen=True)
+class Carrier:
+    """How Shopify shows a B1 shipping type's tracking: a carrier Shopify knows by `company` (UPS, FedEx, USPS,
+    DHL Express...), or another by its name and a tracking URL template where {number} is the tracking number."""
+
+    company: str
+    url: str | None = None
+
+    def tracking(self, number: str) -> dict[str, str]:
+        info = {"number": number, "company": self.company}
+        if self.url:
+            info["url"] = self.url.replace("{number}", number)
+        return info
+
+
+@dataclass(frozen=True)
+class FulfilmentMapping:
+    """B1 deliveries back to Shopify, and the order closed in B1."""
+
+    notify_customer: bool = True  # Shopify sends its shipping confirmation with the tracking
+    # An A/R invoice based on each delivery, drawing the order's down payment invoices (off: B1 users invoice).
+    invoice_on_delivery: bool = False
+    carriers: dict[str, Carrier] = field(default_factory=dict)  # B1 shipping type (name or code) -> carrier
+
+    def carrier(self, shipping_type: str | None, code: int | None) -> Carrier | None:
+        for key in (shipping_type, str(code) if code is not None else None):
+            if key is not None and key in self.carriers:
+                return self.carriers[key]
+        return None
+
+
+@dataclass(frozen=True)
 class Mapping:
     guest_partner: str
     partner_code_prefix: str
@@ -101,6 +132,7 @@ class Mapping:
     delivery_days: int = 0  # DocDueDate = order date + this
     catalog: CatalogMapping | None = None  # None: the catalog is not synchronised
     refunds: RefundMapping | None = None  # None: a refund with money is held, naming the key to add
+    fulfilment: FulfilmentMapping = field(default_factory=FulfilmentMapping)
 
     def refund_accounts(self) -> RefundMapping:
         """The refunds section; ConfigurationError naming it when the file has none."""
@@ -233,6 +265,32 @@ class _RefundsSchema(Schema):
         return RefundMapping(**data)
 
 
+class _CarrierSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    company = fields.String(required=True, validate=validate.Length(min=1, max=255))
+    url = fields.String(load_default=None, validate=validate.Regexp(r"^https://.*\{number\}", error=(
+        "a https:// tracking URL with {number} where the tracking number goes")))  # fmt: skip
+
+    @post_load
+    def make(self, data: dict[str, Any], **_: Any) -> Carrier:
+        return Carrier(**data)
+
+
+class _FulfilmentSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    notify_customer = fields.Boolean(load_default=True)
+    invoice_on_delivery = fields.Boolean(load_default=False)
+    carriers = fields.Dict(keys=fields.String(), values=fields.Nested(_CarrierSchema), load_default=dict)
+
+    @post_load
+    def make(self, data: dict[str, Any], **_: Any) -> FulfilmentMapping:
+        return FulfilmentMapping(**data)
+
+
 class MappingSchema(Schema):
     class Meta:
         unknown = RAISE
@@ -252,6 +310,7 @@ class MappingSchema(Schema):
     delivery_days = fields.Integer(load_default=0, validate=validate.Range(min=0, max=365))
     catalog = fields.Nested(_CatalogSchema, load_default=None)
     refunds = fields.Nested(_RefundsSchema, load_default=None)
+    fulfilment = fields.Nested(_FulfilmentSchema, load_default=FulfilmentMapping)
 
     @validates_schema
     def _one_location_per_warehouse(self, data: dict[str, Any], **_: Any) -> None:

@@ -708,8 +708,88 @@ mutation RefundCreate($input: RefundInput!, $idempotencyKey: String!) {
     idempotency_variable="idempotencyKey",
 )
 
+# --- fulfilments -----------------------------------------------------------------------------------
+
+FULFILMENT_ORDERS_PAGE = 10
+FULFILMENT_LINES_PAGE = 30
+
+# What a B1 delivery is fulfilled against: the order's fulfilment orders (per location, what remains of each line)
+# and its captured payments (their down payment invoices are what the delivery's invoice draws).
+ORDER_FULFILMENT_ORDERS = Document(
+    "OrderFulfilmentOrders",
+    f"""
+query OrderFulfilmentOrders($id: ID!) {{
+  order(id: $id) {{
+    id legacyResourceId name displayFulfillmentStatus
+    transactions {{ id kind status }}
+    fulfillmentOrders(first: {FULFILMENT_ORDERS_PAGE}) {{
+      nodes {{
+        id status
+        supportedActions {{ action }}
+        assignedLocation {{ location {{ id isFulfillmentService }} }}
+        lineItems(first: {FULFILMENT_LINES_PAGE}) {{ nodes {{ id remainingQuantity lineItem {{ id }} }} }}
+      }}
+    }}
+  }}
+}}
+""",
+    cost=664,
+)
+
+# The order's fulfilments: to recognise the one an attempt whose answer was lost created.
+ORDER_FULFILMENTS = Document(
+    "OrderFulfilments",
+    f"""
+query OrderFulfilments($id: ID!) {{
+  order(id: $id) {{
+    fulfillments(first: {FULFILMENT_ORDERS_PAGE}) {{
+      id createdAt
+      trackingInfo {{ number company url }}
+      fulfillmentLineItems(first: {FULFILMENT_LINES_PAGE}) {{ nodes {{ quantity lineItem {{ id }} }} }}
+    }}
+  }}
+}}
+""",
+    cost=641,
+)
+
+# Not resend-safe (Shopify takes no idempotency key for it): after a lost answer the caller looks for the
+# fulfilment among the order's before sending again.
+FULFILLMENT_CREATE = Document(
+    "FulfillmentCreate",
+    """
+mutation FulfillmentCreate($fulfillment: FulfillmentInput!) {
+  fulfillmentCreate(fulfillment: $fulfillment) {
+    fulfillment { id name status trackingInfo { number company url } }
+    userErrors { field message }
+  }
+}
+""",
+    cost=11,
+    resend_safe=False,
+)
+
+# Sets the tracking outright: sending it again changes nothing.
+FULFILLMENT_TRACKING_UPDATE = Document(
+    "FulfillmentTrackingUpdate",
+    """
+mutation FulfillmentTrackingUpdate($id: ID!, $tracking: FulfillmentTrackingInput!, $notify: Boolean) {
+  fulfillmentTrackingInfoUpdate(fulfillmentId: $id, trackingInfoInput: $tracking, notifyCustomer: $notify) {
+    fulfillment { id trackingInfo { number company url } }
+    userErrors { field message }
+  }
+}
+""",
+    cost=11,
+)
+
 DOCUMENTS: tuple[Document, ...] = (
     ORDER,
+    REFUND,
+    ORDER_FULFILMENT_ORDERS,
+    ORDER_FULFILMENTS,
+    FULFILLMENT_CREATE,
+    FULFILLMENT_TRACKING_UPDATE,
     ORDER_LINE_ITEMS,
     ORDERS_UPDATED_SINCE,
     CUSTOMER,

@@ -19,6 +19,8 @@ from typing import Any
 
 import redis
 
+from connector.sync.polls import PollState
+
 RUNNING, DONE = "running", "done"
 
 
@@ -116,31 +118,20 @@ class CatalogState:
     # --- the poll of B1 changes ------------------------------------------------------------------------------
 
     @property
-    def _poll_key(self) -> str:
-        return f"{self.prefix}:poll"
+    def poll(self) -> PollState:
+        return PollState(self.redis, f"{self.prefix}:poll")
 
     def checkpoint(self) -> tuple[str, float] | None:
-        """The last change the poll has seen, and when (our clock) it moved there."""
-        checkpoint, moved_at = self.redis.hmget(self._poll_key, "checkpoint", "at")
-        return (checkpoint.decode(), float(moved_at or 0)) if checkpoint else None
+        return self.poll.checkpoint()
 
     def set_checkpoint(self, checkpoint: str) -> None:
-        self.redis.hset(self._poll_key, mapping={"checkpoint": checkpoint, "at": str(time.time())})
+        self.poll.set_checkpoint(checkpoint)
 
     def take_poll_lease(self, token: str, seconds: float) -> bool:
-        """One poll at a time; the continuation of a poll holds the lease of its first page."""
-        key = f"{self._poll_key}:lease"
-        if self.redis.set(key, token, nx=True, ex=int(seconds)):
-            return True
-        if self.redis.get(key) == token.encode():
-            self.redis.expire(key, int(seconds))
-            return True
-        return False
+        return self.poll.take_lease(token, seconds)
 
     def release_poll_lease(self, token: str) -> None:
-        key = f"{self._poll_key}:lease"
-        if self.redis.get(key) == token.encode():
-            self.redis.delete(key)
+        self.poll.release_lease(token)
 
     # --- what rarely changes ---------------------------------------------------------------------------------
 

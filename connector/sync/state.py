@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 
 import redis
 
@@ -37,6 +38,8 @@ class OrderFacts:
     lines: str | None = None
     # Refunds whose money is all booked (or that gave none back): not read again.
     settled_refunds: set[int] = field(default_factory=set)
+    # What the invoices of the order's deliveries drew from each down payment invoice (DocEntry -> gross).
+    drawn: dict[int, Decimal] = field(default_factory=dict)
     cancellation: str | None = None
     synced_at: datetime | None = None
     # Read from B1's key table just now (not kept): a fact missing from them is known not to exist.
@@ -82,6 +85,8 @@ class OrderState:
                 facts.outgoing_payments[int(txn)] = int(value) if value else None
             elif kind == "rf":
                 facts.settled_refunds.add(int(txn))
+            elif kind == "dw":
+                facts.drawn[int(txn)] = Decimal(value)
         return facts
 
     def record(self, order_id: int, facts: OrderFacts) -> None:
@@ -101,6 +106,8 @@ class OrderState:
             values[f"op:{txn}"] = str(doc_entry or "")
         for refund_id in facts.settled_refunds:
             values[f"rf:{refund_id}"] = "1"
+        for doc_entry, amount in facts.drawn.items():
+            values[f"dw:{doc_entry}"] = str(amount)
         if facts.lines is not None:
             values["lines"] = facts.lines
         if facts.cancellation is not None:

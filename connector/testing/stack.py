@@ -34,8 +34,8 @@ APP_SECRET = "shopb1_demo_app_secret"
 # One worker process per queue, as in production; the busy steps get two pool processes.
 QUEUE_WORKERS = {
     "shopb1.webhooks": 2, "shopb1.orders": 2, "shopb1.sales_orders": 2, "shopb1.customers": 1, "shopb1.items": 1,
-    "shopb1.down_payments": 2, "shopb1.payments": 2, "shopb1.refunds": 1, "shopb1.reconcile": 1,
-    "shopb1.compliance": 1,
+    "shopb1.down_payments": 2, "shopb1.payments": 2, "shopb1.refunds": 1, "shopb1.fulfilments": 1,
+    "shopb1.reconcile": 1, "shopb1.compliance": 1,
 }  # fmt: skip
 
 

@@ -62,6 +62,7 @@ def test_mutations_that_could_duplicate_an_object_are_not_safe_to_resend():
         "CustomerCreate",
         "WebhookSubscriptionCreate",
         "BulkOperationRunQuery",
+        "FulfillmentCreate",
     }
     assert all(d.resend_safe for d in q.DOCUMENTS if not d.is_mutation)
 

@@ -1,0 +1,371 @@
+"""Shipped in B1, fulfilled in Shopify: each B1 delivery of a Shopify order becomes fulfilments with its tracking,
+and (mapping `fulfilment.invoice_on_delivery`) an A/R invoice that draws the order's down payment invoices.
+
+Deliveries are found by polling B1 (DeliveryNotes changed since a checkpoint, with an overlap, one page per task,
+the next page queued by the caller: tasks/fulfilments.py). Each delivery is then synchronised on its own, under a
+lease of its own:
+
+1. the invoice: based on the delivery's lines, drawing what the order's down payment invoices still have open, oldest
+   first, with its key row in the same changeset (once per delivery, whatever fails);
+2. the fulfilments: the delivered lines, matched to Shopify's line items by the U_ShopifyLineId the delivery lines
+   carry from the sales order, grouped by the fulfilment orders of their locations, one fulfilmentCreate per location
+   with the tracking and the carrier mapped from the delivery's shipping type. Shopify takes no idempotency key for it,
+   so an attempt whose answer was lost is recognised among the order's fulfilments before sending again;
+3. the mark on the delivery (U_ShopifyFulfilment, U_ShopifyTracking): a marked delivery is done, and a tracking
+   number added or changed later in B1 is sent with fulfillmentTrackingInfoUpdate, no second fulfilment.
+
+A fulfilment order held, or assigned to a third-party fulfilment service, is not the connector's to fulfil: the
+delivery is held for the operator with the reason.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from functools import cached_property
+from typing import Any
+
+import redis
+
+from connector.b1.deliveries import B1Deliveries, cursor_of, sales_orders_of
+from connector.b1.documents import DOWN_PAYMENT, INVOICE, B1Documents, DocumentRef
+from connector.b1.items import ChangeCursor
+from connector.b1.setup import UDF_BASE_DELIVERY, UDF_FULFILMENT_ID, UDF_LINE_ID, UDF_TRACKING
+from connector.errors import HeldForOperator
+from connector.handoff import decimal
+from connector.mapping.config import Mapping
+from connector.shopify import queries
+from connector.shopify.client import ShopifyClient
+from connector.shopify.errors import OutcomeUnknown
+from connector.shopify.orders import gid_number
+from connector.sync.orders import order_gid
+from connector.sync.polls import PollState
+from connector.sync.state import OrderFacts, OrderState
+
+log = logging.getLogger(__name__)
+
+DELIVERY_TYPE = 15
+POLL_LEASE_SECONDS = 600
+DELIVERY_LEASE_SECONDS = 600
+EPOCH = datetime(1900, 1, 1)
+OPEN_STATUSES = ("OPEN", "IN_PROGRESS")
+# A fulfilment found after a lost answer was created at most this long before the attempt began (clocks apart).
+CLOCK_SKEW = timedelta(seconds=60)
+
+
+@dataclass
+class PollPage:
+    action: str
+    deliveries: list[int] = field(default_factory=list)  # to synchronise
+    next_after: str | None = None
+
+    def report(self) -> dict[str, Any]:
+        return {"action": self.action, "deliveries": len(self.deliveries)}
+
+
+@dataclass
+class DeliverySync:
+    shopify: ShopifyClient
+    deliveries: B1Deliveries
+    b1: B1Documents
+    state: OrderState
+    mapping: Mapping
+    redis: redis.Redis
+    prefix: str
+    clock: Callable[[], float] = time.time
+
+    @property
+    def poll_state(self) -> PollState:
+        return PollState(self.redis, f"{self.prefix}:deliveries:poll")
+
+    # --- the poll ---------------------------------------------------------------------------------------------
+
+    def poll(self, token: str, after: str | None, page_size: int, overlap: float) -> PollPage:
+        """One page of the deliveries changed since the checkpoint (less the overlap): those still to do are
+        named for their own synchronisation; the checkpoint moves once the last page is read."""
+        state = self.poll_state
+        if not state.take_lease(token, POLL_LEASE_SECONDS):
+            return PollPage("busy")
+        checkpoint = state.checkpoint()
+        if checkpoint is None:
+            latest = self.deliveries.latest_change() or ChangeCursor(EPOCH)
+            state.set_checkpoint(latest.as_text())
+            state.release_lease(token)
+            return PollPage("started")
+        seen, moved_at = ChangeCursor.from_text(checkpoint[0]), checkpoint[1]
+        if after is not None:
+            cursor = ChangeCursor.from_text(after)
+        elif self.clock() - moved_at < overlap:
+            # Changes stamped just before the last one seen may commit after it was read: look again for a while.
+            cursor = seen.before(timedelta(seconds=overlap))
+        else:
+            cursor = seen
+        rows = self.deliveries.changed(cursor, page_size)
+        due = [int(row["DocEntry"]) for row in rows if _needs_work(row, self.mapping)]
+        last = cursor_of(rows[-1]) if rows else None
+        if last is not None and len(rows) >= page_size:
+            return PollPage("continued", due, next_after=last.as_text())
+        newest = last or (ChangeCursor.from_text(after) if after else None)
+        if newest is not None and newest > seen:
+            state.set_checkpoint(newest.as_text())
+        state.release_lease(token)
+        return PollPage("polled", due)
+
+    # --- one delivery -----------------------------------------------------------------------------------------
+
+    def synchronise(self, doc_entry: int, token: str) -> dict[str, Any]:
+        """Bring one delivery to Shopify (and, if mapped, to its invoice); what was done."""
+        lease = f"{self.prefix}:deliveries:{doc_entry}:lease"
+        if (
+            not self.redis.set(lease, token, nx=True, ex=DELIVERY_LEASE_SECONDS)
+            and self.redis.get(lease) != token.encode()
+        ):
+            return {"delivery": doc_entry, "action": "busy"}
+        try:
+            return self._synchronise(doc_entry)
+        finally:
+            if self.redis.get(lease) == token.encode():
+                self.redis.delete(lease)
+
+    def _synchronise(self, doc_entry: int) -> dict[str, Any]:
+        delivery = self.deliveries.delivery(doc_entry)
+        if delivery is None or delivery.get("Cancelled") == "tYES":
+            return {"delivery": doc_entry, "action": "gone"}
+        order_id = self._shopify_order(delivery)
+        if order_id is None:
+            return {"delivery": doc_entry, "action": "not a Shopify order's"}
+        tracking = str(delivery.get("TrackingNumber") or "")
+        marked = str(delivery.get(UDF_FULFILMENT_ID) or "")
+        if marked:
+            if tracking and tracking != (delivery.get(UDF_TRACKING) or ""):
+                self._update_tracking(delivery, marked.split(","), tracking)
+                return {"delivery": doc_entry, "order_id": order_id, "action": "tracking updated"}
+            return {"delivery": doc_entry, "order_id": order_id, "action": "done already"}
+        order = self.shopify.execute(queries.ORDER_FULFILMENT_ORDERS, {"id": order_gid(order_id)})["order"]
+        invoice = self._invoice(delivery, order_id, order) if self.mapping.fulfilment.invoice_on_delivery else None
+        fulfilments = self._fulfil(delivery, order_id, order)
+        self.deliveries.mark(doc_entry, fulfilments, tracking)
+        log.info(
+            "delivery_fulfilled delivery=%s order_id=%s fulfilments=%s", doc_entry, order_id, ",".join(fulfilments)
+        )
+        return {"delivery": doc_entry, "order_id": order_id, "action": "fulfilled", "fulfilments": fulfilments,
+                "invoice": invoice}  # fmt: skip
+
+    def _shopify_order(self, delivery: dict[str, Any]) -> int | None:
+        orders = {self.deliveries.shopify_order_of(entry) for entry in sales_orders_of(delivery)} - {None}
+        if len(orders) > 1:
+            raise HeldForOperator(f"delivery {delivery['DocNum']} ships several Shopify orders: fulfil them by hand")
+        return next(iter(orders), None)
+
+    # --- the fulfilments --------------------------------------------------------------------------------------
+
+    def _fulfil(self, delivery: dict[str, Any], order_id: int, order: dict[str, Any]) -> list[str]:
+        groups = self._by_fulfilment_order(delivery, order)
+        tracking = self._tracking(delivery)
+        by_location: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for (location, fulfilment_order), items in groups.items():
+            by_location[location].append({"fulfillmentOrderId": fulfilment_order, "fulfillmentOrderLineItems": items})
+        created = []
+        for _, lines in sorted(by_location.items()):  # one fulfilment per location, as Shopify requires
+            fulfillment: dict[str, Any] = {"lineItemsByFulfillmentOrder": lines,
+                                           "notifyCustomer": self.mapping.fulfilment.notify_customer}  # fmt: skip
+            if tracking is not None:
+                fulfillment["trackingInfo"] = tracking
+            created.append(self._create_fulfilment(order_id, fulfillment, _wanted(lines, order)))
+        return created
+
+    def _by_fulfilment_order(
+        self, delivery: dict[str, Any], order: dict[str, Any]
+    ) -> dict[tuple[str, str], list[dict[str, Any]]]:
+        """The delivered units as fulfilment order line items, by (location, fulfilment order)."""
+        held: list[str] = []
+        groups: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+        remaining = {item["id"]: item["remainingQuantity"] for fo in order["fulfillmentOrders"]["nodes"]
+                     for item in fo["lineItems"]["nodes"]}  # fmt: skip
+        for line in delivery.get("DocumentLines") or []:
+            line_id = line.get(UDF_LINE_ID)
+            if not line_id:
+                held.append(f"line {line.get('LineNum')} has no {UDF_LINE_ID} (not booked by shopb1)")
+                continue
+            quantity = int(decimal(line["Quantity"]))
+            location = self.locations.get(str(line.get("WarehouseCode") or ""))
+            choice = _fulfilment_order_of(order, gid_number_of_line(line_id), location, remaining)
+            if isinstance(choice, str):
+                held.append(f"line item {line_id}: {choice}")
+                continue
+            fo, item = choice
+            taken = min(quantity, remaining[item["id"]])
+            remaining[item["id"]] -= taken
+            groups[(fo["assignedLocation"]["location"]["id"], fo["id"])].append({"id": item["id"], "quantity": taken})
+        if held:
+            raise HeldForOperator(f"delivery {delivery['DocNum']} of order {order['name']}: " + "; ".join(held))
+        return groups
+
+    def _create_fulfilment(self, order_id: int, fulfillment: dict[str, Any], wanted: dict[int, int]) -> str:
+        started = datetime.now(UTC)
+        try:
+            answer = self.shopify.execute(queries.FULFILLMENT_CREATE, {"fulfillment": fulfillment})
+        except OutcomeUnknown:
+            found = self._fulfilment_like(order_id, wanted, started)
+            if found is None:
+                raise
+            log.info("fulfilment_found_after_lost_answer order_id=%s fulfilment=%s", order_id, found)
+            return found
+        return str(answer["fulfillmentCreate"]["fulfillment"]["id"])
+
+    def _fulfilment_like(self, order_id: int, wanted: dict[int, int], since: datetime) -> str | None:
+        """A fulfilment of exactly these line item quantities, created since the attempt began (less the skew)."""
+        order = self.shopify.execute(queries.ORDER_FULFILMENTS, {"id": order_gid(order_id)})["order"]
+        for fulfilment in order["fulfillments"]:
+            created = fulfilment["createdAt"]
+            if isinstance(created, str):
+                created = datetime.fromisoformat(created.replace("Z", "+00:00"))
+            lines = {
+                gid_number(n["lineItem"]["id"]): n["quantity"] for n in fulfilment["fulfillmentLineItems"]["nodes"]
+            }
+            if created >= since - CLOCK_SKEW and lines == wanted:
+                return str(fulfilment["id"])
+        return None
+
+    def _tracking(self, delivery: dict[str, Any]) -> dict[str, str] | None:
+        number = str(delivery.get("TrackingNumber") or "")
+        if not number:
+            return None
+        code = delivery.get("TransportationCode")
+        code = int(code) if code not in (None, -1, "") else None
+        name = self.deliveries.shipping_type_names().get(code) if code is not None else None
+        carrier = self.mapping.fulfilment.carrier(name, code)
+        if carrier is None:
+            # No carrier mapped: Shopify shows the number with the B1 shipping type's name.
+            return {"number": number, **({"company": name} if name else {})}
+        return carrier.tracking(number)
+
+    def _update_tracking(self, delivery: dict[str, Any], fulfilments: list[str], tracking: str) -> None:
+        info = self._tracking(delivery) or {"number": tracking}
+        for fulfilment in fulfilments:
+            variables = {"id": fulfilment, "tracking": info, "notify": self.mapping.fulfilment.notify_customer}
+            self.shopify.execute(queries.FULFILLMENT_TRACKING_UPDATE, variables)
+        self.deliveries.mark(int(delivery["DocEntry"]), fulfilments, tracking)
+        log.info("delivery_tracking_updated delivery=%s tracking=%s", delivery["DocEntry"], tracking)
+
+    @cached_property
+    def locations(self) -> dict[str, str]:
+        """Shopify location GID by B1 warehouse, from the mapping's `locations` (names or GIDs)."""
+        known: dict[str, str] = {}
+        for node in self.shopify.paginate(queries.LOCATIONS, {}, "locations"):
+            known[node["name"]] = known[node["id"]] = node["id"]
+        return {
+            warehouse: known[location] for location, warehouse in self.mapping.locations.items() if location in known
+        }
+
+    # --- the invoice ------------------------------------------------------------------------------------------
+
+    def _invoice(self, delivery: dict[str, Any], order_id: int, order: dict[str, Any]) -> int:
+        """The A/R invoice of the delivery, drawing what the order's down payment invoices still have open."""
+        doc_entry = int(delivery["DocEntry"])
+        facts = self.state.facts(order_id)
+        down_payments = self._down_payments(order_id, order, facts)
+        remaining = decimal(delivery["DocTotal"])
+        draws = []
+        drawn: dict[int, Decimal] = {}
+        for ref in down_payments:
+            open_amount = (ref.doc_total or Decimal(0)) - facts.drawn.get(ref.doc_entry, Decimal(0))
+            amount = min(open_amount, remaining)
+            if amount > 0:
+                draws.append({"DocEntry": ref.doc_entry, "GrossAmountToDraw": amount})
+                drawn[ref.doc_entry] = facts.drawn.get(ref.doc_entry, Decimal(0)) + amount
+                remaining -= amount
+        body = {
+            "CardCode": delivery["CardCode"],
+            "DocDate": delivery.get("DocDate"),
+            "NumAtCard": order["name"],
+            "Comments": f"Shopify order {order['name']}, delivery {delivery['DocNum']}",
+            "U_ShopifyOrderId": str(order_id),
+            UDF_BASE_DELIVERY: str(doc_entry),
+            "DocumentLines": [
+                {"BaseType": DELIVERY_TYPE, "BaseEntry": doc_entry, "BaseLine": line["LineNum"]}
+                for line in delivery.get("DocumentLines") or []
+            ],
+        }
+        if draws:
+            body["DownPaymentsToDraw"] = draws
+        invoice = self.b1.create(INVOICE, doc_entry, body)
+        self.state.record(order_id, OrderFacts(drawn=drawn))
+        log.info("delivery_invoiced delivery=%s invoice=%s drawn=%s", doc_entry, invoice["DocEntry"], len(draws))
+        return int(invoice["DocEntry"])
+
+    def _down_payments(self, order_id: int, order: dict[str, Any], facts: OrderFacts) -> list[DocumentRef]:
+        """The order's down payment invoices with their totals, oldest first: from its state, else its key rows."""
+        captured = [gid_number(t["id"]) for t in order["transactions"]
+                    if t["status"] == "SUCCESS" and t["kind"] in ("SALE", "CAPTURE")]  # fmt: skip
+        refs = []
+        missing = [txn for txn in captured if facts.down_payments.get(txn) is None
+                   or facts.down_payments[txn].doc_total is None]  # fmt: skip
+        rows = self.b1.key_rows(DOWN_PAYMENT.key(txn) for txn in missing) if missing else {}
+        for txn in captured:
+            ref = facts.down_payments.get(txn)
+            if ref is None or ref.doc_total is None:
+                row = rows.get(DOWN_PAYMENT.key(txn))
+                entity = self.b1.document(DOWN_PAYMENT, txn, row) if row else None
+                if entity is None:
+                    continue  # not booked yet: the order's synchronisation books it, a later delivery draws it
+                ref = DocumentRef.from_entity(entity, key_stamped=True)
+            refs.append(ref)
+        return sorted(refs, key=lambda ref: ref.doc_entry)
+
+
+def _needs_work(row: dict[str, Any], mapping: Mapping) -> bool:
+    """A delivery not marked yet, or whose tracking changed since it was sent."""
+    if row.get("Cancelled") == "tYES":
+        return False
+    if not row.get(UDF_FULFILMENT_ID):
+        return True
+    return bool(row.get("TrackingNumber")) and row.get("TrackingNumber") != row.get(UDF_TRACKING)
+
+
+def gid_number_of_line(line_id: str) -> int:
+    return int(str(line_id).rsplit("/", 1)[-1])
+
+
+def _fulfilment_order_of(
+    order: dict[str, Any], line_item: int, location: str | None, remaining: dict[str, int]
+) -> tuple[dict[str, Any], dict[str, Any]] | str:
+    """The fulfilment order (and its line item) that ships a line item: at the delivery's location when the mapping
+    names it, else the one that has it; or why none can (held, a fulfilment service's, nothing left)."""
+    reasons = []
+    candidates = []
+    for fo in order["fulfillmentOrders"]["nodes"]:
+        for item in fo["lineItems"]["nodes"]:
+            if gid_number(item["lineItem"]["id"]) != line_item:
+                continue
+            assigned = fo["assignedLocation"]["location"]
+            if fo["status"] == "ON_HOLD":
+                reasons.append(f"its fulfilment order {fo['id']} is on hold")
+            elif assigned.get("isFulfillmentService"):
+                reasons.append(f"its fulfilment order {fo['id']} is a fulfilment service's")
+            elif fo["status"] not in OPEN_STATUSES or remaining.get(item["id"], 0) <= 0:
+                reasons.append(f"nothing of it is left to fulfil in {fo['id']}")
+            else:
+                candidates.append((fo, item))
+    if location is not None:
+        at_location = [choice for choice in candidates if choice[0]["assignedLocation"]["location"]["id"] == location]
+        candidates = at_location or candidates
+    if candidates:
+        return candidates[0]
+    return "; ".join(reasons) or "not in any fulfilment order"
+
+
+def _wanted(lines: list[dict[str, Any]], order: dict[str, Any]) -> dict[int, int]:
+    """Line item id -> quantity a fulfilment of these fulfilment order line items holds."""
+    line_items = {item["id"]: gid_number(item["lineItem"]["id"]) for fo in order["fulfillmentOrders"]["nodes"]
+                  for item in fo["lineItems"]["nodes"]}  # fmt: skip
+    wanted: dict[int, int] = defaultdict(int)
+    for group in lines:
+        for item in group["fulfillmentOrderLineItems"]:
+            wanted[line_items[item["id"]]] += item["quantity"]
+    return dict(wanted)
