@@ -1,8 +1,8 @@
 """B1 deliveries to Shopify fulfilments, on Celery: the poll on beat, then one task per delivery.
 
-    poll_deliveries ── one page of the deliveries changed since the checkpoint; a sync_delivery for each still to
-                       do; the next page, if full, in a new task
-    sync_delivery(doc_entry) ── the delivery's invoice, fulfilments and mark (connector.sync.fulfilments)
+poll_deliveries ── one page of the deliveries changed since the checkpoint; a sync_delivery for each still to
+                   do; the next page, if full, in a new task
+sync_delivery(doc_entry) ── the delivery's invoice, fulfilments and mark (connector.sync.fulfilments)
 """
 
 from __future__ import annotations

@@ -23,6 +23,7 @@ DELIVERY_FIELDS = (
     "DocEntry", "DocNum", "CardCode", "DocDate", "UpdateDate", "UpdateTime", "TrackingNumber", "TransportationCode",
     "DocTotal", "Cancelled", "DocumentLines", UDF_FULFILMENT_ID, UDF_TRACKING,
 )  # fmt: skip
+SALES_ORDER_FIELDS = ("DocEntry", UDF_ORDER_ID, "DocumentLines", "DocumentAdditionalExpenses")
 CHANGE_ORDER = ("UpdateDate", "UpdateTime", "DocEntry")
 SALES_ORDER_TYPE = 17
 
@@ -57,14 +58,14 @@ class B1Deliveries:
         except NotFound:
             return None
 
-    def shopify_order_of(self, sales_order_doc_entry: int) -> int | None:
-        """The Shopify order a sales order books (read by its DocEntry), or None for a sales order keyed in B1."""
+    def sales_order(self, doc_entry: int) -> dict[str, Any] | None:
+        """The sales order a delivery is based on: the Shopify order it books (U_ShopifyOrderId, none for one keyed
+        in B1), its lines (their U_ShopifyLineId, for a delivery whose lines did not take the user field from
+        their base row: whether the Service Layer copies user fields to targets is not documented) and freight."""
         try:
-            row = self._client.get(entity_path("Orders", sales_order_doc_entry), query_string(select=UDF_ORDER_ID))
+            return self._client.get(entity_path("Orders", doc_entry), query_string(select=SALES_ORDER_FIELDS))
         except NotFound:
             return None
-        value = row.get(UDF_ORDER_ID)
-        return int(value) if value else None
 
     def mark(self, doc_entry: int, fulfilment_ids: list[str], tracking: str) -> None:
         """The delivery reached Shopify as these fulfilments, with this tracking number."""

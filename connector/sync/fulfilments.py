@@ -20,6 +20,7 @@ delivery is held for the operator with the reason.
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections import defaultdict
@@ -32,17 +33,18 @@ from typing import Any
 
 import redis
 
-from connector.b1.deliveries import B1Deliveries, cursor_of, sales_orders_of
+from connector.b1.deliveries import SALES_ORDER_TYPE, B1Deliveries, cursor_of, sales_orders_of
 from connector.b1.documents import DOWN_PAYMENT, INVOICE, B1Documents, DocumentRef
 from connector.b1.items import ChangeCursor
-from connector.b1.setup import UDF_BASE_DELIVERY, UDF_FULFILMENT_ID, UDF_LINE_ID, UDF_TRACKING
-from connector.errors import HeldForOperator
+from connector.b1.setup import UDF_BASE_DELIVERY, UDF_FULFILMENT_ID, UDF_LINE_ID, UDF_ORDER_ID, UDF_TRACKING
+from connector.errors import HeldForOperator, TransientError
 from connector.handoff import decimal
 from connector.mapping.config import Mapping
 from connector.shopify import queries
 from connector.shopify.client import ShopifyClient
 from connector.shopify.errors import OutcomeUnknown
 from connector.shopify.orders import gid_number
+from connector.sync.leases import Lease
 from connector.sync.orders import order_gid
 from connector.sync.polls import PollState
 from connector.sync.state import OrderFacts, OrderState
@@ -52,6 +54,9 @@ log = logging.getLogger(__name__)
 DELIVERY_TYPE = 15
 POLL_LEASE_SECONDS = 600
 DELIVERY_LEASE_SECONDS = 600
+INVOICING_LEASE_SECONDS = 120
+# A delivery's fulfilment plan outlives any retry (dead letters are retried within days), then expires.
+PLAN_TTL_SECONDS = 14 * 86400
 EPOCH = datetime(1900, 1, 1)
 OPEN_STATUSES = ("OPEN", "IN_PROGRESS")
 # A fulfilment found after a lost answer was created at most this long before the attempt began (clocks apart).
@@ -66,6 +71,36 @@ class PollPage:
 
     def report(self) -> dict[str, Any]:
         return {"action": self.action, "deliveries": len(self.deliveries)}
+
+
+@dataclass
+class FulfilmentStep:
+    fulfillment: dict[str, Any]  # the FulfillmentInput of one location
+    wanted: dict[int, int]  # line item id -> quantity, to recognise it among the order's fulfilments
+    started: datetime | None = None  # when the last attempt was sent
+    fulfilment: str | None = None  # its GID once created
+
+
+@dataclass
+class FulfilmentPlan:
+    steps: list[FulfilmentStep]
+
+    @classmethod
+    def load(cls, client: redis.Redis, key: str) -> FulfilmentPlan | None:
+        raw = client.get(key)
+        if raw is None:
+            return None
+        steps = []
+        for step in json.loads(raw):
+            started = datetime.fromisoformat(step["started"]) if step.get("started") else None
+            wanted = {int(line_item): quantity for line_item, quantity in step["wanted"].items()}
+            steps.append(FulfilmentStep(step["fulfillment"], wanted, started, step.get("fulfilment")))
+        return cls(steps)
+
+    def save(self, client: redis.Redis, key: str) -> None:
+        steps = [{"fulfillment": step.fulfillment, "wanted": step.wanted, "fulfilment": step.fulfilment,
+                  "started": step.started.isoformat() if step.started else None} for step in self.steps]  # fmt: skip
+        client.set(key, json.dumps(steps, separators=(",", ":")), ex=PLAN_TTL_SECONDS)
 
 
 @dataclass
@@ -120,23 +155,20 @@ class DeliverySync:
 
     def synchronise(self, doc_entry: int, token: str) -> dict[str, Any]:
         """Bring one delivery to Shopify (and, if mapped, to its invoice); what was done."""
-        lease = f"{self.prefix}:deliveries:{doc_entry}:lease"
-        if (
-            not self.redis.set(lease, token, nx=True, ex=DELIVERY_LEASE_SECONDS)
-            and self.redis.get(lease) != token.encode()
-        ):
+        lease = Lease(self.redis, f"{self.prefix}:deliveries:{doc_entry}:lease", token, DELIVERY_LEASE_SECONDS)
+        if not lease.take():
             return {"delivery": doc_entry, "action": "busy"}
         try:
             return self._synchronise(doc_entry)
         finally:
-            if self.redis.get(lease) == token.encode():
-                self.redis.delete(lease)
+            lease.release()
 
     def _synchronise(self, doc_entry: int) -> dict[str, Any]:
         delivery = self.deliveries.delivery(doc_entry)
         if delivery is None or delivery.get("Cancelled") == "tYES":
             return {"delivery": doc_entry, "action": "gone"}
-        order_id = self._shopify_order(delivery)
+        bases = {entry: self.deliveries.sales_order(entry) for entry in sales_orders_of(delivery)}
+        order_id = self._shopify_order(delivery, bases)
         if order_id is None:
             return {"delivery": doc_entry, "action": "not a Shopify order's"}
         tracking = str(delivery.get("TrackingNumber") or "")
@@ -147,40 +179,69 @@ class DeliverySync:
                 return {"delivery": doc_entry, "order_id": order_id, "action": "tracking updated"}
             return {"delivery": doc_entry, "order_id": order_id, "action": "done already"}
         order = self.shopify.execute(queries.ORDER_FULFILMENT_ORDERS, {"id": order_gid(order_id)})["order"]
-        invoice = self._invoice(delivery, order_id, order) if self.mapping.fulfilment.invoice_on_delivery else None
-        fulfilments = self._fulfil(delivery, order_id, order)
+        invoicing = self.mapping.fulfilment.invoice_on_delivery
+        invoice = self._invoice(delivery, order_id, order, bases) if invoicing else None
+        fulfilments = self._fulfil(delivery, order_id, order, bases)
         self.deliveries.mark(doc_entry, fulfilments, tracking)
+        self.redis.delete(self._plan_key(delivery))
         log.info(
             "delivery_fulfilled delivery=%s order_id=%s fulfilments=%s", doc_entry, order_id, ",".join(fulfilments)
         )
         return {"delivery": doc_entry, "order_id": order_id, "action": "fulfilled", "fulfilments": fulfilments,
                 "invoice": invoice}  # fmt: skip
 
-    def _shopify_order(self, delivery: dict[str, Any]) -> int | None:
-        orders = {self.deliveries.shopify_order_of(entry) for entry in sales_orders_of(delivery)} - {None}
+    def _shopify_order(self, delivery: dict[str, Any], bases: dict[int, dict[str, Any] | None]) -> int | None:
+        orders = {int(row[UDF_ORDER_ID]) for row in bases.values() if row and row.get(UDF_ORDER_ID)}
         if len(orders) > 1:
             raise HeldForOperator(f"delivery {delivery['DocNum']} ships several Shopify orders: fulfil them by hand")
         return next(iter(orders), None)
 
     # --- the fulfilments --------------------------------------------------------------------------------------
 
-    def _fulfil(self, delivery: dict[str, Any], order_id: int, order: dict[str, Any]) -> list[str]:
-        groups = self._by_fulfilment_order(delivery, order)
+    def _fulfil(
+        self, delivery: dict[str, Any], order_id: int, order: dict[str, Any], bases: dict[int, dict[str, Any] | None]
+    ) -> list[str]:
+        """One fulfilment per location, as Shopify requires. The plan is kept until the delivery is marked, so a
+        retry after some were created (or an answer lost) sends only what is missing, with the same lines."""
+        plan = FulfilmentPlan.load(self.redis, self._plan_key(delivery))
+        if plan is None:
+            plan = FulfilmentPlan(self._steps(delivery, order, bases))
+        created = []
+        for step in plan.steps:
+            if step.fulfilment is None:
+                if step.started is not None:
+                    # An attempt was made and its outcome never recorded: it may have been applied.
+                    step.fulfilment = self._fulfilment_like(order_id, step.wanted, step.started)
+                if step.fulfilment is None:
+                    step.started = datetime.now(UTC)
+                    plan.save(self.redis, self._plan_key(delivery))
+                    step.fulfilment = self._create_fulfilment(order_id, step)
+                plan.save(self.redis, self._plan_key(delivery))
+            created.append(step.fulfilment)
+        return created
+
+    def _plan_key(self, delivery: dict[str, Any]) -> str:
+        return f"{self.prefix}:deliveries:{delivery['DocEntry']}:plan"
+
+    def _steps(
+        self, delivery: dict[str, Any], order: dict[str, Any], bases: dict[int, dict[str, Any] | None]
+    ) -> list[FulfilmentStep]:
+        groups = self._by_fulfilment_order(delivery, order, bases)
         tracking = self._tracking(delivery)
         by_location: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for (location, fulfilment_order), items in groups.items():
             by_location[location].append({"fulfillmentOrderId": fulfilment_order, "fulfillmentOrderLineItems": items})
-        created = []
-        for _, lines in sorted(by_location.items()):  # one fulfilment per location, as Shopify requires
+        steps = []
+        for _, lines in sorted(by_location.items()):
             fulfillment: dict[str, Any] = {"lineItemsByFulfillmentOrder": lines,
                                            "notifyCustomer": self.mapping.fulfilment.notify_customer}  # fmt: skip
             if tracking is not None:
                 fulfillment["trackingInfo"] = tracking
-            created.append(self._create_fulfilment(order_id, fulfillment, _wanted(lines, order)))
-        return created
+            steps.append(FulfilmentStep(fulfillment, _wanted(lines, order)))
+        return steps
 
     def _by_fulfilment_order(
-        self, delivery: dict[str, Any], order: dict[str, Any]
+        self, delivery: dict[str, Any], order: dict[str, Any], bases: dict[int, dict[str, Any] | None]
     ) -> dict[tuple[str, str], list[dict[str, Any]]]:
         """The delivered units as fulfilment order line items, by (location, fulfilment order)."""
         held: list[str] = []
@@ -188,7 +249,7 @@ class DeliverySync:
         remaining = {item["id"]: item["remainingQuantity"] for fo in order["fulfillmentOrders"]["nodes"]
                      for item in fo["lineItems"]["nodes"]}  # fmt: skip
         for line in delivery.get("DocumentLines") or []:
-            line_id = line.get(UDF_LINE_ID)
+            line_id = line.get(UDF_LINE_ID) or _base_line_id(line, bases)
             if not line_id:
                 held.append(f"line {line.get('LineNum')} has no {UDF_LINE_ID} (not booked by shopb1)")
                 continue
@@ -206,12 +267,11 @@ class DeliverySync:
             raise HeldForOperator(f"delivery {delivery['DocNum']} of order {order['name']}: " + "; ".join(held))
         return groups
 
-    def _create_fulfilment(self, order_id: int, fulfillment: dict[str, Any], wanted: dict[int, int]) -> str:
-        started = datetime.now(UTC)
+    def _create_fulfilment(self, order_id: int, step: FulfilmentStep) -> str:
         try:
-            answer = self.shopify.execute(queries.FULFILLMENT_CREATE, {"fulfillment": fulfillment})
+            answer = self.shopify.execute(queries.FULFILLMENT_CREATE, {"fulfillment": step.fulfillment})
         except OutcomeUnknown:
-            found = self._fulfilment_like(order_id, wanted, started)
+            found = self._fulfilment_like(order_id, step.wanted, step.started or datetime.now(UTC))
             if found is None:
                 raise
             log.info("fulfilment_found_after_lost_answer order_id=%s fulfilment=%s", order_id, found)
@@ -265,12 +325,34 @@ class DeliverySync:
 
     # --- the invoice ------------------------------------------------------------------------------------------
 
-    def _invoice(self, delivery: dict[str, Any], order_id: int, order: dict[str, Any]) -> int:
-        """The A/R invoice of the delivery, drawing what the order's down payment invoices still have open."""
+    def _invoice(
+        self, delivery: dict[str, Any], order_id: int, order: dict[str, Any], bases: dict[int, dict[str, Any] | None]
+    ) -> int:
+        """The A/R invoice of the delivery, drawing what the order's down payment invoices still have open; the
+        first one invoiced also charges the sales order's freight. One order's deliveries are invoiced one at a
+        time, as each draws what the ones before it left."""
+        key, token = f"{self.prefix}:order:{order_id}:invoicing", f"delivery-{delivery['DocEntry']}"
+        lease = Lease(self.redis, key, token, INVOICING_LEASE_SECONDS)
+        if not lease.take():
+            raise TransientError(f"another delivery of order {order_id} is being invoiced")
+        try:
+            return self._invoice_alone(delivery, order_id, order, bases)
+        finally:
+            lease.release()
+
+    def _invoice_alone(
+        self, delivery: dict[str, Any], order_id: int, order: dict[str, Any], bases: dict[int, dict[str, Any] | None]
+    ) -> int:
         doc_entry = int(delivery["DocEntry"])
         facts = self.state.facts(order_id)
+        if facts.freight_invoiced is None:
+            # Noted before the invoice is made: a retry of this delivery charges it again, no other delivery does.
+            self.state.record(order_id, OrderFacts(freight_invoiced=doc_entry))
+            facts.freight_invoiced = doc_entry
+        freight = _freight(bases) if facts.freight_invoiced == doc_entry else []
         down_payments = self._down_payments(order_id, order, facts)
-        remaining = decimal(delivery["DocTotal"])
+        # What the invoice asks before drawing: the delivered lines and the freight with their tax.
+        remaining = decimal(delivery["DocTotal"]) + sum((gross for _, gross in freight), Decimal(0))
         draws = []
         drawn: dict[int, Decimal] = {}
         for ref in down_payments:
@@ -280,23 +362,28 @@ class DeliverySync:
                 draws.append({"DocEntry": ref.doc_entry, "GrossAmountToDraw": amount})
                 drawn[ref.doc_entry] = facts.drawn.get(ref.doc_entry, Decimal(0)) + amount
                 remaining -= amount
-        body = {
+        body: dict[str, Any] = {
             "CardCode": delivery["CardCode"],
             "DocDate": delivery.get("DocDate"),
             "NumAtCard": order["name"],
             "Comments": f"Shopify order {order['name']}, delivery {delivery['DocNum']}",
-            "U_ShopifyOrderId": str(order_id),
+            UDF_ORDER_ID: str(order_id),
             UDF_BASE_DELIVERY: str(doc_entry),
             "DocumentLines": [
                 {"BaseType": DELIVERY_TYPE, "BaseEntry": doc_entry, "BaseLine": line["LineNum"]}
                 for line in delivery.get("DocumentLines") or []
             ],
         }
+        if freight:
+            body["DocumentAdditionalExpenses"] = [row for row, _ in freight]
         if draws:
             body["DownPaymentsToDraw"] = draws
         invoice = self.b1.create(INVOICE, doc_entry, body)
         self.state.record(order_id, OrderFacts(drawn=drawn))
-        log.info("delivery_invoiced delivery=%s invoice=%s drawn=%s", doc_entry, invoice["DocEntry"], len(draws))
+        log.info(
+            "delivery_invoiced delivery=%s invoice=%s drawn=%s freight=%s",
+            doc_entry, invoice["DocEntry"], len(draws), bool(freight),
+        )  # fmt: skip
         return int(invoice["DocEntry"])
 
     def _down_payments(self, order_id: int, order: dict[str, Any], facts: OrderFacts) -> list[DocumentRef]:
@@ -326,6 +413,34 @@ def _needs_work(row: dict[str, Any], mapping: Mapping) -> bool:
     if not row.get(UDF_FULFILMENT_ID):
         return True
     return bool(row.get("TrackingNumber")) and row.get("TrackingNumber") != row.get(UDF_TRACKING)
+
+
+def _base_line_id(line: dict[str, Any], bases: dict[int, dict[str, Any] | None]) -> str | None:
+    """The Shopify line item of a delivery line, from the sales order line it is based on."""
+    if line.get("BaseType") != SALES_ORDER_TYPE or line.get("BaseEntry") is None:
+        return None
+    base = bases.get(int(line["BaseEntry"])) or {}
+    found = next((row for row in base.get("DocumentLines") or [] if row["LineNum"] == line.get("BaseLine")), None)
+    return str(found[UDF_LINE_ID]) if found and found.get(UDF_LINE_ID) else None
+
+
+def _freight(bases: dict[int, dict[str, Any] | None]) -> list[tuple[dict[str, Any], Decimal]]:
+    """The sales orders' freight rows as an invoice's, copied from them, with their gross amounts."""
+    rows = []
+    for entry, base in sorted(bases.items()):
+        for expense in (base or {}).get("DocumentAdditionalExpenses") or []:
+            amount = decimal(expense.get("LineTotal") or 0)
+            if amount:
+                row = {
+                    "ExpenseCode": expense["ExpenseCode"],
+                    "LineTotal": amount,
+                    "TaxCode": expense.get("TaxCode"),
+                    "BaseDocType": SALES_ORDER_TYPE,
+                    "BaseDocEntry": entry,
+                    "BaseDocLine": expense["LineNum"],
+                }
+                rows.append((row, decimal(expense.get("LineGross") or amount)))
+    return rows
 
 
 def gid_number_of_line(line_id: str) -> int:

@@ -11,6 +11,8 @@ import time
 
 import redis
 
+from connector.sync.leases import Lease
+
 
 class PollState:
     def __init__(self, client: redis.Redis, key: str) -> None:
@@ -27,15 +29,7 @@ class PollState:
 
     def take_lease(self, token: str, seconds: float) -> bool:
         """One poll at a time; the continuation of a poll holds the lease of its first page."""
-        key = f"{self.key}:lease"
-        if self.redis.set(key, token, nx=True, ex=int(seconds)):
-            return True
-        if self.redis.get(key) == token.encode():
-            self.redis.expire(key, int(seconds))
-            return True
-        return False
+        return Lease(self.redis, f"{self.key}:lease", token, seconds).take()
 
     def release_lease(self, token: str) -> None:
-        key = f"{self.key}:lease"
-        if self.redis.get(key) == token.encode():
-            self.redis.delete(key)
+        Lease(self.redis, f"{self.key}:lease", token, 1).release()

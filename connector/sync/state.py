@@ -40,6 +40,8 @@ class OrderFacts:
     settled_refunds: set[int] = field(default_factory=set)
     # What the invoices of the order's deliveries drew from each down payment invoice (DocEntry -> gross).
     drawn: dict[int, Decimal] = field(default_factory=dict)
+    # The delivery whose invoice carries the sales order's freight (the first one invoiced).
+    freight_invoiced: int | None = None
     cancellation: str | None = None
     synced_at: datetime | None = None
     # Read from B1's key table just now (not kept): a fact missing from them is known not to exist.
@@ -71,6 +73,8 @@ class OrderState:
         facts = OrderFacts(card_code=raw.get("bp"), cancellation=raw.get("cancelled"), lines=raw.get("lines"))
         if "so" in raw:
             facts.sales_order = SalesOrderRef.from_row(raw["so"])
+        if "fr" in raw:
+            facts.freight_invoiced = int(raw["fr"])
         if "synced" in raw:
             facts.synced_at = datetime.fromisoformat(raw["synced"])
         for name, value in raw.items():
@@ -108,6 +112,8 @@ class OrderState:
             values[f"rf:{refund_id}"] = "1"
         for doc_entry, amount in facts.drawn.items():
             values[f"dw:{doc_entry}"] = str(amount)
+        if facts.freight_invoiced is not None:
+            values["fr"] = str(facts.freight_invoiced)
         if facts.lines is not None:
             values["lines"] = facts.lines
         if facts.cancellation is not None:

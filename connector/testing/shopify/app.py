@@ -6,6 +6,8 @@ GET  /emulator/state                     the shop and how many records it holds
 POST /emulator/reset                     back to the seed ({"keep_subscriptions": true} keeps webhooks)
 PATCH /emulator/throttle                 {"bucket_size": 2000, "restore_rate": 100, "refill": true}
 PATCH /emulator/shop                     {"plan": "basic"}: Plus-only features refuse from now on
+PATCH /emulator/faults                   {"lose_answers": {"fulfillmentCreate": 1}}: the next such mutation is
+                                         applied and its answer lost (a 502 from the edge), as a partition would
 POST /emulator/checkout                  an order as a storefront checkout places it (see checkout.py): tips,
                                          duties, cash rounding, payment terms, per-line locations, currencies
 GET  /emulator/stats                     requests, throttled, points, the lowest bucket level seen, mutations run
@@ -68,6 +70,7 @@ class ShopifyEmulator:
         self.api = AdminApi(self.store, self.bucket)
         self.bulk = BulkOperations(self.store, self.api.schema)
         self.api.bulk = self.bulk
+        self.lose_answers: dict[str, int] = {}
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         try:
@@ -103,8 +106,18 @@ class ShopifyEmulator:
             return Response.json(400, {"errors": {"query": "Required parameter missing or invalid"}})
         query, variables, operation_name = request
         answer = self.api.execute(query, variables, operation_name, _base_url(environ))
+        if self._lose_answer(query):
+            return Response(502, b"<html><body>502 Bad Gateway</body></html>", [("Content-Type", "text/html")])
         headers = [("X-Shopify-API-Version", version), ("X-Request-Id", str(uuid.uuid4()))]
         return Response.json(200, answer, headers)
+
+    def _lose_answer(self, query: str) -> bool:
+        with self.store.lock:
+            for field_name, count in self.lose_answers.items():
+                if count > 0 and re.search(rf"\b{re.escape(field_name)}\s*\(", query):
+                    self.lose_answers[field_name] = count - 1
+                    return True
+        return False
 
     # --- the control endpoint ---
 
@@ -125,6 +138,8 @@ class ShopifyEmulator:
             ("POST", "/reset"): self._reset,
             ("PATCH", "/throttle"): self._throttle,
             ("PATCH", "/shop"): self._shop,
+            ("PATCH", "/faults"): self._faults,
+            ("GET", "/faults"): lambda body: Response.json(200, {"lose_answers": self.lose_answers}),
             ("GET", "/stats"): self._stats,
             ("POST", "/stats/reset"): self._reset_stats,
             ("POST", "/checkout"): self._checkout,
@@ -157,6 +172,7 @@ class ShopifyEmulator:
         self.store.reset(keep_subscriptions=bool(body.get("keep_subscriptions")))
         self.bucket.configure(refill=True)
         self.api.reset_stats()
+        self.lose_answers = {}
         if self.sender is not None:
             self.sender.control("POST", "/reset", {})
         return self._state({})
@@ -172,6 +188,14 @@ class ShopifyEmulator:
         with self.store.lock:
             self.store.shop.plan = self.store.config.plan = plan
         return self._state({})
+
+    def _faults(self, body: dict[str, Any]) -> Response:
+        lose = body.get("lose_answers") or {}
+        if not all(isinstance(name, str) and isinstance(count, int) for name, count in lose.items()):
+            raise ValueError("lose_answers maps a mutation's field name to how many answers to lose")
+        with self.store.lock:
+            self.lose_answers = {name: count for name, count in lose.items() if count > 0}
+        return Response.json(200, {"lose_answers": self.lose_answers})
 
     def _checkout(self, body: dict[str, Any]) -> Response:
         try:

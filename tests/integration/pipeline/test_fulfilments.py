@@ -1,0 +1,220 @@
+"""B1 deliveries become Shopify fulfilments with everything real: orders booked by the pipeline, deliveries added
+in the SL emulator as a warehouse clerk adds them, found by beat's poll and fulfilled in the Shopify emulator once,
+with the carrier and tracking, and invoiced in B1 drawing the down payments."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from connector.b1.setup import UDF_FULFILMENT_ID, UDF_TRACKING
+from connector.shopify import queries
+from connector.testing.sales import Line, PlacedOrder, checkout, order_input, order_state, place_order
+from connector.testing.stack import Stack, running_stack
+
+TENT, FUEL = Line("TENT-2P-GRN", 1, Decimal("289.00")), Line("FUEL-230G", 4, Decimal("7.99"))
+UPS = 1  # the demo company's ShippingTypes code for UPS
+
+
+@pytest.fixture(scope="module")
+def stack() -> Iterator[Stack]:
+    with running_stack(extra_env={"SHOPB1_FULFILMENT_POLL_INTERVAL": "1", "SHOPB1_FULFILMENT_POLL_OVERLAP": "5"}) as s:
+        s.start_queue_workers()
+        s.start_beat(3600)
+        # The first poll only sets the checkpoint (deliveries made before the connector started are not its own).
+        s.wait_for(lambda: s.redis_client().hexists(f"{s.key_prefix}:deliveries:poll", "checkpoint"), 30, "a poll")
+        yield s
+
+
+@pytest.fixture(autouse=True)
+def no_faults(stack: Stack) -> Iterator[None]:
+    yield
+    stack.emulator_control("shopify", "PATCH", "faults", {"lose_answers": {}})
+    stack.emulator_control("sapb1", "PATCH", "company-settings", {"copy_user_fields_to_targets": True})
+
+
+def booked(stack: Stack, order: PlacedOrder) -> dict[str, Any]:
+    """The order's sales order, once its payment is booked."""
+
+    def sales_order() -> dict[str, Any] | None:
+        if not stack.documents("IncomingPayments", "U_ShopifyOrderId", order.id):
+            return None
+        with stack.sl() as client:
+            found = list(client.query("Orders", filter=f"U_ShopifyOrderId eq '{order.id}'"))
+        return found[0] if found else None
+
+    return stack.wait_for(sales_order, 60, f"{order.name} booked")
+
+
+def deliver(
+    stack: Stack,
+    sales_order: dict[str, Any],
+    quantities: dict[str, int] | None = None,
+    *,
+    tracking: str | None = "1Z999AA10123456784",
+    warehouses: dict[str, str] | None = None,
+) -> int:
+    """A delivery of the sales order's lines (units by item, all that is open when not given), as a clerk copies
+    it from the order; its DocEntry."""
+    lines = []
+    for line in sales_order["DocumentLines"]:
+        quantity = (quantities or {}).get(line["ItemCode"], 0) if quantities else line["RemainingOpenQuantity"]
+        if quantity:
+            warehouse = (warehouses or {}).get(line["ItemCode"], "01")
+            lines.append({"BaseType": 17, "BaseEntry": sales_order["DocEntry"], "BaseLine": line["LineNum"],
+                          "Quantity": quantity, "WarehouseCode": warehouse})  # fmt: skip
+    body: dict[str, Any] = {"CardCode": sales_order["CardCode"], "DocumentLines": lines}
+    if tracking:
+        body |= {"TrackingNumber": tracking, "TransportationCode": UPS}
+    with stack.sl() as client:
+        return int(client.create("DeliveryNotes", body)["DocEntry"])
+
+
+def delivery(stack: Stack, doc_entry: int) -> dict[str, Any]:
+    with stack.sl() as client:
+        return client.get(f"DeliveryNotes({doc_entry})")
+
+
+def fulfilled(stack: Stack, doc_entry: int) -> dict[str, Any]:
+    """The delivery once marked as in Shopify."""
+    return stack.wait_for(lambda: (d := delivery(stack, doc_entry)).get(UDF_FULFILMENT_ID) and d, 60,
+                          f"delivery {doc_entry} fulfilled")  # fmt: skip
+
+
+def fulfilments(stack: Stack, order: PlacedOrder) -> list[dict[str, Any]]:
+    return stack.shopify().execute(queries.ORDER_FULFILMENTS, {"id": order.gid})["order"]["fulfillments"]
+
+
+def tracking_of(stack: Stack, order: PlacedOrder) -> list[list[tuple[str, str]]]:
+    return [[(t["number"], t["company"]) for t in f["trackingInfo"]] for f in fulfilments(stack, order)]
+
+
+def invoices(stack: Stack, order: PlacedOrder) -> list[dict[str, Any]]:
+    with stack.sl() as client:
+        return list(client.query("Invoices", filter=f"U_ShopifyOrderId eq '{order.id}'"))
+
+
+def quiet(stack: Stack) -> None:
+    stack.wait_for(stack.workers_idle, 30, "idle workers")
+
+
+# --- tests ----------------------------------------------------------------------------------------------------
+
+
+def test_a_full_delivery_fulfils_the_order_with_its_tracking_and_an_invoice_drawing_the_down_payment(
+    stack: Stack,
+) -> None:
+    order = place_order(stack.shopify(), order_input([TENT, FUEL], email="ships@example.com"))
+    sales_order = booked(stack, order)
+
+    entry = deliver(stack, sales_order)
+    marked = fulfilled(stack, entry)
+    quiet(stack)
+
+    state = order_state(stack.shopify(), order.gid)
+    assert state["displayFulfillmentStatus"] == "FULFILLED"
+    assert tracking_of(stack, order) == [[("1Z999AA10123456784", "UPS")]]
+    assert marked[UDF_TRACKING] == "1Z999AA10123456784"
+    [invoice] = invoices(stack, order)
+    [down_payment] = stack.documents("DownPayments", "U_ShopifyOrderId", order.id)
+    # The invoice charges the goods and the freight, and the down payment invoice pays all of it.
+    assert Decimal(str(invoice["DownPaymentAmount"])) == Decimal(str(down_payment["DocTotal"])) == order.total
+    assert Decimal(str(invoice["DocTotal"])) == 0
+    assert invoice["DocumentStatus"] == "bost_Close"
+
+
+def test_two_partial_deliveries_are_two_fulfilments_and_two_invoices_drawing_the_deposit_between_them(
+    stack: Stack,
+) -> None:
+    order = place_order(stack.shopify(), order_input([TENT, FUEL], email="partial@example.com"))
+    sales_order = booked(stack, order)
+
+    first = deliver(stack, sales_order, {"FUEL-230G": 2}, tracking="1ZFIRST")
+    fulfilled(stack, first)
+    state = order_state(stack.shopify(), order.gid)
+    assert state["displayFulfillmentStatus"] == "PARTIALLY_FULFILLED"
+    second = deliver(stack, sales_order, {"TENT-2P-GRN": 1, "FUEL-230G": 2}, tracking="1ZSECOND")
+    fulfilled(stack, second)
+    quiet(stack)
+
+    assert order_state(stack.shopify(), order.gid)["displayFulfillmentStatus"] == "FULFILLED"
+    assert sorted(t[0][0] for t in tracking_of(stack, order)) == ["1ZFIRST", "1ZSECOND"]
+    found = invoices(stack, order)
+    assert len(found) == 2
+    drawn = sum((Decimal(str(i["DownPaymentAmount"])) for i in found), Decimal(0))
+    left = sum((Decimal(str(i["DocTotal"])) for i in found), Decimal(0))
+    assert drawn == order.total
+    assert left == 0
+
+
+def test_a_delivery_from_two_warehouses_is_one_fulfilment_per_location(stack: Stack) -> None:
+    body = {"order": order_input([TENT, FUEL], email="two-places@example.com"),
+            "locations": {"0": "Main warehouse", "1": "Retail store"}}  # fmt: skip
+    gid = checkout(stack.shopify(), body)
+    order = PlacedOrder(int(gid.rsplit("/", 1)[-1]), gid, "", Decimal(0))
+    sales_order = booked(stack, order)
+
+    entry = deliver(stack, sales_order, warehouses={"TENT-2P-GRN": "01", "FUEL-230G": "02"})
+    marked = fulfilled(stack, entry)
+    quiet(stack)
+
+    assert len(marked[UDF_FULFILMENT_ID].split(",")) == 2
+    assert len(fulfilments(stack, order)) == 2
+    assert order_state(stack.shopify(), order.gid)["displayFulfillmentStatus"] == "FULFILLED"
+
+
+def test_tracking_added_in_b1_later_updates_the_fulfilment_and_makes_no_second_one(stack: Stack) -> None:
+    order = place_order(stack.shopify(), order_input([TENT], email="later@example.com"))
+    sales_order = booked(stack, order)
+    entry = deliver(stack, sales_order, tracking=None)
+    fulfilled(stack, entry)
+
+    with stack.sl() as client:
+        client.update(f"DeliveryNotes({entry})", {"TrackingNumber": "1ZLATER", "TransportationCode": UPS})
+    stack.wait_for(lambda: delivery(stack, entry).get(UDF_TRACKING) == "1ZLATER", 60, "the tracking sent")
+    quiet(stack)
+
+    assert tracking_of(stack, order) == [[("1ZLATER", "UPS")]]
+
+
+def test_a_fulfilment_whose_answer_is_lost_is_made_once(stack: Stack) -> None:
+    order = place_order(stack.shopify(), order_input([TENT, FUEL], email="lost@example.com"))
+    sales_order = booked(stack, order)
+    stack.emulator_control("shopify", "PATCH", "faults", {"lose_answers": {"fulfillmentCreate": 1}})
+
+    entry = deliver(stack, sales_order)
+    fulfilled(stack, entry)
+    quiet(stack)
+
+    assert stack.emulator_control("shopify", "GET", "faults")["lose_answers"] == {"fulfillmentCreate": 0}
+    assert len(fulfilments(stack, order)) == 1
+    assert order_state(stack.shopify(), order.gid)["displayFulfillmentStatus"] == "FULFILLED"
+
+
+def test_delivery_lines_without_the_line_user_field_are_matched_through_their_sales_order(stack: Stack) -> None:
+    stack.emulator_control("sapb1", "PATCH", "company-settings", {"copy_user_fields_to_targets": False})
+    order = place_order(stack.shopify(), order_input([FUEL], email="plain-lines@example.com"))
+    sales_order = booked(stack, order)
+
+    entry = deliver(stack, sales_order)
+    fulfilled(stack, entry)
+
+    assert order_state(stack.shopify(), order.gid)["displayFulfillmentStatus"] == "FULFILLED"
+
+
+def test_a_delivery_of_a_sales_order_keyed_in_b1_is_left_alone(stack: Stack) -> None:
+    order = place_order(stack.shopify(), order_input([FUEL], email="keyed@example.com"))
+    sales_order = booked(stack, order)
+    with stack.sl() as client:
+        keyed = client.create("Orders", {"CardCode": sales_order["CardCode"], "DocDueDate": sales_order["DocDueDate"],
+                                         "DocumentLines": [{"ItemCode": "FUEL-230G", "Quantity": 1}]})  # fmt: skip
+    entry = deliver(stack, keyed, tracking="1ZNOTOURS")
+    # A delivery of a Shopify order made after it is fulfilled: the poll has passed the keyed one by then.
+    fulfilled(stack, deliver(stack, sales_order))
+    quiet(stack)
+
+    assert not delivery(stack, entry).get(UDF_FULFILMENT_ID)
+    assert stack.dead_letters() == []
