@@ -12,7 +12,7 @@ import pytest
 
 from connector.b1.setup import UDF_FULFILMENT_ID, UDF_TRACKING
 from connector.shopify import queries
-from connector.testing.sales import Line, PlacedOrder, checkout, order_input, order_state, place_order
+from connector.testing.sales import Line, PlacedOrder, capture, checkout, order_input, order_state, place_order
 from connector.testing.stack import Stack, running_stack
 
 TENT, FUEL = Line("TENT-2P-GRN", 1, Decimal("289.00")), Line("FUEL-230G", 4, Decimal("7.99"))
@@ -218,3 +218,57 @@ def test_a_delivery_of_a_sales_order_keyed_in_b1_is_left_alone(stack: Stack) -> 
 
     assert not delivery(stack, entry).get(UDF_FULFILMENT_ID)
     assert stack.dead_letters() == []
+
+
+def test_the_invoice_draws_the_deposit_and_the_balance_and_leaves_nothing_owed(stack: Stack) -> None:
+    order = place_order(stack.shopify(), order_input([TENT, FUEL], email="deposit@example.com", payment="authorized"))
+    capture(stack.shopify(), order, Decimal("100.00"))
+    booked(stack, order)
+    capture(stack.shopify(), order, order.total - Decimal("100.00"), final=True)
+    stack.wait_for(lambda: len(stack.documents("IncomingPayments", "U_ShopifyOrderId", order.id)) == 2, 60,
+                   "the balance booked")  # fmt: skip
+    sales_order = booked(stack, order)
+
+    fulfilled(stack, deliver(stack, sales_order))
+    quiet(stack)
+
+    [invoice] = invoices(stack, order)
+    assert len(invoice["DownPaymentsToDraw"]) == 2
+    assert Decimal(str(invoice["DownPaymentAmount"])) == order.total
+    assert Decimal(str(invoice["DocTotal"])) == 0
+    assert invoice["DocumentStatus"] == "bost_Close"  # paid by the two down payment invoices
+
+
+HOLD = queries.Document(
+    "TestHold",
+    """mutation TestHold($id: ID!, $hold: FulfillmentOrderHoldInput!) {
+  fulfillmentOrderHold(id: $id, fulfillmentHold: $hold) { fulfillmentOrder { id status } userErrors { message } }
+}""",
+    10,
+)
+RELEASE = queries.Document(
+    "TestRelease",
+    """mutation TestRelease($id: ID!) {
+  fulfillmentOrderReleaseHold(id: $id) { fulfillmentOrder { id status } userErrors { message } }
+}""",
+    10,
+)
+
+
+def test_a_held_fulfilment_order_holds_the_delivery_for_the_operator_until_released(stack: Stack) -> None:
+    order = place_order(stack.shopify(), order_input([FUEL], email="held@example.com"))
+    sales_order = booked(stack, order)
+    [fulfillment_order] = order_state(stack.shopify(), order.gid)["fulfillmentOrders"]["nodes"]
+    stack.shopify().execute(HOLD, {"id": fulfillment_order["id"], "hold": {"reason": "INCORRECT_ADDRESS"}})
+
+    entry = deliver(stack, sales_order)
+    [letter] = stack.wait_for(lambda: [d for d in stack.dead_letters() if d["subject"] == f"delivery {entry}"], 60,
+                              "the delivery held")  # fmt: skip
+    assert letter["kind"] == "held" and "on hold" in letter["message"]
+    assert order_state(stack.shopify(), order.gid)["displayFulfillmentStatus"] == "UNFULFILLED"
+
+    stack.shopify().execute(RELEASE, {"id": fulfillment_order["id"]})
+    stack.cli("failed", "retry", letter["id"])
+    fulfilled(stack, entry)
+
+    assert order_state(stack.shopify(), order.gid)["displayFulfillmentStatus"] == "FULFILLED"
