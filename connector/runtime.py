@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from connector.shopify import ShopifyClient
     from connector.sync.catalog import CatalogSync
     from connector.sync.coordination import OrderCoordinator
+    from connector.sync.customers import CustomerSync
     from connector.sync.fulfilments import DeliverySync
     from connector.sync.orders import OrderSync
     from connector.sync.state import OrderState
@@ -131,6 +132,15 @@ class Runtime:
             mapping=self.mapping,
             state=self.order_state,
         )
+
+    @cached_property
+    def customers(self) -> CustomerSync:
+        """Customers' edits to their business partners."""
+        from connector.b1.documents import B1Documents
+        from connector.sync.customers import CustomerSync
+
+        client = service_layer_client(redis_settings=self.redis_settings)
+        return CustomerSync(shopify=shopify_client(self.redis_settings), b1=B1Documents(client), mapping=self.mapping)
 
     @cached_property
     def deliveries(self) -> DeliverySync:

@@ -20,6 +20,7 @@ RELEASE_ORDER = "shopb1.orders.release_order"
 RECONCILE_ORDERS = "shopb1.reconcile.orders"
 
 POLL_DELIVERIES = "shopb1.fulfilments.poll"
+SYNC_CUSTOMER = "shopb1.customers.sync_customer"
 SYNC_DELIVERY = "shopb1.fulfilments.sync_delivery"
 
 POLL_CATALOG = "shopb1.catalog.poll"

@@ -6,10 +6,11 @@ from typing import Any
 
 from celery import shared_task
 
-from connector.sync.events import ORDER, PRODUCT, change_of
+from connector.sync.events import CUSTOMER, ORDER, PRODUCT, change_of
 from tasks import names
 from tasks.base import SyncTask
 from tasks.catalog import apply_product_edit
+from tasks.customers import sync_customer
 from tasks.orders import request_sync
 from tasks.queues import Queue
 
@@ -26,10 +27,14 @@ def process_webhook(self: SyncTask, webhook_id: str, topic: str) -> dict[str, An
         # (and discards the event).
         apply_product_edit.apply_async(kwargs={"webhook_id": webhook_id, "product_id": change.subject_id})
         return {"webhook_id": webhook_id, "subject": change.subject_id, "action": "catalog"}
-    action = (
-        request_sync(self.runtime, change.subject_id, topic, updated_at=change.updated_at, change=change.described)
-        if change.kind == ORDER
-        else "ignored"
-    )
+    if change.kind == ORDER:
+        action = request_sync(
+            self.runtime, change.subject_id, topic, updated_at=change.updated_at, change=change.described
+        )
+    elif change.kind == CUSTOMER:
+        sync_customer.apply_async(kwargs={"customer_id": change.subject_id})
+        action = "customer"
+    else:
+        action = "ignored"
     self.runtime.events.discard(webhook_id)
     return {"webhook_id": webhook_id, "subject": change.subject_id, "action": action}

@@ -77,6 +77,7 @@ def celery_config(redis: RedisSettings) -> dict[str, Any]:
 # Modules whose tasks a worker registers at start-up.
 TASK_MODULES = [
     "tasks.compliance", "tasks.webhooks", "tasks.orders", "tasks.reconcile", "tasks.catalog", "tasks.fulfilments",
+    "tasks.customers",
 ]  # fmt: skip
 
 

@@ -371,6 +371,18 @@ class B1Documents:
         log.info("b1_partner_bound card_code=%s customer_id=%s", card_code, customer_id)
         return card_code
 
+    def business_partner(self, card_code: str, fields: Iterable[str]) -> dict[str, Any] | None:
+        try:
+            return self._client.get(entity_path(PARTNER.entity_set, card_code), query_string(select=tuple(fields)))
+        except NotFound:
+            return None
+
+    def update_business_partner(self, card_code: str, changes: Mapping[str, Any]) -> None:
+        """PATCH a partner: addresses in `BPAddresses` are matched by AddressName and AddressType (changed in
+        place, added when missing; the partner's other addresses stay)."""
+        self._client.update(entity_path(PARTNER.entity_set, card_code), changes)
+        log.info("b1_partner_updated card_code=%s fields=%s", card_code, ",".join(sorted(changes)))
+
     # --- sales orders ----------------------------------------------------------------------------
 
     def sales_order(self, doc_entry: int) -> SalesOrderRef:

@@ -114,6 +114,10 @@ class FulfilmentMapping:
         return None
 
 
+# The partner fields a Shopify customer's changes reach (customers/create, customers/update).
+CUSTOMER_FIELDS = ("name", "email", "phone", "billing_address", "shipping_address")
+
+
 @dataclass(frozen=True)
 class Mapping:
     guest_partner: str
@@ -133,6 +137,8 @@ class Mapping:
     catalog: CatalogMapping | None = None  # None: the catalog is not synchronised
     refunds: RefundMapping | None = None  # None: a refund with money is held, naming the key to add
     fulfilment: FulfilmentMapping = field(default_factory=FulfilmentMapping)
+    # Fields of a bound partner that Shopify owns: a customer's edit in Shopify changes them in B1.
+    customer_fields: tuple[str, ...] = CUSTOMER_FIELDS
 
     def refund_accounts(self) -> RefundMapping:
         """The refunds section; ConfigurationError naming it when the file has none."""
@@ -311,6 +317,9 @@ class MappingSchema(Schema):
     catalog = fields.Nested(_CatalogSchema, load_default=None)
     refunds = fields.Nested(_RefundsSchema, load_default=None)
     fulfilment = fields.Nested(_FulfilmentSchema, load_default=FulfilmentMapping)
+    customer_fields = fields.List(
+        fields.String(validate=validate.OneOf(CUSTOMER_FIELDS)), load_default=lambda: list(CUSTOMER_FIELDS)
+    )
 
     @validates_schema
     def _one_location_per_warehouse(self, data: dict[str, Any], **_: Any) -> None:
@@ -338,9 +347,11 @@ class MappingSchema(Schema):
     def make(self, data: dict[str, Any], **_: Any) -> Mapping:
         shipping = data.pop("shipping")
         tax_codes = tuple(data.pop("tax_codes"))
+        customer_fields = tuple(data.pop("customer_fields"))
         return Mapping(
             **data,
             tax_codes=tax_codes,
+            customer_fields=customer_fields,
             shipping_expense_code=shipping["default_expense_code"],
             shipping_expense_codes=shipping["by_code"],
         )

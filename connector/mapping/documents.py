@@ -130,10 +130,34 @@ def business_partner(customer: Customer, order: Order, mapping: Mapping) -> dict
     return body
 
 
-def _card_name(customer: Customer, order: Order) -> str:
+def partner_changes(customer: Customer, mapping: Mapping) -> dict[str, Any]:
+    """What a bound partner's fields owned by Shopify (mapping `customer_fields`) are for the customer as it is
+    now: its name, e-mail, phone, and default address as bill-to and ship-to. A field Shopify has no value for is
+    left as B1 has it."""
+    owned = set(mapping.customer_fields)
+    changes: dict[str, Any] = {}
+    if "name" in owned:
+        changes["CardName"] = _card_name(customer, None)
+    if "email" in owned and customer.email and len(customer.email) <= MAX_EMAIL:
+        changes["EmailAddress"] = customer.email
+    if "phone" in owned and customer.phone:
+        changes["Phone1"] = customer.phone[:MAX_PHONE]
+    address = customer.default_address
+    if address is not None:
+        addresses = [_bp_address(name, kind, address) for field_name, name, kind in
+                     (("billing_address", BILL_TO, "bo_BillTo"), ("shipping_address", SHIP_TO, "bo_ShipTo"))
+                     if field_name in owned]  # fmt: skip
+        if addresses:
+            changes["BPAddresses"] = addresses
+    return changes
+
+
+def _card_name(customer: Customer, order: Order | None) -> str:
     person = " ".join(part for part in (customer.first_name, customer.last_name) if part)
-    companies = (a.company for a in (customer.default_address, order.billing_address) if a and a.company)
-    name = person or next(companies, None) or customer.email or order.email or f"Shopify customer {customer.id}"
+    billing = order.billing_address if order else None
+    companies = (a.company for a in (customer.default_address, billing) if a and a.company)
+    email = customer.email or (order.email if order else None)
+    name = person or next(companies, None) or email or f"Shopify customer {customer.id}"
     return name[:MAX_CARD_NAME]
 
 

@@ -232,6 +232,11 @@ def order_from_graphql(node: dict[str, Any]) -> Order:
     return _load(_OrderSchema(), node, _describe(node))
 
 
+def customer_from_graphql(node: dict[str, Any]) -> Customer:
+    """A customer (`data.customer` of queries.CUSTOMER); DataError if malformed."""
+    return _load(_CustomerSchema(), node, _describe(node))
+
+
 def refund_from_graphql(node: dict[str, Any]) -> Refund:
     """A refund in full (`data.node` of queries.REFUND); DataError if malformed."""
     return _load(_RefundSchema(), node, _describe(node))

@@ -25,10 +25,11 @@ PRODUCT_TOPICS = ("products/create", "products/update")
 CATALOG_TOPICS = (*PRODUCT_TOPICS, "inventory_levels/update")
 COMPLIANCE_TOPICS = ("customers/data_request", "customers/redact", "shop/redact")
 # Topics the connector processes; anything else is acknowledged and counted, never processed. Customers reach
-# B1 with their orders. Stock is B1's to set, so inventory_levels/update is not taken (it echoes our writes).
+# B1 with their first order; their later edits change the partner. Stock is B1's to set, so
+# inventory_levels/update is not taken (it echoes our writes).
 # Refunds and edits change what an order books in B1 (credit memos, the sales order's lines).
 ORDER_CHANGE_TOPICS = ("order_transactions/create", "refunds/create", "orders/edited")
-HANDLED_TOPICS = frozenset((*ORDER_TOPICS, *ORDER_CHANGE_TOPICS, *PRODUCT_TOPICS, *COMPLIANCE_TOPICS))
+HANDLED_TOPICS = frozenset((*ORDER_TOPICS, *ORDER_CHANGE_TOPICS, *CUSTOMER_TOPICS, *PRODUCT_TOPICS, *COMPLIANCE_TOPICS))
 # What `shopb1 shopify subscribe` registers; compliance topics are declared in the app's configuration.
 SUBSCRIBED_TOPICS = tuple(sorted(HANDLED_TOPICS - set(COMPLIANCE_TOPICS)))
 # Every topic a shop may send to the connector's address.

@@ -1,4 +1,5 @@
-"""What a webhook says changed: an order (synchronise it), a product (the catalog's edit), or nothing of ours.
+"""What a webhook says changed: an order (synchronise it), a product (the catalog's edit), a customer (its
+partner's fields), or nothing of ours.
 
 A webhook only names what changed; the synchronisation reads the order as it is now, so an old, repeated or
 reordered event can neither undo nor double anything. The payload is validated for its topic first: a bad but
@@ -14,15 +15,15 @@ from typing import Any
 from connector.errors import DataError
 from connector.ingest.events import StoredEvent
 from connector.shopify import PayloadError, load_payload
-from connector.shopify.webhooks import ORDER_TOPICS, PRODUCT_TOPICS
+from connector.shopify.webhooks import CUSTOMER_TOPICS, ORDER_TOPICS, PRODUCT_TOPICS
 from connector.sync.coordination import order_change, transaction_change
 
-ORDER, PRODUCT, IGNORED = "order", "product", "ignored"
+ORDER, PRODUCT, CUSTOMER, IGNORED = "order", "product", "customer", "ignored"
 
 
 @dataclass(frozen=True)
 class Change:
-    kind: str  # order | product | ignored
+    kind: str  # order | product | customer | ignored
     subject_id: int | None = None
     # The order's updated_at, when the event says it: an event older than what is in step changes nothing.
     updated_at: datetime | None = None
@@ -55,6 +56,8 @@ def change_of(topic: str, body: bytes) -> Change:
         return Change(ORDER, payload["order_edit"]["order_id"])
     if topic in PRODUCT_TOPICS:
         return Change(PRODUCT, payload["id"])
+    if topic in CUSTOMER_TOPICS:
+        return Change(CUSTOMER, payload["id"])
     return Change(IGNORED)
 
 
