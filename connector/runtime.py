@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from connector.shopify import ShopifyClient
     from connector.sync.catalog import CatalogSync
     from connector.sync.coordination import OrderCoordinator
-    from connector.sync.customers import CustomerSync
+    from connector.sync.customers import CustomerMarks, CustomerSync
     from connector.sync.fulfilments import DeliverySync
     from connector.sync.orders import OrderSync
     from connector.sync.state import OrderState
@@ -131,7 +131,15 @@ class Runtime:
             b1=B1Documents(service_layer_client(redis_settings=self.redis_settings)),
             mapping=self.mapping,
             state=self.order_state,
+            customer_marks=self.customer_marks,
         )
+
+    @cached_property
+    def customer_marks(self) -> CustomerMarks:
+        from connector.sync.customers import CustomerMarks
+
+        days = self.pipeline.order_state_days
+        return CustomerMarks(self.redis, self.redis_settings.key_prefix, seconds=days * 86400)
 
     @cached_property
     def customers(self) -> CustomerSync:
@@ -140,7 +148,12 @@ class Runtime:
         from connector.sync.customers import CustomerSync
 
         client = service_layer_client(redis_settings=self.redis_settings)
-        return CustomerSync(shopify=shopify_client(self.redis_settings), b1=B1Documents(client), mapping=self.mapping)
+        return CustomerSync(
+            shopify=shopify_client(self.redis_settings),
+            b1=B1Documents(client),
+            mapping=self.mapping,
+            marks=self.customer_marks,
+        )
 
     @cached_property
     def deliveries(self) -> DeliverySync:

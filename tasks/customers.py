@@ -19,6 +19,7 @@ class CustomerTask(SyncTask):
 
 
 @shared_task(base=CustomerTask, bind=True, name=names.SYNC_CUSTOMER, queue=Queue.CUSTOMERS.value)
-def sync_customer(self: SyncTask, customer_id: int) -> dict[str, Any]:
-    """The customer's partner, with the fields Shopify owns as the customer has them now."""
-    return self.runtime.customers.synchronise(customer_id)
+def sync_customer(self: SyncTask, customer_id: int, seen: str | None = None) -> dict[str, Any]:
+    """The customer's partner, with the fields Shopify owns as the customer has them now (nothing to do when the
+    webhook's customer, `seen`, is what the partner was last brought in step with)."""
+    return self.runtime.customers.synchronise(customer_id, seen)

@@ -6,6 +6,7 @@ from typing import Any
 
 from celery import shared_task
 
+from connector.sync.customers import mark_of
 from connector.sync.events import CUSTOMER, ORDER, PRODUCT, change_of
 from tasks import names
 from tasks.base import SyncTask
@@ -13,6 +14,8 @@ from tasks.catalog import apply_product_edit
 from tasks.customers import sync_customer
 from tasks.orders import request_sync
 from tasks.queues import Queue
+
+CUSTOMER_DELAY = 20  # seconds
 
 
 @shared_task(base=SyncTask, bind=True, name=names.PROCESS_WEBHOOK, queue=Queue.WEBHOOKS.value)
@@ -32,7 +35,10 @@ def process_webhook(self: SyncTask, webhook_id: str, topic: str) -> dict[str, An
             self.runtime, change.subject_id, topic, updated_at=change.updated_at, change=change.described
         )
     elif change.kind == CUSTOMER:
-        sync_customer.apply_async(kwargs={"customer_id": change.subject_id})
+        assert change.customer is not None
+        seen = mark_of(change.customer, self.runtime.mapping)
+        # A little later: the order that made Shopify send it books the partner first (and marks it in step).
+        sync_customer.apply_async(kwargs={"customer_id": change.subject_id, "seen": seen}, countdown=CUSTOMER_DELAY)
         action = "customer"
     else:
         action = "ignored"

@@ -5,24 +5,77 @@ who never ordered has no partner, and gets one with the first order. The custome
 an old or repeated webhook brings the customer as it is now; the fields the mapping gives to Shopify
 (`customer_fields`) are compared with the partner's and only a difference is written. Nothing is written back to
 Shopify, so there is no echo to tell apart.
+
+Shopify sends customers/update with every order a customer places (its order count changes), so most of them
+change nothing of ours. A short fingerprint of the partner fields as last brought in step is kept per customer
+(CustomerMarks, expiring): a webhook whose customer has the same fingerprint costs no request at all. The order
+path sets it when it creates a partner from the customer.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 from dataclasses import dataclass
 from typing import Any
+
+import redis
 
 from connector.b1.documents import PARTNER, B1Documents
 from connector.mapping import documents as mapping_documents
 from connector.mapping.config import Mapping
 from connector.shopify import queries
 from connector.shopify.client import ShopifyClient
-from connector.shopify.orders import customer_from_graphql
+from connector.shopify.orders import Customer, customer_from_graphql, instant
 
 log = logging.getLogger(__name__)
 
 ADDRESS_FIELDS = ("Street", "BuildingFloorRoom", "City", "ZipCode", "State", "County", "Country")
+
+
+def mark_of(customer: Customer, mapping: Mapping) -> str:
+    """The customer's mark: a short one-way fingerprint of what its partner's fields owned by Shopify are (no
+    personal data), and when Shopify last changed the customer."""
+    changes = mapping_documents.partner_changes(customer, mapping)
+    text = json.dumps(changes, sort_keys=True, separators=(",", ":"), default=str)
+    moment = customer.updated_at.isoformat() if customer.updated_at else ""
+    return f"{hashlib.sha256(text.encode()).hexdigest()[:16]} {moment}".strip()
+
+
+def mark_of_new_partner(customer: Customer, body: dict[str, Any], mapping: Mapping) -> str | None:
+    """The customer's mark if a partner made with `body` (from an order, whose addresses may not be the
+    customer's default) is in step with the customer; None if the customer's next webhook should change it."""
+    wanted = mapping_documents.partner_changes(customer, mapping)
+    return mark_of(customer, mapping) if all(body.get(name) == value for name, value in wanted.items()) else None
+
+
+class CustomerMarks:
+    """Per customer, the mark (mark_of) of the customer its partner was last brought in step with. A webhook
+    showing the same customer, or an older one (Shopify sends customers/create and then customers/update as an
+    order fills a new customer in), changes nothing."""
+
+    def __init__(self, client: redis.Redis, prefix: str, *, seconds: int) -> None:
+        self.redis = client
+        self.prefix = prefix
+        self.seconds = seconds
+
+    def key(self, customer_id: int) -> str:
+        return f"{self.prefix}:customer:{customer_id}"
+
+    def in_step(self, customer_id: int, seen: str) -> bool:
+        value = self.redis.get(self.key(customer_id))
+        if not value:
+            return False
+        kept, _, kept_at = value.decode().partition(" ")
+        shown, _, shown_at = seen.partition(" ")
+        if kept == shown:
+            return True
+        kept_time, shown_time = instant(kept_at), instant(shown_at)
+        return kept_time is not None and shown_time is not None and shown_time <= kept_time
+
+    def set(self, customer_id: int, mark: str) -> None:
+        self.redis.set(self.key(customer_id), mark, ex=self.seconds)
 
 
 @dataclass
@@ -30,11 +83,15 @@ class CustomerSync:
     shopify: ShopifyClient
     b1: B1Documents
     mapping: Mapping
+    marks: CustomerMarks
 
-    def synchronise(self, customer_id: int) -> dict[str, Any]:
-        """The partner bound to the customer, brought in step with it; what was done."""
+    def synchronise(self, customer_id: int, seen: str | None = None) -> dict[str, Any]:
+        """The partner bound to the customer, brought in step with it; what was done. `seen`: the mark of the
+        customer as the webhook showed it (nothing to do when the partner is in step with it or a newer one)."""
         if not self.mapping.customer_fields:
             return {"customer_id": customer_id, "action": "not mapped"}
+        if seen is not None and self.marks.in_step(customer_id, seen):
+            return {"customer_id": customer_id, "action": "in step already"}
         row = self.b1.key_row(PARTNER.key(customer_id))
         card_code = row.card_code if row else None
         if row is not None and card_code is None:  # a key row written before rows carried the CardCode
@@ -44,14 +101,17 @@ class CustomerSync:
         node = self.shopify.execute(queries.CUSTOMER, {"id": f"gid://shopify/Customer/{customer_id}"})["customer"]
         if node is None:
             return {"customer_id": customer_id, "action": "gone from Shopify"}
-        wanted = mapping_documents.partner_changes(customer_from_graphql(node), self.mapping)
+        customer = customer_from_graphql(node)
+        wanted = mapping_documents.partner_changes(customer, self.mapping)
         partner = self.b1.business_partner(str(card_code), wanted)
         if partner is None:
             return {"customer_id": customer_id, "card_code": card_code, "action": "partner gone from B1"}
         changes = _differences(wanted, partner, str(card_code))
+        if changes:
+            self.b1.update_business_partner(str(card_code), changes)
+        self.marks.set(customer_id, mark_of(customer, self.mapping))
         if not changes:
             return {"customer_id": customer_id, "card_code": card_code, "action": "unchanged"}
-        self.b1.update_business_partner(str(card_code), changes)
         return {"customer_id": customer_id, "card_code": card_code, "action": "updated", "fields": sorted(changes)}
 
 

@@ -15,6 +15,7 @@ from typing import Any
 from connector.errors import DataError
 from connector.ingest.events import StoredEvent
 from connector.shopify import PayloadError, load_payload
+from connector.shopify.orders import Customer, customer_from_webhook
 from connector.shopify.webhooks import CUSTOMER_TOPICS, ORDER_TOPICS, PRODUCT_TOPICS
 from connector.sync.coordination import order_change, transaction_change
 
@@ -29,6 +30,8 @@ class Change:
     updated_at: datetime | None = None
     # The transaction an order_transactions event is about.
     transaction_id: int | None = None
+    # The customer a customers/* event shows.
+    customer: Customer | None = None
 
     @property
     def described(self) -> str:
@@ -57,7 +60,7 @@ def change_of(topic: str, body: bytes) -> Change:
     if topic in PRODUCT_TOPICS:
         return Change(PRODUCT, payload["id"])
     if topic in CUSTOMER_TOPICS:
-        return Change(CUSTOMER, payload["id"])
+        return Change(CUSTOMER, payload["id"], customer=customer_from_webhook(payload))
     return Change(IGNORED)
 
 

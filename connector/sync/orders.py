@@ -52,6 +52,7 @@ from connector.shopify.orders import (
     refund_from_graphql,
 )
 from connector.sync.coordination import Read
+from connector.sync.customers import CustomerMarks, mark_of_new_partner
 from connector.sync.state import OrderFacts, OrderState
 
 log = logging.getLogger(__name__)
@@ -82,6 +83,8 @@ class PartnerWork(Handoff):
     body: dict[str, Any]
     # The planner read the key table and the customer had no row: no need to ask again.
     key_absent: bool = False
+    # The customer's mark (connector.sync.customers) when the partner made from the order is in step with it.
+    mark: str | None = None
 
 
 @dataclass(frozen=True)
@@ -247,6 +250,8 @@ class OrderSync:
     b1: B1Documents
     mapping: MappingFile
     state: OrderState
+    # Set when a partner is made from a customer: the customer's next webhooks then change nothing and cost nothing.
+    customer_marks: CustomerMarks | None = None
     # The shop's time zone dates the documents as the merchant's calendar does; read from Shopify when None.
     timezone: tzinfo | None = None
     _items_seen: dict[str, float] = field(default_factory=dict, init=False, repr=False)
@@ -351,8 +356,9 @@ class OrderSync:
             if card_code is None and order.customer is not None:
                 partner = mapping_documents.business_partner(order.customer, order, self.mapping)
                 plan.partner = PartnerWork(
-                    order.id, order.customer.id, order.customer.email, partner, key_absent=facts.from_key_table
-                )
+                    order.id, order.customer.id, order.customer.email, partner, key_absent=facts.from_key_table,
+                    mark=mark_of_new_partner(order.customer, partner, self.mapping),
+                )  # fmt: skip
             plan.items = ItemsWork(order.id, order.name, self._item_lines(order))
             plan.sales_order = SalesOrderWork(order.id, _label(order), wanted, total, card_code, fingerprint)
         else:
@@ -473,6 +479,8 @@ class OrderSync:
             card_code = self.b1.bind_business_partner(work.customer_id, existing)
         else:
             card_code = self.b1.create_business_partner(work.customer_id, work.body)
+            if self.customer_marks is not None and work.mark:
+                self.customer_marks.set(work.customer_id, work.mark)
         self.state.record(work.order_id, OrderFacts(card_code=card_code))
         return card_code
 

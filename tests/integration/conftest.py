@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import pytest
 
 from connector.testing.processes import Process, free_port, running, shopb1
+from connector.testing.redis_server import SHIPPED_SETTINGS
 from tests.support.sapb1 import EmulatedServiceLayer
 
 
@@ -51,6 +52,7 @@ def redis_server() -> Iterator[RedisServer]:
                 "no",
                 "--dir",
                 data_dir,
+                *SHIPPED_SETTINGS,
             ],
             port=port,
         ) as process,

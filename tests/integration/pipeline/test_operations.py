@@ -54,6 +54,16 @@ def test_flower_shows_readable_task_names_and_order_ids_behind_a_login(stack: St
     stack.start_flower("ops:night-shift")
     port = stack.ports.flower
     try:
+        # Flower sees a task only from the events it received: wait until it hears the worker (its heartbeat
+        # events), or the order's first tasks may run before Flower listens.
+        workers = f"http://127.0.0.1:{port}/api/workers"
+        stack.wait_for(
+            lambda: any(
+                requests.get(workers, params={"status": 1}, auth=("ops", "night-shift"), timeout=10).json().values()
+            ),
+            60,
+            "Flower to hear the worker",
+        )
         order = place_order(stack.shopify(), order_input([Line("FILTER-SQZ", 2, Decimal("39.95"))]))
         stack.wait_for(lambda: booked_once(stack, order.id), 60, "the order")
         url = f"http://127.0.0.1:{port}/api/tasks"

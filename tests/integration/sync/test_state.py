@@ -43,3 +43,13 @@ def test_a_settled_order_keeps_a_few_hundred_bytes(client: redis.Redis, prefix: 
                                    incoming_payments={93: 41}))  # fmt: skip
     state.mark_synced(ORDER, datetime(2026, 11, 27, 9, 0, tzinfo=UTC))
     assert client.memory_usage(state.key(ORDER)) < 400
+
+
+def test_a_sales_order_of_many_lines_keeps_the_hash_compact(client: redis.Redis, prefix: str) -> None:
+    # A real card code and DocEntry, twelve lines: longer than Redis's default 64-byte listpack value, within the
+    # shipped Redis settings (connector.testing.redis_server.SHIPPED_SETTINGS).
+    state = OrderState(client, prefix)
+    sales_order = SalesOrderRef(1048213, 1048213, "C7400216592428", Decimal("1274.00"), Decimal("218.53"),
+                                list(range(12)), key_stamped=True)  # fmt: skip
+    state.record(ORDER, OrderFacts(card_code="C7400216592428", sales_order=sales_order, incoming_payments={93: 41}))
+    assert client.object("encoding", state.key(ORDER)) == b"listpack"
