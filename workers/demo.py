@@ -31,6 +31,7 @@ from connector.testing.processes import shopb1
 from connector.testing.reconciliation import Booked, booked_in_b1, fully_booked, order_mismatch, to_book
 from connector.testing.sales import SoldOrder, collect_balances, plan_sales_day, sell
 from connector.testing.stack import QUEUE_WORKERS, Ports, Stack, running_stack
+from connector.testing.warehouse import ShippedDay, ship, shipped_day, wait_until_fulfilled
 
 RECONCILE_INTERVAL = 30
 RUNS_DIR = Path("var/demo")
@@ -73,7 +74,9 @@ def run(args: argparse.Namespace) -> int:
     workers = len(QUEUE_WORKERS) + 1  # and the catalog's
     print(f"shopb1 demo: starting Redis, both emulators, the ingest, {workers} workers, beat and Flower ...")
     try:
-        with running_stack(ports=ports, workdir=workdir.resolve(), emulators=not args.real) as stack:
+        # Deliveries are looked for every few seconds, so that the day's shipments reach Shopify while one waits.
+        polls = {} if args.real else {"SHOPB1_FULFILMENT_POLL_INTERVAL": "3", "SHOPB1_FULFILMENT_POLL_OVERLAP": "10"}
+        with running_stack(ports=ports, workdir=workdir.resolve(), emulators=not args.real, extra_env=polls) as stack:
             stack.start_queue_workers()
             stack.start_worker("catalog", ["shopb1.catalog"], 1)
             # Against a real shop the webhooks cannot reach this machine: the sweep brings the orders in.
@@ -88,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
                 print("\nStill running (--keep-running): explore, then press Ctrl-C to stop everything.")
                 while True:
                     time.sleep(3600)
-            return 0 if result.complete else 1
+            return 0 if result.complete and result.shipped_in_time else 1
     except KeyboardInterrupt:
         print("\nstopped: every process the demo started has been stopped")
         return 130
@@ -101,6 +104,9 @@ class DayResult:
     complete: bool
     selling_seconds: float
     booking_seconds: float
+    # What the warehouse shipped in B1 at the end of the day (emulators only), and whether all reached Shopify.
+    shipped: ShippedDay | None = None
+    shipped_in_time: bool = True
 
 
 def load_catalog(stack: Stack, args: argparse.Namespace) -> list[str]:
@@ -141,8 +147,28 @@ def play(stack: Stack, args: argparse.Namespace) -> DayResult:
     finally:
         stop.set()
         progress.join()
-    return DayResult(sold, booked_in_b1(stack), complete, selling_seconds, booking_seconds)
+    result = DayResult(sold, booked_in_b1(stack), complete, selling_seconds, booking_seconds)
+    if complete and not args.real:
+        ship_part_of_the_day(stack, result)
+    return result
 
+
+def ship_part_of_the_day(stack: Stack, result: DayResult) -> None:
+    """The warehouse ships every third booked order in B1, each with its tracking; the connector fulfils them in
+    Shopify and invoices them in B1, drawing their down payments."""
+    chosen = [
+        (order.placed, int(result.booked[order.placed.id].sales_orders[0]["DocEntry"]))
+        for order in to_book(result.sold)[::SHIP_EVERY]
+    ]
+    print(f"  the warehouse ships {len(chosen)} orders in B1 (deliveries with UPS tracking) ...", flush=True)
+    shipments = ship(stack, chosen)
+    result.shipped_in_time = wait_until_fulfilled(stack, shipments, SHIPPING_TIMEOUT)
+    result.shipped = shipped_day(stack, shipments)
+
+
+# Every third order of the day is shipped in B1 once booked.
+SHIP_EVERY = 3
+SHIPPING_TIMEOUT = 180.0
 
 # Words that a test company's name or a staging system carries; a name without them may be the books of record.
 TEST_COMPANY = re.compile(r"TEST|DEMO|DEV|SANDBOX|TRAIN|QA|UAT|STAG", re.IGNORECASE)
@@ -272,6 +298,16 @@ def print_summary(
          f"{sum(1 for so in cancelled_b1 if so['Cancelled'] == 'tYES')} cancelled, "
          f"{len(cancelled) - len(cancelled_b1)} never booked"),
     ]  # fmt: skip
+    shipped = result.shipped
+    if shipped is not None:
+        rows += [
+            ("Shipped in B1 (deliveries)", f"{shipped.fulfilled_with_tracking} fulfilled",
+             f"{shipped.deliveries} deliveries, {shipped.closed} sales orders closed"),
+            ("  with tracking, invoiced", f"{shipped.fulfilled_with_tracking} tracked",
+             f"{shipped.invoices} A/R invoices, {shipped.invoices_paid} paid by their down payments"),
+            ("  value", _money(shipped.shopify_value),
+             f"{_money(shipped.invoiced)} invoiced  (difference {_money(shipped.invoiced - shipped.shopify_value)})"),
+        ]  # fmt: skip
     for label, shop, b1 in rows:
         print(f"  {label:<30} {shop:>14}   {b1}")
     print("\n  Catalog, B1 items to Shopify products before the day:")
@@ -290,6 +326,8 @@ def print_summary(
         print(f"    {env} .venv/bin/shopb1 failed retry --all")
     if not result.complete:
         print(f"\n  NOT COMPLETE after {args.timeout:.0f} s: see the logs in {workdir}/")
+    if not result.shipped_in_time:
+        print(f"\n  SHIPMENTS NOT ALL FULFILLED after {SHIPPING_TIMEOUT:.0f} s: see the logs in {workdir}/")
     print(f"\n  Flower: http://127.0.0.1:{stack.ports.flower}  (user shopb1, password {password})"
           + ("" if args.keep_running else " — gone when the demo ends; use --keep-running to explore"))  # fmt: skip
     if stack.emulators:

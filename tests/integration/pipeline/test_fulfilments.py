@@ -14,9 +14,9 @@ from connector.b1.setup import UDF_FULFILMENT_ID, UDF_TRACKING
 from connector.shopify import queries
 from connector.testing.sales import Line, PlacedOrder, capture, checkout, order_input, order_state, place_order
 from connector.testing.stack import Stack, running_stack
+from connector.testing.warehouse import UPS, deliver
 
 TENT, FUEL = Line("TENT-2P-GRN", 1, Decimal("289.00")), Line("FUEL-230G", 4, Decimal("7.99"))
-UPS = 1  # the demo company's ShippingTypes code for UPS
 
 
 @pytest.fixture(scope="module")
@@ -47,30 +47,6 @@ def booked(stack: Stack, order: PlacedOrder) -> dict[str, Any]:
         return found[0] if found else None
 
     return stack.wait_for(sales_order, 60, f"{order.name} booked")
-
-
-def deliver(
-    stack: Stack,
-    sales_order: dict[str, Any],
-    quantities: dict[str, int] | None = None,
-    *,
-    tracking: str | None = "1Z999AA10123456784",
-    warehouses: dict[str, str] | None = None,
-) -> int:
-    """A delivery of the sales order's lines (units by item, all that is open when not given), as a clerk copies
-    it from the order; its DocEntry."""
-    lines = []
-    for line in sales_order["DocumentLines"]:
-        quantity = (quantities or {}).get(line["ItemCode"], 0) if quantities else line["RemainingOpenQuantity"]
-        if quantity:
-            warehouse = (warehouses or {}).get(line["ItemCode"], "01")
-            lines.append({"BaseType": 17, "BaseEntry": sales_order["DocEntry"], "BaseLine": line["LineNum"],
-                          "Quantity": quantity, "WarehouseCode": warehouse})  # fmt: skip
-    body: dict[str, Any] = {"CardCode": sales_order["CardCode"], "DocumentLines": lines}
-    if tracking:
-        body |= {"TrackingNumber": tracking, "TransportationCode": UPS}
-    with stack.sl() as client:
-        return int(client.create("DeliveryNotes", body)["DocEntry"])
 
 
 def delivery(stack: Stack, doc_entry: int) -> dict[str, Any]:
