@@ -40,8 +40,10 @@ from connector.b1.setup import UDF_ORDER_ID
 from connector.testing.reconciliation import Audit, Booked, audit, booked_in_b1, fully_booked, to_book
 from connector.testing.sales import SoldOrder, collect_balances, plan_sales_day, sell
 from connector.testing.stack import QUEUE_WORKERS, Stack, running_stack, worker_name
+from connector.testing.warehouse import Clerk, audit_shipments
 
 RUNS_DIR = Path("var/chaos")
+SHIP_EVERY = 3
 # Deposits are partial captures, which Shopify allows on Plus stores only: the day is a Plus store's, with Plus's
 # cost budget (1,000 points/s, a bucket of 20 s). At the emulator's default (a Standard store's 100 points/s) the
 # order reads of a 500-order day, and of the sweeps re-reading it, queue for minutes behind the budget.
@@ -92,6 +94,7 @@ class ChaosResult:
     settled: bool
     seconds: float
     faults: list[tuple[str, int]] = field(default_factory=list)
+    shipped: int = 0  # orders the warehouse shipped in B1 during the day
 
     @property
     def passed(self) -> bool:
@@ -178,7 +181,9 @@ def run(config: ChaosConfig) -> ChaosResult:
     logging.getLogger("connector").setLevel(logging.ERROR)
     workdir = (config.workdir or RUNS_DIR / datetime.now().strftime("%Y%m%d-%H%M%S")).resolve()
     seed = str(config.seed)
-    with running_stack(workdir=workdir, sl_flags=["--seed", seed], shop_flags=["--webhook-seed", seed]) as stack:
+    polls = {"SHOPB1_FULFILMENT_POLL_INTERVAL": "3", "SHOPB1_FULFILMENT_POLL_OVERLAP": "10"}
+    with running_stack(workdir=workdir, sl_flags=["--seed", seed], shop_flags=["--webhook-seed", seed],
+                       extra_env=polls) as stack:  # fmt: skip
         stack.start_queue_workers()
         stack.start_beat(config.reconcile_interval)
         print(f"  stack up; logs in {workdir}/", flush=True)
@@ -195,7 +200,10 @@ def run(config: ChaosConfig) -> ChaosResult:
             sold = sell(shop, plan)
             collect_balances(shop, sold)
             print(f"  {time.monotonic() - started:5.0f} s  sold {len(sold)} orders; booking under faults", flush=True)
-            settled = _wait_until_settled(stack, sold, monkey, started + config.timeout, started)
+            # The warehouse ships every third order once it is booked, faults and all.
+            clerk = Clerk(stack, [order.placed for order in to_book(sold)[::SHIP_EVERY]])
+            deadline = started + config.timeout
+            settled = _wait_until_settled(stack, sold, monkey, clerk, deadline=deadline, started=started)
         finally:
             monkey.finished.set()
             monkey.stopped.set()
@@ -208,9 +216,11 @@ def run(config: ChaosConfig) -> ChaosResult:
             raise RuntimeError("the chaos monkey failed") from monkey.error
         seconds = time.monotonic() - started
         sl_stats, webhook_stats = _faults_off(stack)
-        result = ChaosResult(
-            config, sold, monkey.injected, sl_stats, webhook_stats, audit(stack, sold), settled, seconds
-        )
+        day = audit(stack, sold)
+        shipments = list(clerk.shipments.values())
+        day.rows += audit_shipments(stack, shipments)
+        result = ChaosResult(config, sold, monkey.injected, sl_stats, webhook_stats, day, settled, seconds)
+        result.shipped = len(shipments)
         result.faults = _fault_counts(result)
         (workdir / "result.json").write_text(json.dumps(_report(result), indent=2, default=str) + "\n")
         return result
@@ -224,6 +234,8 @@ def _faults_on(stack: Stack, config: ChaosConfig) -> None:
         # `next` makes sure a small run sees at least one; the rate does the rest.
         "commit_then_fail": {"rate": config.commit_then_fail_rate, "next": 1},
     })  # fmt: skip
+    # Shopify applies one fulfilment and loses its answer: the connector must find it rather than fulfil twice.
+    stack.emulator_control("shopify", "PATCH", "faults", {"lose_answers": {"fulfillmentCreate": 1}})
     stack.emulator_control("shopify", "POST", "webhooks/reset-stats")
     stack.emulator_control("shopify", "PATCH", "webhooks/faults", {
         "duplicate": {"rate": config.duplicate_rate}, "reorder": {"rate": config.reorder_rate},
@@ -236,10 +248,13 @@ def _faults_off(stack: Stack) -> tuple[dict[str, Any], dict[str, Any]]:
     sl = stack.emulator_control("sapb1", "PATCH", "faults", {
         "error": {"rate": 0, "next": 0}, "commit_then_fail": {"rate": 0, "next": 0}})  # fmt: skip
     stack.emulator_control("shopify", "PUT", "webhooks/faults", {})
+    stack.emulator_control("shopify", "PATCH", "faults", {"lose_answers": {}})
     return sl["stats"], stack.emulator_control("shopify", "GET", "webhooks/stats")["stats"]
 
 
-def _wait_until_settled(stack: Stack, sold: list[SoldOrder], monkey: Monkey, deadline: float, started: float) -> bool:
+def _wait_until_settled(
+    stack: Stack, sold: list[SoldOrder], monkey: Monkey, clerk: Clerk, *, deadline: float, started: float
+) -> bool:
     """Booked, then idle for a few seconds.
 
     Once B1 holds the day (and Redis and the sessions were disrupted), the monkey stops and so does beat: each
@@ -253,7 +268,9 @@ def _wait_until_settled(stack: Stack, sold: list[SoldOrder], monkey: Monkey, dea
         try:
             booked = booked_in_b1(stack)
             letters = stack.dead_letters()
-            if not monkey.finished.is_set() and _day_in_b1(sold, booked, letters) and monkey.did_one_offs:
+            clerk.ship_booked(_paid_sales_orders(sold, booked))
+            day_done = _day_in_b1(sold, booked, letters) and clerk.done
+            if not monkey.finished.is_set() and day_done and monkey.did_one_offs:
                 monkey.finished.set()
                 stack.stop("beat")
             idle = monkey.finished.is_set() and stack.workers_idle() and stack.webhooks_pending() == 0
@@ -270,6 +287,15 @@ def _wait_until_settled(stack: Stack, sold: list[SoldOrder], monkey: Monkey, dea
         elif time.monotonic() - idle_since >= 5:
             return True
     return False
+
+
+def _paid_sales_orders(sold: list[SoldOrder], booked: dict[int, Booked]) -> dict[int, int]:
+    """Order id -> its sales order's DocEntry, for the orders to book whose every payment is booked."""
+    return {
+        order.placed.id: int(booked[order.placed.id].sales_orders[0]["DocEntry"])
+        for order in to_book(sold)
+        if fully_booked(order, booked.get(order.placed.id, Booked()))
+    }
 
 
 def _day_in_b1(sold: list[SoldOrder], booked: dict[int, Booked], letters: list[dict[str, Any]]) -> bool:
@@ -317,7 +343,8 @@ def _fault_counts(result: ChaosResult) -> list[tuple[str, int]]:
 def print_result(result: ChaosResult) -> None:
     config = result.config
     print(f"\nshopb1 chaos: {config.orders} orders (seed {config.seed}), "
-          f"{'settled' if result.settled else 'NOT SETTLED'} after {result.seconds:.0f} s\n")  # fmt: skip
+          f"{'settled' if result.settled else 'NOT SETTLED'} after {result.seconds:.0f} s; "
+          f"{result.shipped} of them shipped in B1 during the day\n")  # fmt: skip
     print(f"  {'injected fault':<62} {'count':>7}")
     for name, count in result.faults:
         print(f"  {name:<62} {count:>7}")
@@ -338,6 +365,7 @@ def _report(result: ChaosResult) -> dict[str, Any]:
         "passed": result.passed,
         "settled": result.settled,
         "seconds": result.seconds,
+        "shipped": result.shipped,
         "faults": dict(result.faults),
         "audit": {
             "rows": [asdict(row) for row in result.audit.rows],

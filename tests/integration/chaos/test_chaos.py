@@ -27,3 +27,7 @@ def test_every_fact_is_booked_exactly_once_through_kills_restarts_and_faults(tmp
     assert [row.documents for row in result.audit.rows if not row.clean] == []
     assert result.audit.orphans == []
     assert result.audit.letters == []  # the one order with an unknown SKU is held, and nothing else
+    # A third of the day shipped in B1 while the faults ran: each delivery one fulfilment with its tracking, one
+    # invoice paid by the down payments (the audit's last two rows, clean above).
+    fulfilments, invoices = result.audit.rows[-2:]
+    assert fulfilments.expected == invoices.expected == result.shipped == len(to_book(result.sold)[::3])
