@@ -18,6 +18,7 @@ FINISH_SYNC = "shopb1.orders.finish_sync"
 RELEASE_ORDER = "shopb1.orders.release_order"
 
 RECONCILE_ORDERS = "shopb1.reconcile.orders"
+WATCH_REDIS = "shopb1.reconcile.watch_redis"
 
 POLL_DELIVERIES = "shopb1.fulfilments.poll"
 SYNC_CUSTOMER = "shopb1.customers.sync_customer"

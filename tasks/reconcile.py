@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import sentry_sdk
 from celery import shared_task
 
+from connector.redis_memory import read_memory
 from connector.sync.reconcile import ChangedOrder, OrderSweep
 from tasks import names
 from tasks.base import SyncTask
@@ -23,3 +25,12 @@ def reconcile_orders(self: SyncTask) -> dict[str, Any]:
         request_sync(runtime, changed.order_id, "reconcile", updated_at=changed.updated_at, trust_queued=False)
 
     return sweep.sweep(synchronise)
+
+
+@shared_task(base=SyncTask, bind=True, name=names.WATCH_REDIS, queue=Queue.RECONCILE.value, max_retries=0)
+def watch_redis(self: SyncTask) -> dict[str, Any]:
+    """Redis's memory for `/metrics`; above 70 % of maxmemory a warning in the log and in Sentry."""
+    reading = read_memory(self.runtime.redis, self.runtime.redis_settings.key_prefix)
+    if reading.high:
+        sentry_sdk.capture_message(f"Redis is {reading.share:.0%} full (used_memory of maxmemory)", level="warning")
+    return {"used": reading.used, "maxmemory": reading.maximum}

@@ -1,5 +1,5 @@
 """Celery beat's schedule: the reconciliation sweep that heals lost webhooks, the catalog's poll of B1 and its
-stock sweep."""
+stock sweep, the poll of B1's deliveries, and the watch on Redis's memory."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from typing import Any
 from connector.settings import CatalogSettings, FulfilmentSettings
 from tasks import names
 from tasks.queues import Queue
+
+REDIS_WATCH_INTERVAL = 60.0  # seconds
 
 
 def beat_schedule() -> dict[str, Any]:
@@ -22,6 +24,12 @@ def beat_schedule() -> dict[str, Any]:
             "task": names.POLL_DELIVERIES,
             "schedule": fulfilment.poll_interval,
             "options": {"queue": Queue.FULFILMENTS.value, "expires": fulfilment.poll_interval},
+        },
+        # Redis's memory for /metrics and the warning at 70 % of maxmemory.
+        "watch-redis": {
+            "task": names.WATCH_REDIS,
+            "schedule": REDIS_WATCH_INTERVAL,
+            "options": {"queue": Queue.RECONCILE.value, "expires": REDIS_WATCH_INTERVAL},
         },
         "reconcile-orders": {
             "task": names.RECONCILE_ORDERS,

@@ -19,6 +19,8 @@ from collections import Counter
 
 import redis
 
+from connector import redis_memory
+
 log = logging.getLogger(__name__)
 
 # Upper bounds in seconds; Shopify gives up after 5 s, the target is well under 50 ms.
@@ -29,6 +31,7 @@ FLUSH_SECONDS = 1.0
 class IngestMetrics:
     def __init__(self, client: redis.Redis, prefix: str, flush_seconds: float = FLUSH_SECONDS) -> None:
         self.redis = client
+        self.prefix = prefix
         self.deliveries_key = f"{prefix}:metrics:ingest:deliveries"
         self.latency_key = f"{prefix}:metrics:ingest:latency"
         self.flush_seconds = flush_seconds
@@ -108,7 +111,7 @@ class IngestMetrics:
             lines.append(f'shopb1_ingest_request_seconds_bucket{{le="{bound}"}} {cumulative}')
         lines.append(f"shopb1_ingest_request_seconds_sum {float(latency.get('sum', 0))}")
         lines.append(f"shopb1_ingest_request_seconds_count {cumulative}")
-        return "\n".join(lines) + "\n"
+        return "\n".join(lines) + "\n" + redis_memory.render(self.redis, self.prefix)
 
 
 def _escape(value: str) -> str:
