@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import redis
 import sentry_sdk
 from celery import shared_task
 
@@ -29,8 +30,12 @@ def reconcile_orders(self: SyncTask) -> dict[str, Any]:
 
 @shared_task(base=SyncTask, bind=True, name=names.WATCH_REDIS, queue=Queue.RECONCILE.value, max_retries=0)
 def watch_redis(self: SyncTask) -> dict[str, Any]:
-    """Redis's memory for `/metrics`; above 70 % of maxmemory a warning in the log and in Sentry."""
-    reading = read_memory(self.runtime.redis, self.runtime.redis_settings.key_prefix)
+    """Redis's memory for `/metrics`; above 70 % of maxmemory a warning in the log and in Sentry. A reading Redis
+    could not give is no dead letter: the next minute reads again."""
+    try:
+        reading = read_memory(self.runtime.redis, self.runtime.redis_settings.key_prefix)
+    except redis.RedisError as error:
+        return {"unavailable": type(error).__name__}
     if reading.high:
         sentry_sdk.capture_message(f"Redis is {reading.share:.0%} full (used_memory of maxmemory)", level="warning")
     return {"used": reading.used, "maxmemory": reading.maximum}
