@@ -347,10 +347,18 @@ class PipelineSettings:
     visibility_timeout: int = 2 * 3600
     # How long Redis keeps an order's facts after their last change; afterwards B1's key table answers.
     order_state_days: int = 45
+    # Seconds a customers/* webhook waits before its customer is compared with the partner: the order that made
+    # Shopify send it books (and marks) the partner first, so the comparison costs nothing.
+    customer_sync_delay: float = 20.0
 
     def __post_init__(self) -> None:
         if self.visibility_timeout < 1:
             raise SettingsError(f"SHOPB1_CELERY_VISIBILITY_TIMEOUT must be positive, got {self.visibility_timeout!r}")
+        if not 0 <= self.customer_sync_delay < self.visibility_timeout:
+            raise SettingsError(
+                f"SHOPB1_CUSTOMER_SYNC_DELAY must be 0 or more and below SHOPB1_CELERY_VISIBILITY_TIMEOUT, got "
+                f"{self.customer_sync_delay!r}"
+            )
         if self.order_state_days < 1:
             raise SettingsError(f"SHOPB1_ORDER_STATE_DAYS must be 1 or more, got {self.order_state_days!r}")
 
@@ -369,6 +377,7 @@ class PipelineSettings:
         return cls(
             visibility_timeout=env.integer("SHOPB1_CELERY_VISIBILITY_TIMEOUT", cls.visibility_timeout),
             order_state_days=env.integer("SHOPB1_ORDER_STATE_DAYS", cls.order_state_days),
+            customer_sync_delay=env.number("SHOPB1_CUSTOMER_SYNC_DELAY", cls.customer_sync_delay),
         )
 
 

@@ -15,8 +15,6 @@ from tasks.customers import sync_customer
 from tasks.orders import request_sync
 from tasks.queues import Queue
 
-CUSTOMER_DELAY = 20  # seconds
-
 
 @shared_task(base=SyncTask, bind=True, name=names.PROCESS_WEBHOOK, queue=Queue.WEBHOOKS.value)
 def process_webhook(self: SyncTask, webhook_id: str, topic: str) -> dict[str, Any]:
@@ -38,7 +36,8 @@ def process_webhook(self: SyncTask, webhook_id: str, topic: str) -> dict[str, An
         assert change.customer is not None
         seen = mark_of(change.customer, self.runtime.mapping)
         # A little later: the order that made Shopify send it books the partner first (and marks it in step).
-        sync_customer.apply_async(kwargs={"customer_id": change.subject_id, "seen": seen}, countdown=CUSTOMER_DELAY)
+        delay = self.runtime.pipeline.customer_sync_delay
+        sync_customer.apply_async(kwargs={"customer_id": change.subject_id, "seen": seen}, countdown=delay)
         action = "customer"
     else:
         action = "ignored"

@@ -94,6 +94,8 @@ class Stack:
             # A worker killed as a whole gets its tasks back after this many seconds.
             "SHOPB1_CELERY_VISIBILITY_TIMEOUT": "20",
             "SHOPB1_RECONCILE_INTERVAL": "3600",
+            # Below the visibility timeout above; tests that count requests keep the default (20 s).
+            "SHOPB1_CUSTOMER_SYNC_DELAY": "3",
         }
         if self.emulators:
             env |= {

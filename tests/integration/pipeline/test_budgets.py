@@ -16,7 +16,10 @@ TENT = Line("TENT-2P-GRN", 1, Decimal("289.00"))
 
 @pytest.fixture(scope="module")
 def stack() -> Iterator[Stack]:
-    with running_stack() as stack:
+    # The shipped delay of customers/* webhooks: the order books the partner first, so they cost no request.
+    with running_stack(
+        extra_env={"SHOPB1_CUSTOMER_SYNC_DELAY": "20", "SHOPB1_CELERY_VISIBILITY_TIMEOUT": "60"}
+    ) as stack:
         stack.start_queue_workers()
         yield stack
 
