@@ -31,7 +31,7 @@ from connector.testing.processes import shopb1
 from connector.testing.reconciliation import Booked, booked_in_b1, fully_booked, order_mismatch, to_book
 from connector.testing.sales import SoldOrder, collect_balances, plan_sales_day, sell
 from connector.testing.stack import QUEUE_WORKERS, Ports, Stack, running_stack
-from connector.testing.warehouse import ShippedDay, ship, shipped_day, wait_until_fulfilled
+from connector.testing.warehouse import QUICK_POLLS, ShippedDay, ship, shipped_day, to_ship, wait_until_fulfilled
 
 RECONCILE_INTERVAL = 30
 RUNS_DIR = Path("var/demo")
@@ -74,8 +74,7 @@ def run(args: argparse.Namespace) -> int:
     workers = len(QUEUE_WORKERS) + 1  # and the catalog's
     print(f"shopb1 demo: starting Redis, both emulators, the ingest, {workers} workers, beat and Flower ...")
     try:
-        # Deliveries are looked for every few seconds, so that the day's shipments reach Shopify while one waits.
-        polls = {} if args.real else {"SHOPB1_FULFILMENT_POLL_INTERVAL": "3", "SHOPB1_FULFILMENT_POLL_OVERLAP": "10"}
+        polls = {} if args.real else QUICK_POLLS
         with running_stack(ports=ports, workdir=workdir.resolve(), emulators=not args.real, extra_env=polls) as stack:
             stack.start_queue_workers()
             stack.start_worker("catalog", ["shopb1.catalog"], 1)
@@ -158,7 +157,7 @@ def ship_part_of_the_day(stack: Stack, result: DayResult) -> None:
     Shopify and invoices them in B1, drawing their down payments."""
     chosen = [
         (order.placed, int(result.booked[order.placed.id].sales_orders[0]["DocEntry"]))
-        for order in to_book(result.sold)[::SHIP_EVERY]
+        for order in to_ship(result.sold)
     ]
     print(f"  the warehouse ships {len(chosen)} orders in B1 (deliveries with UPS tracking) ...", flush=True)
     shipments = ship(stack, chosen)
@@ -166,8 +165,6 @@ def ship_part_of_the_day(stack: Stack, result: DayResult) -> None:
     result.shipped = shipped_day(stack, shipments)
 
 
-# Every third order of the day is shipped in B1 once booked.
-SHIP_EVERY = 3
 SHIPPING_TIMEOUT = 180.0
 
 # Words that a test company's name or a staging system carries; a name without them may be the books of record.

@@ -34,20 +34,28 @@ log = logging.getLogger(__name__)
 ADDRESS_FIELDS = ("Street", "BuildingFloorRoom", "City", "ZipCode", "State", "County", "Country")
 
 
+def mark_key(prefix: str, customer_id: int | str) -> str:
+    """Where a customer's mark is kept (redacted with the customer: connector.compliance); "*" for all."""
+    return f"{prefix}:customer:{customer_id}"
+
+
 def mark_of(customer: Customer, mapping: Mapping) -> str:
     """The customer's mark: a short one-way fingerprint of what its partner's fields owned by Shopify are (no
     personal data), and when Shopify last changed the customer."""
-    changes = mapping_documents.partner_changes(customer, mapping)
-    text = json.dumps(changes, sort_keys=True, separators=(",", ":"), default=str)
-    moment = customer.updated_at.isoformat() if customer.updated_at else ""
-    return f"{hashlib.sha256(text.encode()).hexdigest()[:16]} {moment}".strip()
+    return _mark(customer, mapping_documents.partner_changes(customer, mapping))
 
 
 def mark_of_new_partner(customer: Customer, body: dict[str, Any], mapping: Mapping) -> str | None:
     """The customer's mark if a partner made with `body` (from an order, whose addresses may not be the
     customer's default) is in step with the customer; None if the customer's next webhook should change it."""
     wanted = mapping_documents.partner_changes(customer, mapping)
-    return mark_of(customer, mapping) if all(body.get(name) == value for name, value in wanted.items()) else None
+    return _mark(customer, wanted) if all(body.get(name) == value for name, value in wanted.items()) else None
+
+
+def _mark(customer: Customer, partner_fields: dict[str, Any]) -> str:
+    text = json.dumps(partner_fields, sort_keys=True, separators=(",", ":"), default=str)
+    moment = customer.updated_at.isoformat() if customer.updated_at else ""
+    return f"{hashlib.sha256(text.encode()).hexdigest()[:16]} {moment}".strip()
 
 
 class CustomerMarks:
@@ -61,7 +69,7 @@ class CustomerMarks:
         self.seconds = seconds
 
     def key(self, customer_id: int) -> str:
-        return f"{self.prefix}:customer:{customer_id}"
+        return mark_key(self.prefix, customer_id)
 
     def in_step(self, customer_id: int, seen: str) -> bool:
         value = self.redis.get(self.key(customer_id))

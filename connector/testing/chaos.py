@@ -40,10 +40,9 @@ from connector.b1.setup import UDF_ORDER_ID
 from connector.testing.reconciliation import Audit, Booked, audit, booked_in_b1, fully_booked, to_book
 from connector.testing.sales import SoldOrder, collect_balances, plan_sales_day, sell
 from connector.testing.stack import QUEUE_WORKERS, Stack, running_stack, worker_name
-from connector.testing.warehouse import Clerk, audit_shipments
+from connector.testing.warehouse import QUICK_POLLS, Clerk, audit_shipments, to_ship
 
 RUNS_DIR = Path("var/chaos")
-SHIP_EVERY = 3
 MIN_KILLS = 2
 # Deposits are partial captures, which Shopify allows on Plus stores only: the day is a Plus store's, with Plus's
 # cost budget (1,000 points/s, a bucket of 20 s). At the emulator's default (a Standard store's 100 points/s) the
@@ -185,9 +184,8 @@ def run(config: ChaosConfig) -> ChaosResult:
     logging.getLogger("connector").setLevel(logging.ERROR)
     workdir = (config.workdir or RUNS_DIR / datetime.now().strftime("%Y%m%d-%H%M%S")).resolve()
     seed = str(config.seed)
-    polls = {"SHOPB1_FULFILMENT_POLL_INTERVAL": "3", "SHOPB1_FULFILMENT_POLL_OVERLAP": "10"}
     with running_stack(workdir=workdir, sl_flags=["--seed", seed], shop_flags=["--webhook-seed", seed],
-                       extra_env=polls) as stack:  # fmt: skip
+                       extra_env=QUICK_POLLS) as stack:  # fmt: skip
         stack.start_queue_workers()
         stack.start_beat(config.reconcile_interval)
         print(f"  stack up; logs in {workdir}/", flush=True)
@@ -205,7 +203,7 @@ def run(config: ChaosConfig) -> ChaosResult:
             collect_balances(shop, sold)
             print(f"  {time.monotonic() - started:5.0f} s  sold {len(sold)} orders; booking under faults", flush=True)
             # The warehouse ships every third order once it is booked, faults and all.
-            clerk = Clerk(stack, [order.placed for order in to_book(sold)[::SHIP_EVERY]])
+            clerk = Clerk(stack, [order.placed for order in to_ship(sold)])
             deadline = started + config.timeout
             settled = _wait_until_settled(stack, sold, monkey, clerk, deadline=deadline, started=started)
         finally:

@@ -9,13 +9,18 @@ from decimal import Decimal
 from typing import Any
 
 from connector.b1.setup import UDF_FULFILMENT_ID, UDF_ORDER_ID
+from connector.sapb1 import ServiceLayerClient
 from connector.shopify.queries import Document
-from connector.testing.reconciliation import PAGE, AuditRow
-from connector.testing.sales import PlacedOrder
+from connector.testing.reconciliation import PAGE, AuditRow, to_book
+from connector.testing.sales import PlacedOrder, SoldOrder
 from connector.testing.stack import Stack
 
 UPS = 1  # the demo company's ShippingTypes code for UPS
 SALES_ORDER = 17  # BaseType of a line copied from a sales order
+# The demo's and the chaos day's warehouse ships every third order to book; deliveries are looked for every few
+# seconds, so that the shipments reach Shopify while one waits.
+SHIP_EVERY = 3
+QUICK_POLLS = {"SHOPB1_FULFILMENT_POLL_INTERVAL": "3", "SHOPB1_FULFILMENT_POLL_OVERLAP": "10"}
 
 # An order's fulfilments and their tracking numbers, without their lines: cheap enough to read for a whole day.
 FULFILMENT_TRACKING = Document(
@@ -64,19 +69,30 @@ class Shipment:
     tracking: str
 
 
+def to_ship(sold: list[SoldOrder]) -> list[SoldOrder]:
+    return to_book(sold)[::SHIP_EVERY]
+
+
 def ship(stack: Stack, orders: list[tuple[PlacedOrder, int]]) -> list[Shipment]:
     """Deliver every open line of each (order, sales order DocEntry), with a UPS tracking number of its own."""
-    shipments = []
-    for placed, doc_entry in orders:
-        with stack.sl() as client:
-            sales_order = client.get(f"Orders({doc_entry})")
-        tracking = tracking_number(placed)
-        shipments.append(Shipment(placed, doc_entry, deliver(stack, sales_order, tracking=tracking), tracking))
-    return shipments
+    return [ship_order(stack, placed, doc_entry) for placed, doc_entry in orders]
+
+
+def ship_order(stack: Stack, order: PlacedOrder, doc_entry: int, reference: str | None = None) -> Shipment:
+    """Every open line of the order's sales order, delivered with the order's own UPS tracking number."""
+    with stack.sl() as client:
+        sales_order = client.get(f"Orders({doc_entry})")
+    tracking = tracking_number(order)
+    return Shipment(order, doc_entry, deliver(stack, sales_order, tracking=tracking, reference=reference), tracking)
 
 
 def tracking_number(order: PlacedOrder) -> str:
     return f"1ZSHOPB1{order.id % 10**10:010d}"
+
+
+def _marked(client: ServiceLayerClient, delivery: int) -> bool:
+    """Whether the connector marked the delivery done (its fulfilments made in Shopify)."""
+    return bool(client.get(f"DeliveryNotes({delivery})").get(UDF_FULFILMENT_ID))
 
 
 class Clerk:
@@ -101,10 +117,9 @@ class Clerk:
             entry = self._find(reference) if order_id in self.tried else None
             if entry is None:
                 self.tried.add(order_id)
-                with self.stack.sl() as client:
-                    sales_order = client.get(f"Orders({doc_entry})")
-                entry = deliver(self.stack, sales_order, tracking=tracking_number(order), reference=reference)
-            self.shipments[order_id] = Shipment(order, doc_entry, entry, tracking_number(order))
+                self.shipments[order_id] = ship_order(self.stack, order, doc_entry, reference)
+            else:
+                self.shipments[order_id] = Shipment(order, doc_entry, entry, tracking_number(order))
 
     def _find(self, reference: str) -> int | None:
         with self.stack.sl() as client:
@@ -117,11 +132,8 @@ class Clerk:
         if len(self.shipments) < len(self.to_ship):
             return False
         with self.stack.sl() as client:
-            for shipment in self.shipments.values():
-                if shipment.delivery not in self.marked and client.get(f"DeliveryNotes({shipment.delivery})").get(
-                    UDF_FULFILMENT_ID
-                ):
-                    self.marked.add(shipment.delivery)
+            self.marked |= {s.delivery for s in self.shipments.values() if s.delivery not in self.marked
+                            and _marked(client, s.delivery)}  # fmt: skip
         return len(self.marked) == len(self.to_ship)
 
 
@@ -131,7 +143,7 @@ def wait_until_fulfilled(stack: Stack, shipments: list[Shipment], timeout: float
     waiting = {shipment.delivery for shipment in shipments}
     while waiting and time.monotonic() < deadline:
         with stack.sl() as client:
-            waiting = {entry for entry in waiting if not client.get(f"DeliveryNotes({entry})").get(UDF_FULFILMENT_ID)}
+            waiting = {entry for entry in waiting if not _marked(client, entry)}
         if waiting:
             time.sleep(1)
     return not waiting
