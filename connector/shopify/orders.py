@@ -71,8 +71,6 @@ class Customer:
     email: str | None
     phone: str | None
     default_address: Address | None
-    # When Shopify last changed the customer: a webhook older than the state brought in step changes nothing.
-    updated_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -251,17 +249,7 @@ def customer_from_webhook(payload: dict[str, Any]) -> Customer:
         email=_text(payload.get("email")),
         phone=_text(payload.get("phone")),
         default_address=Address(**{n: _text(address.get(n)) for n in names}) if address else None,
-        updated_at=instant(payload.get("updated_at")),
     )
-
-
-def instant(text: Any) -> datetime | None:
-    """An ISO 8601 time with its offset, as webhook bodies give them; None if absent, unreadable or naive."""
-    try:
-        moment = datetime.fromisoformat(str(text)) if text else None
-    except ValueError:
-        return None
-    return moment if moment is not None and moment.tzinfo is not None else None
 
 
 def refund_from_graphql(node: dict[str, Any]) -> Refund:
@@ -465,7 +453,6 @@ class _CustomerSchema(_Schema):
     email = fields.Nested(_EmailSchema, **_optional(data_key="defaultEmailAddress"))
     phone = fields.Nested(_PhoneSchema, **_optional(data_key="defaultPhoneNumber"))
     default_address = fields.Nested(_AddressSchema, **_optional(data_key="defaultAddress"))
-    updated_at = fields.AwareDateTime(**_optional(data_key="updatedAt"))
 
     @post_load
     def make(self, data: dict[str, Any], **_: Any) -> Customer:
@@ -477,7 +464,6 @@ class _CustomerSchema(_Schema):
             email=_text(data["email"]["email_address"]) if data["email"] else None,
             phone=_text(data["phone"]["phone_number"]) if data["phone"] else None,
             default_address=data["default_address"],
-            updated_at=data["updated_at"],
         )
 
 

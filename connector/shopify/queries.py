@@ -175,7 +175,7 @@ query OrderRead($id: ID!) {{
     totalOutstandingSet {_ORDER_MONEY}
     totalReceivedSet {_ORDER_MONEY}
     customer {{
-      id legacyResourceId firstName lastName updatedAt
+      id legacyResourceId firstName lastName
       defaultEmailAddress {{ emailAddress }}
       defaultPhoneNumber {{ phoneNumber }}
       defaultAddress {_ORDER_ADDRESS}

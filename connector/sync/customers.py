@@ -8,8 +8,9 @@ Shopify, so there is no echo to tell apart.
 
 Shopify sends customers/update with every order a customer places (its order count changes), so most of them
 change nothing of ours. A short fingerprint of the partner fields as last brought in step is kept per customer
-(CustomerMarks, expiring): a webhook whose customer has the same fingerprint costs no request at all. The order
-path sets it when it creates a partner from the customer.
+(CustomerMarks, expiring): a webhook whose customer has the same fingerprint costs no request at all, and one
+showing another (an older copy: customers/create comes before the order fills the customer in) is compared as
+the customer is now in Shopify before B1 is asked anything. The order path sets it when it makes a partner.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from connector.mapping import documents as mapping_documents
 from connector.mapping.config import Mapping
 from connector.shopify import queries
 from connector.shopify.client import ShopifyClient
-from connector.shopify.orders import Customer, customer_from_graphql, instant
+from connector.shopify.orders import Customer, customer_from_graphql
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +42,7 @@ def mark_key(prefix: str, customer_id: int | str) -> str:
 
 def mark_of(customer: Customer, mapping: Mapping) -> str:
     """The customer's mark: a short one-way fingerprint of what its partner's fields owned by Shopify are (no
-    personal data), and when Shopify last changed the customer."""
+    personal data)."""
     return _mark(customer, mapping_documents.partner_changes(customer, mapping))
 
 
@@ -54,14 +55,11 @@ def mark_of_new_partner(customer: Customer, body: dict[str, Any], mapping: Mappi
 
 def _mark(customer: Customer, partner_fields: dict[str, Any]) -> str:
     text = json.dumps(partner_fields, sort_keys=True, separators=(",", ":"), default=str)
-    moment = customer.updated_at.isoformat() if customer.updated_at else ""
-    return f"{hashlib.sha256(text.encode()).hexdigest()[:16]} {moment}".strip()
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 class CustomerMarks:
-    """Per customer, the mark (mark_of) of the customer its partner was last brought in step with. A webhook
-    showing the same customer, or an older one (Shopify sends customers/create and then customers/update as an
-    order fills a new customer in), changes nothing."""
+    """Per customer, the mark (mark_of) of the customer its partner was last brought in step with."""
 
     def __init__(self, client: redis.Redis, prefix: str, *, seconds: int) -> None:
         self.redis = client
@@ -73,14 +71,7 @@ class CustomerMarks:
 
     def in_step(self, customer_id: int, seen: str) -> bool:
         value = self.redis.get(self.key(customer_id))
-        if not value:
-            return False
-        kept, _, kept_at = value.decode().partition(" ")
-        shown, _, shown_at = seen.partition(" ")
-        if kept == shown:
-            return True
-        kept_time, shown_time = instant(kept_at), instant(shown_at)
-        return kept_time is not None and shown_time is not None and shown_time <= kept_time
+        return value is not None and value.decode() == seen
 
     def set(self, customer_id: int, mark: str) -> None:
         self.redis.set(self.key(customer_id), mark, ex=self.seconds)
@@ -95,10 +86,19 @@ class CustomerSync:
 
     def synchronise(self, customer_id: int, seen: str | None = None) -> dict[str, Any]:
         """The partner bound to the customer, brought in step with it; what was done. `seen`: the mark of the
-        customer as the webhook showed it (nothing to do when the partner is in step with it or a newer one)."""
+        customer as the webhook showed it (nothing to do when the partner is in step with it, or with the customer as
+        Shopify has it now)."""
         if not self.mapping.customer_fields:
             return {"customer_id": customer_id, "action": "not mapped"}
         if seen is not None and self.marks.in_step(customer_id, seen):
+            return {"customer_id": customer_id, "action": "in step already"}
+        # Shopify is read first: the webhook may show an older customer than the one the partner is in step with.
+        node = self.shopify.execute(queries.CUSTOMER, {"id": f"gid://shopify/Customer/{customer_id}"})["customer"]
+        if node is None:
+            return {"customer_id": customer_id, "action": "gone from Shopify"}
+        customer = customer_from_graphql(node)
+        mark = mark_of(customer, self.mapping)
+        if self.marks.in_step(customer_id, mark):
             return {"customer_id": customer_id, "action": "in step already"}
         row = self.b1.key_row(PARTNER.key(customer_id))
         card_code = row.card_code if row else None
@@ -106,10 +106,6 @@ class CustomerSync:
             card_code = (self.b1.document(PARTNER, customer_id, row) or {}).get("CardCode")
         if not card_code:
             return {"customer_id": customer_id, "action": "no partner yet"}
-        node = self.shopify.execute(queries.CUSTOMER, {"id": f"gid://shopify/Customer/{customer_id}"})["customer"]
-        if node is None:
-            return {"customer_id": customer_id, "action": "gone from Shopify"}
-        customer = customer_from_graphql(node)
         wanted = mapping_documents.partner_changes(customer, self.mapping)
         partner = self.b1.business_partner(str(card_code), wanted)
         if partner is None:
@@ -117,7 +113,7 @@ class CustomerSync:
         changes = _differences(wanted, partner, str(card_code))
         if changes:
             self.b1.update_business_partner(str(card_code), changes)
-        self.marks.set(customer_id, mark_of(customer, self.mapping))
+        self.marks.set(customer_id, mark)
         if not changes:
             return {"customer_id": customer_id, "card_code": card_code, "action": "unchanged"}
         return {"customer_id": customer_id, "card_code": card_code, "action": "updated", "fields": sorted(changes)}
