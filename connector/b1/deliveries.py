@@ -23,7 +23,9 @@ DELIVERY_FIELDS = (
     "DocEntry", "DocNum", "CardCode", "DocDate", "UpdateDate", "UpdateTime", "TrackingNumber", "TransportationCode",
     "DocTotal", "Cancelled", "DocumentLines", UDF_FULFILMENT_ID, UDF_TRACKING,
 )  # fmt: skip
-SALES_ORDER_FIELDS = ("DocEntry", UDF_ORDER_ID, "DocumentLines", "DocumentAdditionalExpenses")
+SALES_ORDER_FIELDS = (
+    "DocEntry", "DocTotal", "DocumentStatus", UDF_ORDER_ID, "DocumentLines", "DocumentAdditionalExpenses",
+)  # fmt: skip
 CHANGE_ORDER = ("UpdateDate", "UpdateTime", "DocEntry")
 SALES_ORDER_TYPE = 17
 
@@ -61,7 +63,8 @@ class B1Deliveries:
     def sales_order(self, doc_entry: int) -> dict[str, Any] | None:
         """The sales order a delivery is based on: the Shopify order it books (U_ShopifyOrderId, none for one keyed
         in B1), its lines (their U_ShopifyLineId, for a delivery whose lines did not take the user field from
-        their base row: whether the Service Layer copies user fields to targets is not documented) and freight."""
+        their base row: whether the Service Layer copies user fields to targets is not documented), freight, and
+        its total and status (a closed one is fully delivered: its last invoice settles the tax rounding)."""
         try:
             return self._client.get(entity_path("Orders", doc_entry), query_string(select=SALES_ORDER_FIELDS))
         except NotFound:

@@ -12,6 +12,7 @@ marked "assumed". Payments are in payments.py.
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
@@ -613,11 +614,31 @@ def compute_totals(company: Company, row: Row, body: dict[str, Any]) -> None:
     row["VatSumFc"] = vat if foreign else ZERO
     row["DocTotal"] = lines_local - discount_local + expenses_local + vat_local
     row["DocTotalFc"] = lines_total - discount + expenses + vat if foreign else ZERO
+    _round_total(row, foreign, local, places)
     if row["DocObjectCode"] == "oDownPayments":
         _scale_down_payment(company, row, body, places)
     if row["DownPaymentsToDraw"]:
         _draw_down_payments(company, row, places)
     row["VatSumSys"], row["DocTotalSys"] = row["VatSum"], row["DocTotal"]
+
+
+def _round_total(row: Row, foreign: bool, local: Callable[[Decimal], Decimal], places: int) -> None:
+    """A document's rounding (Rounding tYES): RoundingDiffAmount (RoundingDiffAmountFC on a foreign-currency
+    document) is added to its total, as B1 posts it to the rounding account. Clients set both through the DI API
+    and the Service Layer (seen in public integrations); without Rounding the amount is not taken (assumed), and
+    B1's automatic rounding by currency is not emulated."""
+    if row.get("Rounding") != "tYES":
+        row["RoundingDiffAmount"] = row["RoundingDiffAmountFC"] = ZERO
+        return
+    if foreign:
+        difference_fc = rounded(Decimal(str(row.get("RoundingDiffAmountFC") or 0)), places)
+        row["RoundingDiffAmountFC"] = difference_fc
+        row["RoundingDiffAmount"] = difference = local(difference_fc)
+        row["DocTotalFc"] += difference_fc
+    else:
+        row["RoundingDiffAmount"] = difference = rounded(Decimal(str(row.get("RoundingDiffAmount") or 0)), places)
+        row["RoundingDiffAmountFC"] = ZERO
+    row["DocTotal"] += difference
 
 
 def _scale_down_payment(company: Company, row: Row, body: dict[str, Any], places: int) -> None:

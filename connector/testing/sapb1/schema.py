@@ -37,8 +37,8 @@ READ_ONLY: dict[str, frozenset[str]] = {
         "UserFieldMD": "FieldID",
         "Document": "DocEntry Printed Reference1 DocTime CreationDate UpdateDate VatSum VatSumSys VatSumFc DocTotalFc "
         "DocTotalSys DocumentStatus PaidToDate PaidToDateFC PaidToDateSys DownPayment TotalDiscount "
-        "TotalDiscountFC TotalDiscountSC DownPaymentStatus Cancelled CancelStatus CancelDate RoundingDiffAmount "
-        "RoundingDiffAmountFC RoundingDiffAmountSC UpdateTime DataVersion",
+        "TotalDiscountFC TotalDiscountSC DownPaymentStatus Cancelled CancelStatus CancelDate RoundingDiffAmountSC "
+        "UpdateTime DataVersion",
         "AddressExtension": "DocEntry",
         "DocumentLine": "NetTaxAmount NetTaxAmountFC NetTaxAmountSC TaxPercentagePerRow TaxTotal TaxTotalFC "
         "TaxTotalSC RemainingOpenQuantity RemainingOpenInventoryQuantity OpenAmount OpenAmountFC OpenAmountSC "

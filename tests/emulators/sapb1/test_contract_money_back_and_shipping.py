@@ -206,6 +206,21 @@ def test_an_invoice_on_the_delivery_draws_the_paid_deposit_and_no_more(
     assert closed["DocumentStatus"] == "bost_Close"
 
 
+def test_an_invoice_rounding_moves_its_total_by_the_difference_only_with_rounding_on(sl: RawSession) -> None:
+    card, item = create_partner(sl)["CardCode"], create_item(sl)["ItemCode"]
+
+    def invoice(rounding: dict[str, str]) -> tuple[dict[str, Any], dict[str, Any]]:
+        order = decimal_json(sl.request("GET", f"Orders({create_order(sl, card, item)['DocEntry']})"))
+        return post(sl, "Invoices", {"CardCode": card, "DocumentLines": based_on(order, 17), **rounding}), order
+
+    plain, order = invoice({"Rounding": "tNO", "RoundingDiffAmount": "0.01"})
+    assert plain["DocTotal"] == order["DocTotal"] and plain["RoundingDiffAmount"] == 0
+    for difference in ("0.01", "-0.01"):
+        rounded, order = invoice({"Rounding": "tYES", "RoundingDiffAmount": difference})
+        assert rounded["Rounding"] == "tYES" and rounded["RoundingDiffAmount"] == Decimal(difference)
+        assert rounded["DocTotal"] == order["DocTotal"] + Decimal(difference)
+
+
 def test_currencies_and_payment_terms_are_served_and_an_unknown_currency_is_refused(
     sl: RawSession, version: int
 ) -> None:

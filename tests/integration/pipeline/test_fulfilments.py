@@ -215,6 +215,36 @@ def test_the_invoice_draws_the_deposit_and_the_balance_and_leaves_nothing_owed(s
     assert invoice["DocumentStatus"] == "bost_Close"  # paid by the two down payment invoices
 
 
+@pytest.mark.parametrize(
+    ("line", "parts", "rounding"),
+    [
+        # 2 x 289.00 at 7.25 %: the order's tax 41.91, the deliveries' 20.95 + 20.95: a cent stays on the down payment.
+        (Line("TENT-2P-GRN", 2, Decimal("289.00")), (1, 1), Decimal("0.01")),
+        # 3 x 59.00: the order's tax 12.83, the deliveries' 4.28 + 8.56: the last invoice asks a cent more.
+        (Line("STOVE-CAN", 3, Decimal("59.00")), (1, 2), Decimal("-0.01")),
+    ],
+)
+def test_the_cent_of_tax_rounding_between_deliveries_and_the_order_is_settled_on_the_last_invoice(
+    stack: Stack, line: Line, parts: tuple[int, int], rounding: Decimal
+) -> None:
+    order = place_order(stack.shopify(), order_input([line], email=f"rounding-{line.sku.lower()}@example.com"))
+    sales_order = booked(stack, order)
+
+    for number, units in enumerate(parts):
+        fulfilled(stack, deliver(stack, sales_order, {line.sku: units}, tracking=f"1ZROUND{number}"))
+    quiet(stack)
+
+    first, last = sorted(invoices(stack, order), key=lambda invoice: invoice["DocEntry"])
+    assert Decimal(str(first["RoundingDiffAmount"])) == 0
+    assert Decimal(str(last["RoundingDiffAmount"])) == rounding
+    # The down payment invoice is drawn to the cent and both invoices are paid by it: nothing owed either way.
+    [down_payment] = stack.documents("DownPayments", "U_ShopifyOrderId", order.id)
+    drawn = sum((Decimal(str(i["DownPaymentAmount"])) for i in (first, last)), Decimal(0))
+    assert drawn == Decimal(str(down_payment["DocTotal"])) == order.total
+    assert [Decimal(str(i["DocTotal"])) for i in (first, last)] == [0, 0]
+    assert [i["DocumentStatus"] for i in (first, last)] == ["bost_Close", "bost_Close"]
+
+
 HOLD = queries.Document(
     "TestHold",
     """mutation TestHold($id: ID!, $hold: FulfillmentOrderHoldInput!) {
