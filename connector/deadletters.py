@@ -107,6 +107,12 @@ class DeadLetterStore:
         self.redis.zrem(self.index, letter_id)
         return bool(removed)
 
+    def of_order(self, order_id: int) -> list[DeadLetter]:
+        """The order's open letters (one read when it has none)."""
+        ids = sorted(letter_id.decode() for letter_id in self.redis.smembers(self._order_key(order_id)))
+        letters = (self.get(letter_id) for letter_id in ids)
+        return [letter for letter in letters if letter is not None and letter.state == OPEN]
+
     def resolve_order(self, order_id: int) -> int:
         """Close every letter of an order whose synchronisation has now completed (one read when it has none)."""
         ids = [letter_id.decode() for letter_id in self.redis.smembers(self._order_key(order_id))]

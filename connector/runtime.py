@@ -23,6 +23,7 @@ from connector.mapping.config import Mapping, load_mapping
 from connector.settings import PipelineSettings, RedisSettings, ServiceLayerSettings
 
 if TYPE_CHECKING:
+    from connector.daily_report import DailyReport
     from connector.sapb1 import ServiceLayerClient
     from connector.shopify import ShopifyClient
     from connector.sync.catalog import CatalogSync
@@ -171,6 +172,18 @@ class Runtime:
             mapping=self.mapping,
             redis=self.redis,
             prefix=self.redis_settings.key_prefix,
+        )
+
+    @cached_property
+    def daily_report(self) -> DailyReport:
+        """The morning report: one day of Shopify's money against B1's documents."""
+        from connector.daily_report import DailyReport
+
+        return DailyReport(
+            shopify=self.orders.shopify,
+            b1=self.orders.b1,
+            dead_letters=self.dead_letters,
+            tolerance=self.mapping.rounding_tolerance,
         )
 
     @cached_property

@@ -11,6 +11,7 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import time
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 DEFAULT_SAP_URL = "http://127.0.0.1:50000/b1s/v2"
@@ -350,6 +351,8 @@ class PipelineSettings:
     # Seconds a customers/* webhook waits before its customer is compared with the partner: the order that made
     # Shopify send it books (and marks) the partner first, so the comparison costs nothing.
     customer_sync_delay: float = 20.0
+    # When (HH:MM, the shop's time) the morning report checks the day before against B1.
+    daily_report_at: str = "07:00"
 
     def __post_init__(self) -> None:
         if self.visibility_timeout < 1:
@@ -361,6 +364,12 @@ class PipelineSettings:
             )
         if self.order_state_days < 1:
             raise SettingsError(f"SHOPB1_ORDER_STATE_DAYS must be 1 or more, got {self.order_state_days!r}")
+        try:
+            time.fromisoformat(self.daily_report_at)
+        except ValueError:
+            raise SettingsError(
+                f"SHOPB1_DAILY_REPORT_AT must be a time of day as HH:MM, got {self.daily_report_at!r}"
+            ) from None
 
     @property
     def lease_seconds(self) -> int:
@@ -378,6 +387,7 @@ class PipelineSettings:
             visibility_timeout=env.integer("SHOPB1_CELERY_VISIBILITY_TIMEOUT", cls.visibility_timeout),
             order_state_days=env.integer("SHOPB1_ORDER_STATE_DAYS", cls.order_state_days),
             customer_sync_delay=env.number("SHOPB1_CUSTOMER_SYNC_DELAY", cls.customer_sync_delay),
+            daily_report_at=env.text("SHOPB1_DAILY_REPORT_AT", cls.daily_report_at),
         )
 
 

@@ -19,6 +19,7 @@ RELEASE_ORDER = "shopb1.orders.release_order"
 
 RECONCILE_ORDERS = "shopb1.reconcile.orders"
 WATCH_REDIS = "shopb1.reconcile.watch_redis"
+DAILY_REPORT = "shopb1.reconcile.daily_report"
 
 POLL_DELIVERIES = "shopb1.fulfilments.poll"
 SYNC_CUSTOMER = "shopb1.customers.sync_customer"

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, time
 from typing import Any
 
 import redis
 import sentry_sdk
 from celery import shared_task
 
+from connector.daily_report import report_if_due
 from connector.redis_memory import read_memory
 from connector.sync.reconcile import ChangedOrder, OrderSweep
 from tasks import names
@@ -39,3 +41,27 @@ def watch_redis(self: SyncTask) -> dict[str, Any]:
     if reading.high:
         sentry_sdk.capture_message(f"Redis is {reading.share:.0%} full (used_memory of maxmemory)", level="warning")
     return {"used": reading.used, "maxmemory": reading.maximum}
+
+
+@shared_task(base=SyncTask, bind=True, name=names.DAILY_REPORT, queue=Queue.RECONCILE.value, max_retries=2)
+def daily_report(self: SyncTask) -> dict[str, Any]:
+    """The morning report of the day before, once the shop's clock passes SHOPB1_DAILY_REPORT_AT; a difference is
+    also a Sentry message. Beat asks every few minutes: a report missed while beat was down runs when it is back."""
+    runtime = self.runtime
+    report = report_if_due(
+        runtime.daily_report,
+        runtime.redis,
+        runtime.redis_settings.key_prefix,
+        now=datetime.now(UTC),
+        timezone=runtime.orders.shop_timezone,
+        at=time.fromisoformat(runtime.pipeline.daily_report_at),
+        token=self.request.id or "daily-report",
+    )
+    if report is None:
+        return {"due": False}
+    if not report.clean:
+        sentry_sdk.capture_message(
+            f"morning report {report.day}: {len(report.differences)} difference(s) between Shopify and B1",
+            level="warning",
+        )
+    return {"day": report.day.isoformat(), "orders": report.orders, "differences": len(report.differences)}

@@ -7,6 +7,7 @@ Celery. Operator actions (failed work, SAP preparation, webhook subscriptions) l
 from __future__ import annotations
 
 import argparse
+import datetime
 import logging
 import os
 import sys
@@ -219,6 +220,18 @@ def build_parser() -> argparse.ArgumentParser:
     catalog.add_argument("--check", action="store_true", help="only compare B1 items in scope with Shopify's SKUs")
     catalog.add_argument("--status", action="store_true", help="where the last full load is, or how it ended")
     catalog.set_defaults(handler=_operator("sync_catalog"))
+
+    reconcile = commands.add_parser("reconcile", help="check Shopify's money against B1's documents")
+    reconcile_commands = reconcile.add_subparsers(dest="reconcile_command", required=True)
+    day = reconcile_commands.add_parser(
+        "day", help="the morning report: one day's orders, payments and refunds against B1 (exit 1 on a difference)"
+    )
+    day.add_argument(
+        "day", nargs="?", type=datetime.date.fromisoformat, help="YYYY-MM-DD, shop time (default: yesterday)"
+    )
+    day.add_argument("--json", action="store_true", help="the report as JSON, for machines")
+    day.add_argument("--kept", action="store_true", help="show the report beat kept for that day, do not run it")
+    day.set_defaults(handler=_operator("reconcile_day"))
     return parser
 
 

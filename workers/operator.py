@@ -185,6 +185,28 @@ def sync_order(args: argparse.Namespace) -> int:
     return 0
 
 
+def reconcile_day(args: argparse.Namespace) -> int:
+    """The morning report for one day of the shop's calendar; exit 1 when Shopify and B1 differ."""
+    from connector import daily_report
+    from connector.runtime import runtime
+
+    current = runtime()
+    prefix = current.redis_settings.key_prefix
+    timezone = current.orders.shop_timezone
+    day = args.day or daily_report.previous_day(datetime.datetime.now(datetime.UTC), timezone)
+    if args.kept:
+        kept = daily_report.kept(current.redis, prefix, day)
+        if kept is None:
+            print(f"no report kept for {day} (kept {daily_report.KEEP_DAYS} days)", file=sys.stderr)
+            return 2
+        print(json.dumps(kept, indent=2))
+        return 0 if kept["clean"] else 1
+    report = current.daily_report.report(day, timezone)
+    daily_report.record(current.redis, prefix, report)
+    print(json.dumps(report.as_json(), indent=2) if args.json else "\n".join(report.lines()))
+    return 0 if report.clean else 1
+
+
 def sync_catalog(args: argparse.Namespace) -> int:
     from connector.errors import ConfigurationError
     from workers import catalog_load

@@ -1,5 +1,5 @@
 """Celery beat's schedule: the reconciliation sweep that heals lost webhooks, the catalog's poll of B1 and its
-stock sweep, the poll of B1's deliveries, and the watch on Redis's memory."""
+stock sweep, the poll of B1's deliveries, the watch on Redis's memory and the morning report."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from tasks import names
 from tasks.queues import Queue
 
 REDIS_WATCH_INTERVAL = 60.0  # seconds
+DAILY_REPORT_ASK_INTERVAL = 600.0
 
 
 def beat_schedule() -> dict[str, Any]:
@@ -30,6 +31,12 @@ def beat_schedule() -> dict[str, Any]:
             "task": names.WATCH_REDIS,
             "schedule": REDIS_WATCH_INTERVAL,
             "options": {"queue": Queue.RECONCILE.value, "expires": REDIS_WATCH_INTERVAL},
+        },
+        # The morning report: asked often, it runs once a day, when the shop's clock passes SHOPB1_DAILY_REPORT_AT.
+        "daily-report": {
+            "task": names.DAILY_REPORT,
+            "schedule": DAILY_REPORT_ASK_INTERVAL,
+            "options": {"queue": Queue.RECONCILE.value, "expires": DAILY_REPORT_ASK_INTERVAL},
         },
         "reconcile-orders": {
             "task": names.RECONCILE_ORDERS,

@@ -238,6 +238,21 @@ class B1Documents:
             self._stamp_now(fact, row.code, entity)
         return entity
 
+    def documents(self, fact: Fact, doc_entries: Iterable[int]) -> dict[int, dict[str, Any]]:
+        """Documents of one kind by DocEntry (the table's primary key): one query per 20 of them."""
+        wanted = sorted(set(doc_entries))
+        found: dict[int, dict[str, Any]] = {}
+        for start in range(0, len(wanted), CODES_PER_QUERY):
+            chunk = wanted[start : start + CODES_PER_QUERY]
+            rows = self._client.query(
+                fact.entity_set,
+                filter=" or ".join(format_filter("DocEntry eq {}", entry) for entry in chunk),
+                select=fact.select,
+                page_size=CODES_PER_QUERY,
+            )
+            found.update((int(row["DocEntry"]), row) for row in rows)
+        return found
+
     def _stamp_now(self, fact: Fact, code: str, entity: Mapping[str, Any]) -> None:
         values = {UDF_KEY_CARD_CODE: entity["CardCode"]} if fact is PARTNER else {UDF_KEY_DOC_ENTRY: entity["DocEntry"]}
         try:

@@ -19,7 +19,7 @@ from collections import Counter
 
 import redis
 
-from connector import redis_memory
+from connector import daily_report, redis_memory
 
 log = logging.getLogger(__name__)
 
@@ -111,7 +111,8 @@ class IngestMetrics:
             lines.append(f'shopb1_ingest_request_seconds_bucket{{le="{bound}"}} {cumulative}')
         lines.append(f"shopb1_ingest_request_seconds_sum {float(latency.get('sum', 0))}")
         lines.append(f"shopb1_ingest_request_seconds_count {cumulative}")
-        return "\n".join(lines) + "\n" + redis_memory.render(self.redis, self.prefix)
+        kept = redis_memory.render(self.redis, self.prefix) + daily_report.render(self.redis, self.prefix)
+        return "\n".join(lines) + "\n" + kept
 
 
 def _escape(value: str) -> str:

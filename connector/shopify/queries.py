@@ -284,6 +284,32 @@ query OrdersUpdatedSince($query: String!, $after: String) {
     cost=52,
 )
 
+# The orders created in one span of time, with their money: what the morning report checks against B1. Pages of
+# 20 orders, their first 5 refunds and 3 transactions of each, keep a page under a 1,000-point query's limit; an
+# order beyond those is told apart by the report (connector/daily_report.py).
+DAY_REFUNDS, DAY_REFUND_TRANSACTIONS = 5, 3
+DAY_ORDERS = Document(
+    "DayOrders",
+    f"""
+query DayOrders($query: String!, $after: String) {{
+  orders(first: 20, after: $after, sortKey: CREATED_AT, query: $query) {{
+    nodes {{
+      id legacyResourceId name createdAt cancelledAt
+      totalPriceSet {_ORDER_MONEY}
+      currentTotalPriceSet {_ORDER_MONEY}
+      transactions {{ id kind status amountSet {_ORDER_MONEY} }}
+      refunds(first: {DAY_REFUNDS}) {{
+        id
+        transactions(first: {DAY_REFUND_TRANSACTIONS}) {{ nodes {{ id kind status amountSet {_ORDER_MONEY} }} }}
+      }}
+    }}
+    pageInfo {{ hasNextPage endCursor }}
+  }}
+}}
+""",
+    cost=642,
+)
+
 # --- customers -------------------------------------------------------------------------------------
 
 CUSTOMER = Document(
@@ -792,6 +818,7 @@ DOCUMENTS: tuple[Document, ...] = (
     FULFILLMENT_TRACKING_UPDATE,
     ORDER_LINE_ITEMS,
     ORDERS_UPDATED_SINCE,
+    DAY_ORDERS,
     CUSTOMER,
     PRODUCTS,
     PRODUCT_VARIANTS,

@@ -207,11 +207,15 @@ class Stack:
         if process is not None:
             process.stop()
 
-    def cli(self, *arguments: str) -> str:
-        """Run `shopb1 <arguments>` against this stack, as an operator would; its output."""
-        result = subprocess.run(
+    def run_cli(self, *arguments: str) -> subprocess.CompletedProcess[str]:
+        """Run `shopb1 <arguments>` against this stack, as an operator would."""
+        return subprocess.run(
             shopb1(*arguments), env={**os.environ, **self.env}, capture_output=True, text=True, timeout=120, check=False
         )
+
+    def cli(self, *arguments: str) -> str:
+        """Run `shopb1 <arguments>` against this stack; its output (an exit status other than 0 raises)."""
+        result = self.run_cli(*arguments)
         if result.returncode != 0:
             raise RuntimeError(f"shopb1 {' '.join(arguments)} failed:\n{result.stdout}\n{result.stderr}")
         return result.stdout
