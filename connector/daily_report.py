@@ -197,6 +197,15 @@ class DailyReport:
         log.info("daily_report day=%s orders=%s differences=%s", day, len(orders), len(result.differences))
         return result
 
+    def check_order(self, order: dict[str, Any]) -> tuple[list[Expected], dict[str, dict[str, Any]], list[Difference]]:
+        """One order of DAY_ORDERS' shape (or ORDER_STORY's): what B1 must hold (its sales order last), what it
+        holds by key code, and the differences (its dead letters are not among them)."""
+        order_id = int(order["legacyResourceId"])
+        expected, total = expected_documents(order)
+        wanted = [*expected, Expected(SALES_ORDER, order_id, total or ZERO, "order")]
+        found = self._documents(wanted)
+        return wanted, found, self._check(DayReport(date.min), order, expected, total, found)
+
     def _count_shopify(self, result: DayReport, order: dict[str, Any], expected: list[Expected]) -> None:
         result.shopify["orders"].add(_money(order["currentTotalPriceSet"]))
         for item in expected:

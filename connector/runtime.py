@@ -24,6 +24,7 @@ from connector.settings import PipelineSettings, RedisSettings, ServiceLayerSett
 
 if TYPE_CHECKING:
     from connector.daily_report import DailyReport
+    from connector.order_story import StoryTeller
     from connector.sapb1 import ServiceLayerClient
     from connector.shopify import ShopifyClient
     from connector.sync.catalog import CatalogSync
@@ -184,6 +185,19 @@ class Runtime:
             b1=self.orders.b1,
             dead_letters=self.dead_letters,
             tolerance=self.mapping.rounding_tolerance,
+        )
+
+    @cached_property
+    def stories(self) -> StoryTeller:
+        """One order's whole story, for `shopb1 order`."""
+        from connector.order_story import StoryTeller
+
+        return StoryTeller(
+            shopify=self.orders.shopify,
+            checks=self.daily_report,
+            state=self.order_state,
+            coordinator=self.coordinator,
+            dead_letters=self.dead_letters,
         )
 
     @cached_property

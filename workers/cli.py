@@ -221,6 +221,11 @@ def build_parser() -> argparse.ArgumentParser:
     catalog.add_argument("--status", action="store_true", help="where the last full load is, or how it ended")
     catalog.set_defaults(handler=_operator("sync_catalog"))
 
+    story = commands.add_parser("order", help="one order's whole story: Shopify, B1, the connector, what is left")
+    story.add_argument("order", help="the Shopify order id, or its name (#1042)")
+    story.add_argument("--json", action="store_true", help="the story as JSON, for machines")
+    story.set_defaults(handler=_operator("order_story"))
+
     reconcile = commands.add_parser("reconcile", help="check Shopify's money against B1's documents")
     reconcile_commands = reconcile.add_subparsers(dest="reconcile_command", required=True)
     day = reconcile_commands.add_parser(

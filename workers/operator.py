@@ -185,6 +185,21 @@ def sync_order(args: argparse.Namespace) -> int:
     return 0
 
 
+def order_story(args: argparse.Namespace) -> int:
+    """What happened to one order, end to end; exit 1 when its money differs or work is left."""
+    from connector.order_story import find_order
+    from connector.runtime import runtime
+
+    current = runtime()
+    order_id = find_order(current.orders.shopify, args.order)
+    story = current.stories.tell(order_id) if order_id is not None else None
+    if story is None:
+        print(f"no Shopify order {args.order}", file=sys.stderr)
+        return 2
+    print(json.dumps(story.as_json(), indent=2, default=str) if args.json else "\n".join(story.lines()))
+    return 1 if story.differences or story.dead_letters else 0
+
+
 def reconcile_day(args: argparse.Namespace) -> int:
     """The morning report for one day of the shop's calendar; exit 1 when Shopify and B1 differ."""
     from connector import daily_report

@@ -288,6 +288,7 @@ query OrdersUpdatedSince($query: String!, $after: String) {
 # 20 orders, their first 5 refunds and 3 transactions of each, keep a page under a 1,000-point query's limit; an
 # order beyond those is told apart by the report (connector/daily_report.py).
 DAY_REFUNDS, DAY_REFUND_TRANSACTIONS = 5, 3
+STORY_FULFILMENTS = 10
 DAY_ORDERS = Document(
     "DayOrders",
     f"""
@@ -308,6 +309,38 @@ query DayOrders($query: String!, $after: String) {{
 }}
 """,
     cost=642,
+)
+
+# One order's story for the operator (`shopb1 order`): DAY_ORDERS' money with its times, statuses and fulfilments.
+ORDER_STORY = Document(
+    "OrderStory",
+    f"""
+query OrderStory($id: ID!) {{
+  order(id: $id) {{
+    id legacyResourceId name createdAt cancelledAt displayFinancialStatus displayFulfillmentStatus
+    totalPriceSet {_ORDER_MONEY}
+    currentTotalPriceSet {_ORDER_MONEY}
+    transactions {{ id kind status gateway processedAt amountSet {_ORDER_MONEY} }}
+    refunds(first: {DAY_REFUNDS}) {{
+      id processedAt
+      transactions(first: {DAY_REFUND_TRANSACTIONS}) {{ nodes {{ id kind status amountSet {_ORDER_MONEY} }} }}
+    }}
+    fulfillments(first: {STORY_FULFILMENTS}) {{ id createdAt trackingInfo {{ number company }} }}
+  }}
+}}
+""",
+    cost=52,
+)
+
+# An order by its name ("#1042"), for the operator who has only that.
+ORDER_BY_NAME = Document(
+    "OrderByName",
+    """
+query OrderByName($query: String!) {
+  orders(first: 1, query: $query) { nodes { id legacyResourceId name } }
+}
+""",
+    cost=3,
 )
 
 # --- customers -------------------------------------------------------------------------------------
@@ -819,6 +852,8 @@ DOCUMENTS: tuple[Document, ...] = (
     ORDER_LINE_ITEMS,
     ORDERS_UPDATED_SINCE,
     DAY_ORDERS,
+    ORDER_STORY,
+    ORDER_BY_NAME,
     CUSTOMER,
     PRODUCTS,
     PRODUCT_VARIANTS,

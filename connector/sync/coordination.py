@@ -187,3 +187,12 @@ class OrderCoordinator:
 
     def running(self, order_id: int) -> bool:
         return bool(self.redis.exists(self._keys(order_id)[0]))
+
+    def status(self, order_id: int) -> dict[str, bool]:
+        """What the order's synchronisation is doing now, for the operator: running, to run again, queued."""
+        lease, dirty, queued = self._keys(order_id)
+        with self.redis.pipeline(transaction=False) as pipe:
+            for key in (lease, dirty, queued):
+                pipe.exists(key)
+            running, again, waiting = pipe.execute()
+        return {"running": bool(running), "runs again": bool(again), "queued": bool(waiting)}

@@ -260,3 +260,22 @@ def test_the_morning_report_lists_an_order_missing_in_b1_and_one_amount_off_and_
     # Kept for beat's schedule, /metrics and the operator.
     kept = stack.run_cli("reconcile", "day", today, "--kept")
     assert kept.returncode == 1 and json.loads(kept.stdout)["differences"] == report["differences"]
+    # One order's story: the refunded one is told whole and clean; the held one names its dead letter, which,
+    # once the item exists in B1, a retry books.
+    story = json.loads(stack.run_cli("order", str(good.id), "--json").stdout)
+    assert story["differences"] == [] and story["dead_letters"] == [] and story["to_do"] == []
+    assert [(doc["kind"], doc["status"] != "not in B1") for doc in story["documents"]] == [
+        ("sales order", True), ("down payment invoice", True), ("incoming payment", True), ("credit memo", True),
+        ("outgoing payment", True)]  # fmt: skip
+    events = [event["what"] for event in story["events"]]
+    assert events[0] == "order created" and events[1].startswith("sale ") and "refund" in events[-1]
+    told = stack.run_cli("order", held.name)
+    assert told.returncode == 1
+    [letter] = [letter for letter in stack.dead_letters() if letter.get("order_id") == held.id]
+    assert f"shopb1 failed retry {letter['id']}" in told.stdout and "NO-SUCH-ITEM" in told.stdout
+    assert "no sales order" in told.stdout and "not in B1" in told.stdout
+    with stack.sl() as client:
+        client.create("Items", {"ItemCode": "NO-SUCH-ITEM", "ItemName": "Now in B1"})
+    stack.cli("failed", "retry", letter["id"])
+    stack.wait_for(lambda: stack.run_cli("order", str(held.id)).returncode == 0, 60, f"{held.name} booked")
+    assert "To do: nothing." in stack.run_cli("order", held.name).stdout
