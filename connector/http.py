@@ -12,6 +12,9 @@ from collections.abc import Callable
 
 import requests
 
+# Told of each HTTP exchange a client makes: (method or kind, path or document, status or None, seconds).
+RequestObserver = Callable[[str, str, "int | None", float], None]
+
 
 class ThreadSessions:
     def __init__(

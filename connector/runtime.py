@@ -12,7 +12,7 @@ import os
 import threading
 from dataclasses import dataclass, field
 from functools import cache, cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 from urllib.parse import urlsplit
 
 import redis
@@ -25,6 +25,7 @@ from connector.settings import PipelineSettings, RedisSettings, ServiceLayerSett
 if TYPE_CHECKING:
     from connector.daily_report import DailyReport
     from connector.order_story import StoryTeller
+    from connector.pipeline_metrics import PipelineMetrics
     from connector.sapb1 import ServiceLayerClient
     from connector.shopify import ShopifyClient
     from connector.sync.catalog import CatalogSync
@@ -33,6 +34,9 @@ if TYPE_CHECKING:
     from connector.sync.fulfilments import DeliverySync
     from connector.sync.orders import OrderSync
     from connector.sync.state import OrderState
+
+
+ClientT = TypeVar("ClientT", "ServiceLayerClient", "ShopifyClient")
 
 
 @cache
@@ -56,11 +60,37 @@ def dead_letter_store(settings: RedisSettings | None = None) -> DeadLetterStore:
     return DeadLetterStore(redis_client(settings), settings.key_prefix)
 
 
+@cache
+def _pipeline_metrics_for(pid: int, url: str, prefix: str) -> PipelineMetrics:
+    from connector.pipeline_metrics import PipelineMetrics
+
+    return PipelineMetrics(_redis_for(pid, url), prefix)
+
+
+def pipeline_metrics(settings: RedisSettings | None = None) -> PipelineMetrics:
+    """The process's counts of tasks and requests for `/metrics` (connector/pipeline_metrics.py)."""
+    settings = settings or RedisSettings.from_env()
+    return _pipeline_metrics_for(os.getpid(), settings.url, settings.key_prefix)
+
+
+def _observed(client: ClientT, system: str, redis_settings: RedisSettings | None) -> ClientT:
+    """The client, telling the process's metrics of each request it makes."""
+    if client.observer is None:
+        from connector.pipeline_metrics import target_of
+
+        metrics = pipeline_metrics(redis_settings)
+        client.observer = lambda method, path, status, seconds: metrics.request(
+            system, method, target_of(path), status, seconds
+        )
+    return client
+
+
 def shopify_client(redis_settings: RedisSettings | None = None) -> ShopifyClient:
     """The process's Shopify client; its cost budget is shared with every other process through Redis."""
     from connector.shopify import ShopifyClient
 
-    return ShopifyClient.shared(redis_settings=redis_settings or RedisSettings.from_env())
+    redis_settings = redis_settings or RedisSettings.from_env()
+    return _observed(ShopifyClient.shared(redis_settings=redis_settings), "shopify", redis_settings)
 
 
 def service_layer_client(
@@ -84,7 +114,7 @@ def service_layer_client(
             lease_seconds=settings.connect_timeout + settings.read_timeout + 5,
             max_wait=settings.read_timeout,
         )
-    return ServiceLayerClient.shared(settings, gate=gate)
+    return _observed(ServiceLayerClient.shared(settings, gate=gate), "sl", redis_settings)
 
 
 @dataclass
@@ -134,6 +164,7 @@ class Runtime:
             mapping=self.mapping,
             state=self.order_state,
             customer_marks=self.customer_marks,
+            on_booked=pipeline_metrics(self.redis_settings).booked,
         )
 
     @cached_property

@@ -9,6 +9,7 @@ import redis
 import sentry_sdk
 from celery import shared_task
 
+from connector import pipeline_metrics
 from connector.daily_report import report_if_due
 from connector.redis_memory import read_memory
 from connector.sync.reconcile import ChangedOrder, OrderSweep
@@ -32,10 +33,14 @@ def reconcile_orders(self: SyncTask) -> dict[str, Any]:
 
 @shared_task(base=SyncTask, bind=True, name=names.WATCH_REDIS, queue=Queue.RECONCILE.value, max_retries=0)
 def watch_redis(self: SyncTask) -> dict[str, Any]:
-    """Redis's memory for `/metrics`; above 70 % of maxmemory a warning in the log and in Sentry. A reading Redis
-    could not give is no dead letter: the next minute reads again."""
+    """Redis's memory, the queues' lengths and the open dead letters for `/metrics`; above 70 % of maxmemory a
+    warning in the log and in Sentry. A reading Redis could not give is no dead letter: the next minute reads
+    again."""
+    prefix = self.runtime.redis_settings.key_prefix
     try:
-        reading = read_memory(self.runtime.redis, self.runtime.redis_settings.key_prefix)
+        reading = read_memory(self.runtime.redis, prefix)
+        queues = {queue.value: f"{prefix}:celery:{queue.value}" for queue in Queue}
+        pipeline_metrics.watch(self.runtime.redis, prefix, queues, self.runtime.dead_letters)
     except redis.RedisError as error:
         return {"unavailable": type(error).__name__}
     if reading.high:

@@ -87,6 +87,26 @@ def scrub_event(event: dict[str, Any], hint: dict[str, Any]) -> dict[str, Any] |
     return event
 
 
+def _count(outcome: str) -> Any:
+    def receiver(sender: Any = None, **_: Any) -> None:
+        """Tasks by step and outcome for `/metrics` (counted in the process, added to Redis every second)."""
+        from connector.runtime import pipeline_metrics
+
+        name = getattr(sender, "name", None) or getattr(getattr(sender, "request", None), "task", None)
+        if isinstance(name, str):
+            pipeline_metrics().task(name, outcome)
+
+    return receiver
+
+
+# Kept referenced: Celery's signals hold their receivers weakly.
+_COUNTERS = {outcome: _count(outcome) for outcome in ("started", "succeeded", "retried", "failed")}
+signals.task_prerun.connect(_COUNTERS["started"])
+signals.task_success.connect(_COUNTERS["succeeded"])
+signals.task_retry.connect(_COUNTERS["retried"])
+signals.task_failure.connect(_COUNTERS["failed"])
+
+
 @signals.worker_process_init.connect
 def _build_runtime(**_: Any) -> None:
     """Each pool process builds its clients, mapping and synchronisers once, before its first task."""

@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 import requests
 from urllib3.exceptions import ConnectTimeoutError, MaxRetryError
 
-from connector.http import ThreadSessions
+from connector.http import RequestObserver, ThreadSessions
 from connector.sapb1.batch import (
     Batch,
     BatchPartResponse,
@@ -131,6 +131,8 @@ class ServiceLayerClient:
         self._last_login_error: ServiceLayerError | None = None
         self._login_refused: LoginFailed | None = None
         self.login_count = 0
+        # Told of every HTTP exchange (method, path, status or None, seconds): the workers' metrics.
+        self.observer: RequestObserver | None = None
         self._reset_process_local()
         with _registry.lock:
             _registry.instances.add(self)
@@ -532,6 +534,8 @@ class ServiceLayerClient:
                     allow_redirects=False,
                 )
             except requests.RequestException as exc:
+                if self.observer is not None:
+                    self.observer(method, log_path, None, time.perf_counter() - started)
                 log.warning(
                     "sl_call method=%s path=%s status=- error=%s duration_ms=%d route=%s attempt=%d",
                     method,
@@ -543,6 +547,8 @@ class ServiceLayerClient:
                 )
                 raise
         status = response.status_code
+        if self.observer is not None:
+            self.observer(method, log_path, status, time.perf_counter() - started)
         code = parse_error_body(response.content)[0] if status >= 400 else None
         log.log(
             logging.DEBUG if status < 400 else logging.WARNING,

@@ -24,7 +24,7 @@ from typing import IO, Any
 import requests
 from urllib3.exceptions import ConnectTimeoutError, MaxRetryError
 
-from connector.http import ThreadSessions
+from connector.http import RequestObserver, ThreadSessions
 from connector.settings import RedisSettings, ShopifySettings
 from connector.shopify import decode
 from connector.shopify.bulk import nest_bulk_lines
@@ -96,6 +96,8 @@ class ShopifyClient:
         # Shopify's requestedQueryCost per document, once seen: a better reservation than our estimate.
         self._charged: dict[str, float] = {}
         self._warned: set[str] = set()
+        # Told of every HTTP exchange (kind, document, status or None, seconds): the workers' metrics.
+        self.observer: RequestObserver | None = None
         self._reset_process_local()
         with _registry.lock:
             _registry.instances.add(self)
@@ -484,6 +486,9 @@ class ShopifyClient:
         request_id: str | None = None,
         error: str | None = None,
     ) -> None:
+        seconds = time.perf_counter() - started
+        if self.observer is not None:
+            self.observer("mutation" if document.is_mutation else "query", document.name, status, seconds)
         log.log(
             logging.DEBUG if error is None else logging.WARNING,
             "shopify_call shop=%s doc=%s status=%s code=%s cost_reserved=%s cost_requested=%s cost_actual=%s "
@@ -497,7 +502,7 @@ class ShopifyClient:
             _fmt(actual),
             _fmt(available),
             reservation.waited * 1000,
-            (time.perf_counter() - started) * 1000,
+            seconds * 1000,
             attempt,
             request_id or "-",
             error or "-",

@@ -106,6 +106,7 @@ class SalesOrderWork(Handoff):
     shopify_total: Decimal
     card_code: str | None = None
     lines: str = ""  # the body's fingerprint, remembered once booked
+    created_at: float | None = None  # the order's creation in Shopify (epoch seconds): how long booking took
 
 
 @dataclass(frozen=True)
@@ -254,6 +255,8 @@ class OrderSync:
     customer_marks: CustomerMarks | None = None
     # The shop's time zone dates the documents as the merchant's calendar does; read from Shopify when None.
     timezone: tzinfo | None = None
+    # Told how long after its creation in Shopify an order got its sales order (seconds): the booking metric.
+    on_booked: Callable[[float], None] | None = None
     _items_seen: dict[str, float] = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -360,7 +363,8 @@ class OrderSync:
                     mark=mark_of_new_partner(order.customer, partner, self.mapping),
                 )  # fmt: skip
             plan.items = ItemsWork(order.id, order.name, self._item_lines(order))
-            plan.sales_order = SalesOrderWork(order.id, _label(order), wanted, total, card_code, fingerprint)
+            plan.sales_order = SalesOrderWork(order.id, _label(order), wanted, total, card_code, fingerprint,
+                                              order.created_at.timestamp())  # fmt: skip
         else:
             plan.booked_sales_order = sales_order
             if facts.lines != fingerprint and not cancelled:
@@ -501,6 +505,8 @@ class OrderSync:
         sales_order = SalesOrderRef.from_entity(self.b1.create(SALES_ORDER, work.order_id, body))
         facts = OrderFacts(card_code=card_code, sales_order=sales_order, lines=work.lines or None)
         self.state.record(work.order_id, facts)
+        if self.on_booked is not None and work.created_at is not None:
+            self.on_booked(time.time() - work.created_at)
         mapping_documents.check_totals(work.label, work.shopify_total, sales_order.doc_total, self.mapping)
         return sales_order
 

@@ -82,6 +82,27 @@ def test_paid_in_full(stack: Stack) -> None:
     assert documents["payments"][0]["TransferAccount"] == "1020"  # shopify_payments in the demo mapping
 
 
+def test_metrics_show_the_workers_steps_their_requests_and_the_booking_time(stack: Stack) -> None:
+    order = place_order(stack.shopify(), order_input([Line("FUEL-230G", 2, Decimal("7.99"))]))
+    wait_booked(stack, order, payments=1)
+
+    def shown() -> dict[str, float] | None:
+        text = requests.get(f"{stack.ingest_url}/metrics", timeout=5).text
+        found = {name: float(value) for name, value in (line.rsplit(" ", 1) for line in text.splitlines()
+                                                         if line and not line.startswith("#"))}  # fmt: skip
+        return found if found.get("shopb1_booking_seconds_count", 0) >= 1 else None
+
+    metrics = stack.wait_for(shown, 15, "the workers' counts on /metrics")  # added to Redis every second
+    step = names.CREATE_SALES_ORDER
+    assert metrics[f'shopb1_tasks_total{{step="{step}",outcome="started"}}'] >= 1
+    assert metrics[f'shopb1_tasks_total{{step="{step}",outcome="succeeded"}}'] >= 1
+    assert metrics['shopb1_requests_total{system="sl",method="POST",target="$batch",outcome="2xx"}'] >= 1
+    assert metrics['shopb1_requests_total{system="shopify",method="QUERY",target="OrderRead",outcome="2xx"}'] >= 1
+    assert metrics['shopb1_request_duration_seconds_count{system="sl"}'] >= 2
+    # Every label value comes from the connector's own names: no ids, no paths with keys.
+    assert not any(str(order.id) in name for name in metrics)
+
+
 def test_deposit_then_balance(stack: Stack) -> None:
     shop = stack.shopify()
     order = place_order(shop, order_input([Line("PACK-65L-BLU", 2, Decimal("249.00"))], payment="authorized"))

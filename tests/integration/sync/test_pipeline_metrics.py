@@ -1,0 +1,73 @@
+"""The workers' metrics with a real Redis: counted in the process, totalled in Redis, shown on /metrics with
+bounded labels; beat's watch of the queues and the open dead letters."""
+
+from __future__ import annotations
+
+import time
+
+import redis
+
+from connector.deadletters import DeadLetter, DeadLetterStore
+from connector.ingest.metrics import IngestMetrics
+from connector.pipeline_metrics import PipelineMetrics, outcome_of, target_of, watch
+
+
+def samples(text: str) -> dict[str, float]:
+    return {name: float(value) for name, value in (line.rsplit(" ", 1) for line in text.splitlines()
+                                                   if line and not line.startswith("#"))}  # fmt: skip
+
+
+def test_tasks_requests_and_booking_times_are_totalled_and_shown(client: redis.Redis, prefix: str) -> None:
+    first, second = PipelineMetrics(client, prefix), PipelineMetrics(client, prefix)  # two worker processes
+    first.task("shopb1.orders.create_sales_order", "started")
+    second.task("shopb1.orders.create_sales_order", "started")
+    first.task("shopb1.orders.create_sales_order", "succeeded")
+    first.task("celery.chord_unlock", "started")  # not the connector's: not counted
+    first.request("sl", "POST", target_of("Orders"), 201, 0.3)
+    first.request("sl", "GET", target_of("Orders(12)?$select=DocTotal"), 200, 0.02)
+    second.request("shopify", "query", "OrderRead", None, 5.0)
+    first.booked(4.0)
+    first.totals.flush()
+    second.totals.flush()
+
+    shown = samples(IngestMetrics(client, prefix).render())
+
+    assert shown['shopb1_tasks_total{step="shopb1.orders.create_sales_order",outcome="started"}'] == 2
+    assert shown['shopb1_tasks_total{step="shopb1.orders.create_sales_order",outcome="succeeded"}'] == 1
+    assert not any("chord_unlock" in name for name in shown)
+    sl_get = 'system="sl",method="GET",target="Orders",outcome="2xx"'
+    assert shown[f"shopb1_requests_total{{{sl_get}}}"] == 1
+    assert shown[f"shopb1_request_seconds_total{{{sl_get}}}"] == 0.02
+    assert shown['shopb1_requests_total{system="shopify",method="QUERY",target="OrderRead",outcome="no answer"}'] == 1
+    assert shown['shopb1_request_duration_seconds_count{system="sl"}'] == 2
+    assert shown['shopb1_request_duration_seconds_bucket{system="sl",le="0.05"}'] == 1
+    assert shown['shopb1_booking_seconds_bucket{le="5.0"}'] == 1 and shown["shopb1_booking_seconds_count"] == 1
+
+
+def test_labels_come_from_fixed_sets() -> None:
+    assert target_of("Orders(12)") == target_of("Orders?$filter=x") == "Orders"
+    assert target_of("$batch") == "$batch" and target_of("/Login") == "Login"
+    assert target_of("(' or 1=1") == "other" and len(target_of("A" * 500)) == 60
+    assert [outcome_of(status) for status in (100, 204, 304, 404, 502, 999, None)] == [
+        "2xx", "2xx", "3xx", "4xx", "5xx", "5xx", "no answer"]  # fmt: skip
+
+
+def test_the_watch_shows_queue_lengths_and_open_dead_letters_by_kind(client: redis.Redis, prefix: str) -> None:
+    client.rpush(f"{prefix}:celery:shopb1.orders", "a", "b")
+    letters = DeadLetterStore(client, prefix)
+    for number, kind in enumerate(("data", "data", "configuration")):
+        letters.record(DeadLetter(id=f"l{number}", kind=kind, step="shopb1.items.resolve_items",
+                                  subject=f"order {number}", error_type="DataError", message="unknown SKU",
+                                  retry_task="t", retry_kwargs={}, first_failed_at=1000.0 + number))  # fmt: skip
+    letters.mark("l2", "resolved")
+    queues = {"shopb1.orders": f"{prefix}:celery:shopb1.orders", "shopb1.payments": f"{prefix}:celery:shopb1.payments"}
+
+    watch(client, prefix, queues, letters)
+    shown = samples(IngestMetrics(client, prefix).render())
+
+    assert shown['shopb1_queue_length{queue="shopb1.orders"}'] == 2
+    assert shown['shopb1_queue_length{queue="shopb1.payments"}'] == 0
+    assert shown['shopb1_dead_letters_open{kind="data"}'] == 2
+    assert shown['shopb1_dead_letters_open{kind="configuration"}'] == 0  # resolved; the series stays, at 0
+    assert shown['shopb1_dead_letter_oldest_timestamp_seconds{kind="data"}'] == 1000.0
+    assert time.time() - shown["shopb1_watch_timestamp_seconds"] < 60
