@@ -6,8 +6,9 @@ from typing import Any
 
 from celery import shared_task
 
+from connector.app_lifecycle import app_uninstalled
 from connector.sync.customers import mark_of
-from connector.sync.events import CUSTOMER, ORDER, PRODUCT, change_of
+from connector.sync.events import APP, CUSTOMER, ORDER, PRODUCT, change_of
 from tasks import names
 from tasks.base import SyncTask
 from tasks.catalog import apply_product_edit
@@ -39,6 +40,11 @@ def process_webhook(self: SyncTask, webhook_id: str, topic: str) -> dict[str, An
         delay = self.runtime.pipeline.customer_sync_delay
         sync_customer.apply_async(kwargs={"customer_id": change.subject_id, "seen": seen}, countdown=delay)
         action = "customer"
+    elif change.kind == APP:
+        assert change.shop is not None
+        # Raises ConfigurationError when the app is really gone: the event stays with its dead letter.
+        runtime = self.runtime
+        action = app_uninstalled(runtime.orders.shopify, runtime.redis, runtime.redis_settings.key_prefix, change.shop)
     else:
         action = "ignored"
     self.runtime.events.discard(webhook_id)

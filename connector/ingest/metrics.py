@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import redis
 
-from connector import daily_report, pipeline_metrics, redis_memory
+from connector import app_lifecycle, daily_report, pipeline_metrics, redis_memory
 from connector.metrics import FLUSH_SECONDS, Totals, bucket_of, escape, histogram_lines
 
 # Upper bounds in seconds; Shopify gives up after 5 s, the target is well under 50 ms.
@@ -62,5 +62,6 @@ class IngestMetrics:
             redis_memory.render(self.redis, self.prefix)
             + daily_report.render(self.redis, self.prefix)
             + pipeline_metrics.render(self.redis, self.prefix)
+            + app_lifecycle.render(self.redis, self.prefix)
         )
         return "\n".join(lines) + "\n" + kept

@@ -535,6 +535,17 @@ class ShopRedactSchema(_CompliancePayload):
     foreign_keys = ("customer", "orders_to_redact", "orders_requested", "data_request")
 
 
+class AppUninstalledSchema(_Payload):
+    """app/uninstalled: the Shop resource. Its topic header is not signed either, so a signed order or customer
+    body sent under this topic is refused by the keys only a shop has; the handler also asks Shopify whether the
+    token still works before believing it (connector/app_lifecycle.py)."""
+
+    id = ShopifyId(required=True)
+    myshopify_domain = fields.String(required=True, validate=validate.Length(min=1, max=255))
+    name = fields.String(load_default=None)
+    plan_name = fields.String(load_default=None)
+
+
 SCHEMAS: dict[str, Schema] = {
     **dict.fromkeys(webhooks.ORDER_TOPICS, OrderSchema()),
     "order_transactions/create": TransactionSchema(),
@@ -547,6 +558,7 @@ SCHEMAS: dict[str, Schema] = {
     "customers/data_request": CustomersDataRequestSchema(),
     "customers/redact": CustomersRedactSchema(),
     "shop/redact": ShopRedactSchema(),
+    "app/uninstalled": AppUninstalledSchema(),
 }
 
 

@@ -29,13 +29,17 @@ COMPLIANCE_TOPICS = ("customers/data_request", "customers/redact", "shop/redact"
 # inventory_levels/update is not taken (it echoes our writes).
 # Refunds and edits change what an order books in B1 (credit memos, the sales order's lines).
 ORDER_CHANGE_TOPICS = ("order_transactions/create", "refunds/create", "orders/edited")
-HANDLED_TOPICS = frozenset((*ORDER_TOPICS, *ORDER_CHANGE_TOPICS, *CUSTOMER_TOPICS, *PRODUCT_TOPICS, *COMPLIANCE_TOPICS))
+# The merchant removed the app: nothing else will arrive, and the access token no longer works.
+APP_TOPICS = ("app/uninstalled",)
+HANDLED_TOPICS = frozenset(
+    (*ORDER_TOPICS, *ORDER_CHANGE_TOPICS, *CUSTOMER_TOPICS, *PRODUCT_TOPICS, *COMPLIANCE_TOPICS, *APP_TOPICS)
+)
 # What `shopb1 shopify subscribe` registers; compliance topics are declared in the app's configuration.
 SUBSCRIBED_TOPICS = tuple(sorted(HANDLED_TOPICS - set(COMPLIANCE_TOPICS)))
 # Every topic a shop may send to the connector's address.
 KNOWN_TOPICS = (
-    *ORDER_TOPICS, *PAYMENT_TOPICS, *CUSTOMER_TOPICS, *CATALOG_TOPICS, *COMPLIANCE_TOPICS,
-    "app/uninstalled", "customers/delete", "inventory_items/create", "inventory_items/update",
+    *ORDER_TOPICS, *PAYMENT_TOPICS, *CUSTOMER_TOPICS, *CATALOG_TOPICS, *COMPLIANCE_TOPICS, *APP_TOPICS,
+    "customers/delete", "inventory_items/create", "inventory_items/update",
     "inventory_levels/connect", "orders/delete", "orders/edited", "orders/fulfilled",
     "orders/partially_fulfilled", "products/delete", "shop/update",
 )  # fmt: skip

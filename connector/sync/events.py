@@ -16,15 +16,15 @@ from connector.errors import DataError
 from connector.ingest.events import StoredEvent
 from connector.shopify import PayloadError, load_payload
 from connector.shopify.orders import Customer, customer_from_webhook
-from connector.shopify.webhooks import CUSTOMER_TOPICS, ORDER_TOPICS, PRODUCT_TOPICS
+from connector.shopify.webhooks import APP_TOPICS, CUSTOMER_TOPICS, ORDER_TOPICS, PRODUCT_TOPICS
 from connector.sync.coordination import order_change, transaction_change
 
-ORDER, PRODUCT, CUSTOMER, IGNORED = "order", "product", "customer", "ignored"
+ORDER, PRODUCT, CUSTOMER, APP, IGNORED = "order", "product", "customer", "app", "ignored"
 
 
 @dataclass(frozen=True)
 class Change:
-    kind: str  # order | product | customer | ignored
+    kind: str  # order | product | customer | app | ignored
     subject_id: int | None = None
     # The order's updated_at, when the event says it: an event older than what is in step changes nothing.
     updated_at: datetime | None = None
@@ -32,6 +32,8 @@ class Change:
     transaction_id: int | None = None
     # The customer a customers/* event shows.
     customer: Customer | None = None
+    # The shop an app/uninstalled event names.
+    shop: dict[str, Any] | None = None
 
     @property
     def described(self) -> str:
@@ -61,6 +63,8 @@ def change_of(topic: str, body: bytes) -> Change:
         return Change(PRODUCT, payload["id"])
     if topic in CUSTOMER_TOPICS:
         return Change(CUSTOMER, payload["id"], customer=customer_from_webhook(payload))
+    if topic in APP_TOPICS:
+        return Change(APP, payload["id"], shop=payload)
     return Change(IGNORED)
 
 

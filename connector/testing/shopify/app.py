@@ -71,6 +71,7 @@ class ShopifyEmulator:
         self.bulk = BulkOperations(self.store, self.api.schema)
         self.api.bulk = self.bulk
         self.lose_answers: dict[str, int] = {}
+        self.revoked_token = ""
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         try:
@@ -93,7 +94,8 @@ class ShopifyEmulator:
     # --- the Admin API ---
 
     def _admin(self, environ: dict[str, Any], path: str, method: str) -> Response:
-        if environ.get("HTTP_X_SHOPIFY_ACCESS_TOKEN") != self.config.access_token:
+        token = environ.get("HTTP_X_SHOPIFY_ACCESS_TOKEN")
+        if not self.config.access_token or token != self.config.access_token:
             return Response.json(401, {"errors": messages.INVALID_TOKEN})
         match = GRAPHQL_PATH.match(path)
         version = self.config.store.api_version
@@ -143,6 +145,8 @@ class ShopifyEmulator:
             ("GET", "/stats"): self._stats,
             ("POST", "/stats/reset"): self._reset_stats,
             ("POST", "/checkout"): self._checkout,
+            ("POST", "/app/uninstall"): self._uninstall,
+            ("POST", "/app/install"): self._install,
         }
         handler = routes.get((method, path.rstrip("/")))
         if handler is None:
@@ -188,6 +192,28 @@ class ShopifyEmulator:
         with self.store.lock:
             self.store.shop.plan = self.store.config.plan = plan
         return self._state({})
+
+    def _uninstall(self, body: dict[str, Any]) -> Response:
+        """The merchant uninstalls the app: Shopify sends app/uninstalled (its payload is the Shop resource), the
+        access token stops working (401) and the app's webhook subscriptions are deleted."""
+        shop = self.store.shop
+        payload = {
+            "id": shop.id, "name": shop.name, "email": shop.email, "domain": shop.domain,
+            "myshopify_domain": shop.domain, "plan_name": shop.plan, "currency": shop.currency,
+            "iana_timezone": shop.timezone, "country_code": "US",
+        }  # fmt: skip
+        if self.sender is not None:
+            self.sender.publish("app/uninstalled", payload)
+        with self.store.lock:
+            self.revoked_token, self.config.access_token = self.config.access_token, ""
+            self.store.subscriptions.clear()
+        return Response.json(200, {"uninstalled": shop.domain})
+
+    def _install(self, body: dict[str, Any]) -> Response:
+        """Installed again: the token works again (a real reinstall gives a new one; here the old one returns)."""
+        with self.store.lock:
+            self.config.access_token = body.get("access_token") or self.revoked_token or self.config.access_token
+        return Response.json(200, {"installed": self.store.shop.domain})
 
     def _faults(self, body: dict[str, Any]) -> Response:
         lose = body.get("lose_answers") or {}

@@ -16,7 +16,8 @@ import requests
 
 from connector.testing.processes import celery_worker, free_port
 from connector.testing.sales import Line, order_input, place_order
-from connector.testing.stack import Stack, running_stack
+from connector.testing.stack import APP_SECRET, Stack, running_stack
+from tests.support.shopify_webhooks import WebhookDelivery
 
 
 @pytest.fixture(scope="module")
@@ -149,3 +150,31 @@ def test_sentry_hears_of_final_failures_only_without_personal_data(
     raw = b"".join(envelopes).decode(errors="replace").lower()
     assert "rosa" not in raw and "example.com" not in raw and "harbor" not in raw
     assert reported[0]["tags"]["subject"] == f"order {held.id}"
+
+
+def test_an_uninstalled_app_is_a_configuration_letter_a_sentry_event_and_a_metric_at_once(
+    stack: Stack, sentry: tuple[str, list[bytes]]
+) -> None:
+    dsn, envelopes = sentry
+    worker = celery_worker("app", ["shopb1.webhooks"], env={**os.environ, **stack.env, "SENTRY_DSN": dsn})
+    letters = lambda: [letter for letter in stack.dead_letters() if letter["step"] == "shopb1.webhooks.process"]  # noqa: E731
+    try:
+        # Signed, but the topic header is not: while the token works it is only logged.
+        stale = WebhookDelivery("app/uninstalled", {"id": 1, "myshopify_domain": "shopb1-demo.myshopify.com"},
+                                secret=APP_SECRET, shop="shopb1-demo.myshopify.com")  # fmt: skip
+        assert stale.send(f"{stack.ingest_url}/webhooks/shopify").ok
+        stack.wait_for(lambda: stack.queued() == 0 and stack.workers_idle(), 30, "the event handled")
+        assert letters() == [] and events(envelopes) == []
+
+        stack.emulator_control("shopify", "POST", "app/uninstall")
+
+        [letter] = stack.wait_for(letters, 60, "the configuration dead letter")
+        assert letter["kind"] == "configuration" and "uninstalled from shopb1-demo.myshopify.com" in letter["message"]
+        reported = stack.wait_for(lambda: events(envelopes), 30, "a Sentry event")
+        assert reported[-1]["exception"]["values"][-1]["type"] == "ConfigurationError"
+        metrics = requests.get(f"{stack.ingest_url}/metrics", timeout=5).text
+        assert "shopb1_app_uninstalled_timestamp_seconds " in metrics
+    finally:
+        worker.stop()
+        stack.emulator_control("shopify", "POST", "app/install")
+        stack.cli("shopify", "subscribe", "--address", f"{stack.ingest_url}/webhooks/shopify")

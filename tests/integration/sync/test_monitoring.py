@@ -13,6 +13,7 @@ import pytest
 import redis
 import yaml
 
+from connector import app_lifecycle
 from connector.daily_report import DayReport, record
 from connector.deadletters import DeadLetter, DeadLetterStore
 from connector.ingest.metrics import IngestMetrics
@@ -43,6 +44,7 @@ def served(client: redis.Redis, prefix: str) -> set[str]:
     metrics.booked(3.0)
     metrics.totals.flush()
     read_memory(client, prefix)
+    client.hset(app_lifecycle.metrics_key(prefix), "uninstalled_at", 1.0)
     record(client, prefix, DayReport(date(2026, 11, 27)))
     letters = DeadLetterStore(client, prefix)
     letters.record(DeadLetter(id="x", kind="data", step="s", subject="order 1", error_type="E", message="m",

@@ -372,3 +372,11 @@ def test_product_events_are_handled_and_subscribed_but_stock_events_are_not() ->
 
     assert {"products/create", "products/update"} <= set(SUBSCRIBED_TOPICS) <= HANDLED_TOPICS
     assert "inventory_levels/update" not in HANDLED_TOPICS  # B1 sets the stock; these echo our own writes
+
+
+def test_app_uninstalled_takes_a_shop_and_refuses_an_order_sent_under_its_topic() -> None:
+    shop = {"id": 548380009, "name": "Super Toys", "myshopify_domain": "super.myshopify.com", "plan_name": "basic"}
+    assert load_payload("app/uninstalled", body(shop))["myshopify_domain"] == "super.myshopify.com"
+    with pytest.raises(PayloadError) as caught:
+        load_payload("app/uninstalled", body(an_order()))  # signed, but the topic header is not
+    assert "myshopify_domain" in caught.value.fields
