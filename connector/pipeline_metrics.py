@@ -25,7 +25,7 @@ from connector.metrics import Totals, bucket_of, escape, histogram_lines
 TASK_OUTCOMES = ("started", "succeeded", "retried", "failed")
 SYSTEMS = ("sl", "shopify")
 # A request's outcome: its status class, or that no answer came.
-REQUEST_OUTCOMES = ("2xx", "3xx", "4xx", "5xx", "no answer")
+REQUEST_OUTCOMES = ("2xx", "3xx", "4xx", "5xx", "no answer", "dry run")
 # Upper bounds in seconds: a real SL answers a POST in about 350 ms; the read timeout ends the scale.
 REQUEST_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 # From the order's creation in Shopify to its sales order in B1: seconds normally, hours when held and retried.
@@ -40,7 +40,10 @@ def target_of(path: str) -> str:
 
 
 def outcome_of(status: int | None) -> str:
-    return "no answer" if status is None else f"{min(max(status // 100, 2), 5)}xx"
+    """The class of an HTTP status; None: no answer came; 0: a write SHOPB1_DRY_RUN kept from being sent."""
+    if status is None:
+        return "no answer"
+    return "dry run" if status == 0 else f"{min(max(status // 100, 2), 5)}xx"
 
 
 class PipelineMetrics:

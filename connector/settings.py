@@ -111,6 +111,8 @@ class ServiceLayerSettings:
     # Service Layer requests in flight at once across every connector process (0: no limit). A real SL slows
     # down well before it refuses (reference §7: throughput saturates around 40 concurrent requests).
     max_concurrent: int = 0
+    # SHOPB1_DRY_RUN: read and map everything, write nothing (every write is refused at the client).
+    dry_run: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "url", _service_root(self.url))
@@ -147,6 +149,7 @@ class ServiceLayerSettings:
             read_retries=env.integer("SHOPB1_SAP_READ_RETRIES", 3),
             page_size=env.integer("SHOPB1_SAP_PAGE_SIZE", 100),
             max_concurrent=env.integer("SHOPB1_SAP_MAX_CONCURRENT", 0),
+            dry_run=env.flag("SHOPB1_DRY_RUN", False),
         )
 
     @property
@@ -195,6 +198,8 @@ class ShopifySettings:
     retries: int = 5
     # The shop's numeric id (shop_id in privacy requests); when set, a request naming another id is refused.
     shop_id: int | None = None
+    # SHOPB1_DRY_RUN: no mutation is sent (every one is refused at the client).
+    dry_run: bool = False
 
     def __post_init__(self) -> None:
         if "/" in self.shop or "." not in self.shop:
@@ -226,6 +231,7 @@ class ShopifySettings:
             read_timeout=env.number("SHOPB1_SHOPIFY_READ_TIMEOUT", 30.0),
             retries=env.integer("SHOPB1_SHOPIFY_RETRIES", 5),
             shop_id=env.optional_integer("SHOPB1_SHOPIFY_SHOP_ID"),
+            dry_run=env.flag("SHOPB1_DRY_RUN", False),
         )
 
     @property

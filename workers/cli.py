@@ -210,6 +210,8 @@ def build_parser() -> argparse.ArgumentParser:
     sync_commands = sync.add_subparsers(dest="sync_command", required=True)
     order = sync_commands.add_parser("order", help="queue the synchronisation of one Shopify order")
     order.add_argument("order_id", type=int)
+    order.add_argument("--dry-run", action="store_true", help="print what it would post and B1's totals; send nothing")
+    order.add_argument("--json", action="store_true", help="with --dry-run: as JSON, for machines")
     order.set_defaults(handler=_operator("sync_order"))
     catalog = sync_commands.add_parser(
         "catalog", help="B1 items, prices and stock to Shopify: poll B1 now, or load every item (--full)"

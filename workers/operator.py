@@ -177,6 +177,13 @@ def shopify_subscribe(args: argparse.Namespace) -> int:
 
 
 def sync_order(args: argparse.Namespace) -> int:
+    if args.dry_run:
+        from connector.dry_run import preview
+        from connector.runtime import runtime
+
+        result = preview(runtime().orders, args.order_id)
+        print(json.dumps(result.as_json(), indent=2, default=str) if args.json else "\n".join(result.lines()))
+        return 0 if result.clean else 1
     decision = _request_sync(args.order_id, "operator")
     if decision == "marked":
         print(f"order {args.order_id} is synchronising now; it will go once more when that ends")

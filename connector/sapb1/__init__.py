@@ -14,6 +14,7 @@ from connector.sapb1.client import ServiceLayerClient
 from connector.sapb1.errors import (
     AlreadyExists,
     ConcurrencyConflict,
+    DryRunRefused,
     LoginFailed,
     NotFound,
     OutcomeUnknown,
@@ -35,6 +36,7 @@ __all__ = [
     "Changeset",
     "ChangesetResponse",
     "ConcurrencyConflict",
+    "DryRunRefused",
     "LoginFailed",
     "NotFound",
     "OutcomeUnknown",

@@ -36,6 +36,7 @@ from connector.sapb1.batch import (
     parse_batch_response,
 )
 from connector.sapb1.errors import (
+    DryRunRefused,
     LoginFailed,
     OutcomeUnknown,
     ServiceLayerError,
@@ -228,9 +229,19 @@ class ServiceLayerClient:
 
     # --- writes ----------------------------------------------------------------------------------
 
+    def _dry_run(self, method: str, path: str, body: Any) -> None:
+        """With SHOPB1_DRY_RUN, refuse a write before it is sent: logged with its body, counted, held."""
+        if not self.settings.dry_run:
+            return
+        log.warning("sl_dry_run method=%s path=%s body=%s", method, path, encode_json(body) if body else "-")
+        if self.observer is not None:
+            self.observer(method, path, 0, 0.0)
+        raise DryRunRefused(f"dry run: {method} {path} not sent (SHOPB1_DRY_RUN)", method=method, path=path)
+
     def create(self, entity_set: str, body: Mapping[str, Any], *, return_content: bool = True) -> dict[str, Any]:
         """POST a new entity and return it; with return_content=False return only its key ({"DocEntry": 22},
         read from the Location header), which spares the SL from rendering the whole document."""
+        self._dry_run("POST", entity_set, body)
         headers = {} if return_content else {"Prefer": "return-no-content"}
         response = self._call("POST", entity_set, body=body, headers=headers)
         if response.content.strip():
@@ -257,6 +268,7 @@ class ServiceLayerClient:
         replace_collections: bool = False,
     ) -> None:
         """PATCH `path`. Collections in `body` are merged by line key unless replace_collections is set."""
+        self._dry_run("PATCH", path, body)
         headers = {}
         if etag:
             headers["If-Match"] = etag
@@ -265,16 +277,22 @@ class ServiceLayerClient:
         self._call("PATCH", path, body=body, headers=headers)
 
     def delete(self, path: str, *, etag: str | None = None) -> None:
+        self._dry_run("DELETE", path, None)
         self._call("DELETE", path, headers={"If-Match": etag} if etag else None)
 
     def action(self, path: str) -> dict[str, Any] | None:
         """A bound action without a body, such as "Orders(5)/Cancel"; most answer 204 and return None."""
+        self._dry_run("POST", path, None)
         response = self._call("POST", path)
         return self._json(response) if response.content.strip() else None
 
     def batch(self, batch: Batch) -> list[BatchResult]:
         """Send a $batch: one result per item of `batch`, in order, up to the first failed part (the SL stops
         there and answers nothing for the rest). Never replayed once sent, like any write."""
+        writes = [part for item in batch.items for part in (item.requests if isinstance(item, Changeset) else [item])
+                  if part.method != "GET"]  # fmt: skip
+        if writes:
+            self._dry_run("POST", "$batch", [{"method": w.method, "path": w.path, "body": w.body} for w in writes])
         content_type, body = batch.encode()
         response = self._call("POST", "$batch", data=body, headers={"Content-Type": content_type})
         return parse_batch_response(response.headers.get("Content-Type", ""), response.content, batch)

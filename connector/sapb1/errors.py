@@ -93,6 +93,12 @@ class LoginFailed(ServiceLayerError):  # noqa: N818 - the names say what happene
     kind = Kind.CONFIGURATION
 
 
+class DryRunRefused(ServiceLayerError):  # noqa: N818 - the names say what happened
+    """SHOPB1_DRY_RUN: the write was not sent (its body is in the log). Held: once live, a retry sends it."""
+
+    kind = Kind.HELD
+
+
 class SessionExpired(ServiceLayerError):  # noqa: N818 - the names say what happened
     """The session cookie is no longer valid (401, code 301)."""
 

@@ -30,6 +30,7 @@ from connector.shopify import decode
 from connector.shopify.bulk import nest_bulk_lines
 from connector.shopify.errors import (
     BulkOperationFailed,
+    DryRunRefused,
     OutcomeUnknown,
     QueryError,
     ShopifyError,
@@ -135,6 +136,12 @@ class ShopifyClient:
         the payload is returned with its userErrors for the caller to read).
         """
         variables = dict(variables or {})
+        # A bulk query is started by a mutation but only reads.
+        if self.settings.dry_run and document.is_mutation and document is not BULK_OPERATION_RUN_QUERY:
+            log.warning("shopify_dry_run doc=%s variables=%s", document.name, _encode(variables).decode())
+            if self.observer is not None:
+                self.observer("mutation", document.name, 0, 0.0)
+            raise DryRunRefused(f"dry run: {document.name} not sent (SHOPB1_DRY_RUN)", document=document.name)
         self._check_idempotency_key(document, variables)
         body = _encode({"query": document.text, "variables": variables, "operationName": document.name})
         attempt = 0

@@ -63,6 +63,13 @@ class ShopifyError(Exception):
         return (self.__class__, (self.message,), self.__dict__)
 
 
+class DryRunRefused(ShopifyError):  # noqa: N818 - the names say what happened
+    """SHOPB1_DRY_RUN: the mutation was not sent (its variables are in the log). Held: once live, a retry sends
+    it."""
+
+    kind = Kind.HELD
+
+
 class Unauthorized(ShopifyError):  # noqa: N818 - the names say what happened
     """401: the access token is wrong, revoked, or the app was uninstalled."""
 

@@ -178,3 +178,35 @@ def test_an_uninstalled_app_is_a_configuration_letter_a_sentry_event_and_a_metri
         worker.stop()
         stack.emulator_control("shopify", "POST", "app/install")
         stack.cli("shopify", "subscribe", "--address", f"{stack.ingest_url}/webhooks/shopify")
+
+
+def test_a_dry_run_shows_what_would_be_posted_and_a_dry_deployment_writes_nothing(stack: Stack) -> None:
+    order = place_order(stack.shopify(), order_input([Line("LAMP-HEAD-400", 2, Decimal("49.00"))],
+                                                     email="dry.run@example.com"))  # fmt: skip
+    stack.emulator_control("sapb1", "POST", "stats/reset")
+    stack.emulator_control("shopify", "POST", "stats/reset")
+
+    shown = stack.run_cli("sync", "order", str(order.id), "--dry-run", "--json")
+
+    assert shown.returncode == 0, shown.stdout + shown.stderr
+    preview = json.loads(shown.stdout)
+    assert [post["request"].split(" (")[0] for post in preview["posts"]] == [
+        "POST BusinessPartners", "POST Orders", "POST DownPayments", "POST IncomingPayments"]  # fmt: skip
+    assert preview["totals"] == [{"what": f"sales order of {order.name}", "b1": f"{order.total:.2f}",
+                                  "shopify": f"{order.total:.2f}"}]  # fmt: skip
+    # A deployment with SHOPB1_DRY_RUN: the order's synchronisation runs, every write is refused and held.
+    queues = ["shopb1.webhooks", "shopb1.orders", "shopb1.sales_orders", "shopb1.customers", "shopb1.items",
+              "shopb1.down_payments", "shopb1.payments", "shopb1.refunds"]  # fmt: skip
+    worker = celery_worker("dry", queues, env={**os.environ, **stack.env, "SHOPB1_DRY_RUN": "true"})
+    try:
+        held = stack.wait_for(lambda: [letter for letter in stack.dead_letters() if letter.get("order_id") == order.id
+                                       and "dry run" in letter["message"]], 60, "the dry run held")  # fmt: skip
+    finally:
+        worker.stop()
+    assert held[0]["kind"] == "held"
+    writes = {name: count for name, count in
+              stack.emulator_control("sapb1", "GET", "stats")["stats"]["by_request"].items()
+              if not name.startswith("GET ")}  # fmt: skip
+    assert writes == {}
+    assert stack.emulator_control("shopify", "GET", "stats")["stats"]["mutations"] == {}
+    assert stack.documents("Orders", "U_ShopifyOrderId", order.id) == []

@@ -22,7 +22,11 @@ from urllib3.exceptions import MaxRetryError, NewConnectionError, ProtocolError
 
 from connector.sapb1 import (
     AlreadyExists,
+    Batch,
+    BatchFormatError,
     BatchRequest,
+    Changeset,
+    DryRunRefused,
     LoginFailed,
     NotFound,
     OutcomeUnknown,
@@ -740,3 +744,27 @@ def test_logs_carry_the_call_but_never_the_password_or_the_session_id(sl, make_c
     assert "route=.node1" in caplog.text
     assert "pa55-word" not in caplog.text
     assert "SESSION-SECRET" not in caplog.text
+
+
+def test_a_dry_run_refuses_every_write_before_sending_it_and_still_reads(sl, make_client):
+    client = make_client(dry_run=True)
+    changeset = Changeset()
+    changeset.post("Orders", {"CardCode": "C1"})
+    reads = Batch("/b1s/v2")
+    reads.get("Orders(1)")
+    writes = [
+        lambda: client.create("Orders", {"CardCode": "C1"}),
+        lambda: client.update("Orders(1)", {"Comments": "x"}),
+        lambda: client.delete("Orders(1)"),
+        lambda: client.action("Orders(1)/Close"),
+        lambda: client.submit_changeset(changeset),
+    ]
+    for write in writes:
+        with pytest.raises(DryRunRefused) as refused:
+            write()
+        assert refused.value.kind.value == "held"
+    assert [seen.method for seen in sl.seen] == []  # not even a login: nothing was sent
+    client.get("Orders(1)")
+    with pytest.raises(BatchFormatError):  # the fake answers no multipart: enough to see that it was sent
+        client.batch(reads)  # a batch of reads only is sent
+    assert [seen.method for seen in sl.seen if "Login" not in seen.path] == ["GET", "POST"]
