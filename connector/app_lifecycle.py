@@ -49,7 +49,8 @@ def app_uninstalled(shopify: ShopifyClient, client: redis.Redis, prefix: str, sh
 
 def render(client: redis.Redis, prefix: str) -> str:
     """The gauge of an uninstall; nothing while the app is installed."""
-    at = client.hget(metrics_key(prefix), "uninstalled_at")
+    # HGETALL: the one read the ingest's Redis user may make of its metrics keys (deploy/.../users.acl).
+    at = client.hgetall(metrics_key(prefix)).get(b"uninstalled_at")
     if at is None:
         return ""
     return (

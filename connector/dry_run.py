@@ -2,16 +2,17 @@
 trying a mapping on real orders before going live.
 
 The order is read and planned exactly as the pipeline plans it (Shopify's order, Redis's facts, B1's key table,
-tax codes and items: reads only), and each body it would send is shown with the DocTotal B1 will compute for the
-sales order against Shopify's total. What would hold the order (an unknown SKU, a missing mapping key, totals
-apart) is shown with its reason instead of raised. For a whole deployment, SHOPB1_DRY_RUN=true refuses every write
-at the clients (connector/sapb1/client.py, connector/shopify/client.py).
+tax codes and items; nothing is written to B1 or Shopify, not even a key row's DocEntry), and each body it would
+send is shown with the DocTotal B1 will compute for the sales order against Shopify's total. What would hold the
+order (an unknown SKU, a missing mapping key, totals apart) is shown with its reason instead of raised. For a
+whole deployment, SHOPB1_DRY_RUN=true refuses every write at the clients (connector/sapb1/client.py,
+connector/shopify/client.py).
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
@@ -63,6 +64,7 @@ class Preview:
 def preview(orders: OrderSync, order_id: int) -> Preview:
     """The bodies one synchronisation of the order would post now, and B1's totals against Shopify's."""
     result = Preview(order_id)
+    orders = replace(orders, b1=orders.b1.read_only())
     try:
         order = orders.read_order(order_id)
         result.name = order.name

@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from connector.b1.documents import Fact
-from connector.daily_report import FACT_KINDS, DailyReport, Difference
+from connector.daily_report import FACT_KINDS, UNCHECKED, DailyReport, Difference
 from connector.deadletters import DeadLetterStore
 from connector.handoff import decimal
 from connector.shopify import queries
@@ -174,6 +174,8 @@ def _booked(fact: Fact, of: str, document: dict[str, Any] | None) -> Booked:
     kind = FACT_KINDS[fact.prefix][:-1]
     if document is None:
         return Booked(kind, of, None, None, None, "not in B1")
+    if document is UNCHECKED:
+        return Booked(kind, of, None, None, None, "in B1 (its key row), DocEntry not known here")
     amount = document.get("TransferSum") if "TransferSum" in fact.select else document.get("DocTotal")
     if document.get("Cancelled") == "tYES":
         status = "cancelled"

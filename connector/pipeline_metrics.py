@@ -58,7 +58,7 @@ class PipelineMetrics:
 
     def request(self, system: str, method: str, target: str, status: int | None, seconds: float) -> None:
         """One HTTP exchange with the Service Layer ("sl") or Shopify ("shopify")."""
-        labels = f"{system}|{method.upper()[:7]}|{target[:60]}|{outcome_of(status)}"
+        labels = f"{system}|{method.upper()}|{target[:60]}|{outcome_of(status)}"
         self.totals.add(self.keys["requests"], labels)
         self.totals.add_float(self.keys["request_seconds"], labels, seconds)
         self.totals.add(self.keys["request_latency"], f"{system}|{bucket_of(seconds, REQUEST_BUCKETS)}")

@@ -78,8 +78,8 @@ def _observed(client: ClientT, system: str, redis_settings: RedisSettings | None
     if client.observer is None:
         from connector.pipeline_metrics import target_of
 
-        metrics = pipeline_metrics(redis_settings)
-        client.observer = lambda method, path, status, seconds: metrics.request(
+        # The metrics of the process making the request (a client built before a fork is used by its children).
+        client.observer = lambda method, path, status, seconds: pipeline_metrics(redis_settings).request(
             system, method, target_of(path), status, seconds
         )
     return client
@@ -215,7 +215,9 @@ class Runtime:
             shopify=self.orders.shopify,
             b1=self.orders.b1,
             dead_letters=self.dead_letters,
+            state=self.order_state,
             tolerance=self.mapping.rounding_tolerance,
+            skip_test_orders=self.mapping.skip_test_orders,
         )
 
     @cached_property

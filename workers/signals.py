@@ -107,6 +107,19 @@ signals.task_retry.connect(_COUNTERS["retried"])
 signals.task_failure.connect(_COUNTERS["failed"])
 
 
+@signals.worker_process_shutdown.connect
+def _flush_counts(**_: Any) -> None:
+    """A pool process ends with os._exit, which runs no exit handler: its last second of counts goes now."""
+    import contextlib
+
+    import redis
+
+    from connector.runtime import pipeline_metrics
+
+    with contextlib.suppress(redis.RedisError):
+        pipeline_metrics().totals.flush()
+
+
 @signals.worker_process_init.connect
 def _build_runtime(**_: Any) -> None:
     """Each pool process builds its clients, mapping and synchronisers once, before its first task."""

@@ -184,11 +184,18 @@ class B1Documents:
         create_attempts: int = 3,
         sleep: Callable[[float], None] = time.sleep,
         backoff_seconds: float = 0.25,
+        stamp_rows: bool = True,
     ) -> None:
         self._client = client
         self._create_attempts = create_attempts
         self._sleep = sleep
         self._backoff_seconds = backoff_seconds
+        self._stamp_rows = stamp_rows
+
+    def read_only(self) -> B1Documents:
+        """The same look-ups that never stamp a key row (a dry run writes nothing to B1)."""
+        return B1Documents(self._client, create_attempts=self._create_attempts, sleep=self._sleep,
+                           backoff_seconds=self._backoff_seconds, stamp_rows=False)  # fmt: skip
 
     # --- the key table -----------------------------------------------------------------------------
 
@@ -254,6 +261,8 @@ class B1Documents:
         return found
 
     def _stamp_now(self, fact: Fact, code: str, entity: Mapping[str, Any]) -> None:
+        if not self._stamp_rows:
+            return
         values = {UDF_KEY_CARD_CODE: entity["CardCode"]} if fact is PARTNER else {UDF_KEY_DOC_ENTRY: entity["DocEntry"]}
         try:
             self._client.update(entity_path(KEY_ENTITY_SET, code), values)

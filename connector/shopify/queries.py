@@ -295,7 +295,7 @@ DAY_ORDERS = Document(
 query DayOrders($query: String!, $after: String) {{
   orders(first: 20, after: $after, sortKey: CREATED_AT, query: $query) {{
     nodes {{
-      id legacyResourceId name createdAt cancelledAt
+      id legacyResourceId name createdAt cancelledAt test
       totalPriceSet {_ORDER_MONEY}
       currentTotalPriceSet {_ORDER_MONEY}
       transactions {{ id kind status amountSet {_ORDER_MONEY} }}

@@ -355,7 +355,7 @@ class DeliverySync:
         # What the invoice asks before drawing: the delivered lines and the freight with their tax.
         remaining = decimal(delivery["DocTotal"]) + sum((gross for _, gross in freight), Decimal(0))
         still_open = sum(((ref.doc_total or Decimal(0)) - facts.drawn.get(ref.doc_entry, Decimal(0))
-                          for ref in down_payments), Decimal(0))  # fmt: skip
+                          for ref in down_payments if not ref.cancelled), Decimal(0))  # fmt: skip
         rounding = tax_rounding(bases, down_payments, asked=remaining, still_open=still_open)
         remaining += rounding
         draws = []

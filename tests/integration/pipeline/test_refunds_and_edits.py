@@ -236,8 +236,8 @@ def test_the_morning_report_lists_an_order_missing_in_b1_and_one_amount_off_and_
     with stack.sl() as client:  # someone in B1 changes the price of the booked order
         client.update(f"Orders({sales_order['DocEntry']})", {"DocumentLines": [{"LineNum": 0, "UnitPrice": 7.49}]})
     held = place_order(stack.shopify(), order_input([Line("NO-SUCH-ITEM", 1, Decimal("5.00"))], email=None))
-    stack.wait_for(lambda: any(letter.get("order_id") == held.id for letter in stack.dead_letters()), 60,
-                   f"{held.name} held")  # fmt: skip
+    [letter] = stack.wait_for(lambda: [letter for letter in stack.dead_letters() if letter.get("order_id") == held.id],
+                              60, f"{held.name} held")  # fmt: skip
     zone = ZoneInfo(stack.shopify().execute(queries.SHOP)["shop"]["ianaTimezone"])
     today = datetime.now(zone).date().isoformat()
 
@@ -253,13 +253,13 @@ def test_the_morning_report_lists_an_order_missing_in_b1_and_one_amount_off_and_
     assert problem == "amount" and "DocTotal" in detail and f"Shopify {off.total:.2f}" in detail
     held_problems = {problem for problem, _ in problems[held.id]}
     assert held_problems == {"missing", "held"}
-    assert any("NO-SUCH-ITEM" in detail for problem, detail in problems[held.id] if problem == "held")
+    assert any(f"shopb1 failed show {letter['id']}" in detail for problem, detail in problems[held.id]
+               if problem == "held")  # fmt: skip
     assert report["shopify"]["orders"]["count"] >= 3
     assert report["shopify"]["refunds with money"]["count"] >= 1
     assert report["b1"]["credit memos"]["count"] >= 1
-    # Kept for beat's schedule, /metrics and the operator.
-    kept = stack.run_cli("reconcile", "day", today, "--kept")
-    assert kept.returncode == 1 and json.loads(kept.stdout)["differences"] == report["differences"]
+    # Only beat keeps a day's report, once the day is over: one run by hand mid-day stands in for nothing.
+    assert stack.run_cli("reconcile", "day", today, "--kept").returncode == 2
     # One order's story: the refunded one is told whole and clean; the held one names its dead letter, which,
     # once the item exists in B1, a retry books.
     story = json.loads(stack.run_cli("order", str(good.id), "--json").stdout)
@@ -271,7 +271,6 @@ def test_the_morning_report_lists_an_order_missing_in_b1_and_one_amount_off_and_
     assert events[0] == "order created" and events[1].startswith("sale ") and "refund" in events[-1]
     told = stack.run_cli("order", held.name)
     assert told.returncode == 1
-    [letter] = [letter for letter in stack.dead_letters() if letter.get("order_id") == held.id]
     assert f"shopb1 failed retry {letter['id']}" in told.stdout and "NO-SUCH-ITEM" in told.stdout
     assert "no sales order" in told.stdout and "not in B1" in told.stdout
     with stack.sl() as client:
