@@ -39,10 +39,12 @@ class Process:
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
 
-    def stop(self, sig: int = signal.SIGTERM, timeout: float = 10) -> None:
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 10, *, signalled: bool = False) -> None:
+        """Signal the process (unless `signalled` already) and wait for it; past `timeout`, kill its group."""
         if self.popen.poll() is not None:
             return
-        self.popen.send_signal(sig)
+        if not signalled:
+            self.popen.send_signal(sig)
         try:
             self.popen.wait(timeout)
         except subprocess.TimeoutExpired:
