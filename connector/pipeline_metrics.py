@@ -11,6 +11,7 @@ one pod, or take `max without (instance, pod)`, never `sum` across pods.
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from collections import defaultdict
@@ -31,6 +32,9 @@ REQUEST_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 # From the order's creation in Shopify to its sales order in B1: seconds normally, hours when held and retried.
 BOOKING_BUCKETS = (1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0, 900.0, 3600.0, 14400.0, 86400.0)
 _TARGET = re.compile(r"[A-Za-z$_][A-Za-z0-9_]{0,59}")
+# Celery's task messages carry no time they were queued: every publisher of the connector (the ingest's handoff,
+# workers/signals.py for the rest) writes it in this header, so the watch can age a queue's oldest message.
+QUEUED_AT_HEADER = "shopb1_queued_at"
 
 
 def target_of(path: str) -> str:
@@ -76,10 +80,29 @@ def keys(prefix: str) -> dict[str, str]:
     return {name: f"{base}:{name}" for name in names}
 
 
-def watch(client: redis.Redis, prefix: str, queue_keys: dict[str, str], letters: DeadLetterStore) -> dict[str, int]:
-    """Read the queues' lengths and the open dead letters by kind (with the oldest's first failure) into the
-    hashes `/metrics` shows. Run by beat's watch every minute; the open letters are few, each read once."""
+def oldest_age(client: redis.Redis, queue_key: str, now: float) -> float:
+    """Seconds the oldest message of a Celery queue has waited (0 when the queue is empty). kombu pushes on the
+    left and workers pop on the right, so the oldest is the last element: one O(1) read, whatever the length. A
+    message without the header (published by something else) counts as just queued."""
+    message = client.lindex(queue_key, -1)
+    if message is None:
+        return 0.0
+    try:
+        queued_at = float(json.loads(message)["headers"][QUEUED_AT_HEADER])
+    except (ValueError, KeyError, TypeError):
+        return 0.0
+    return max(0.0, now - queued_at)
+
+
+def watch(
+    client: redis.Redis, prefix: str, queue_keys: dict[str, str], letters: DeadLetterStore, *, now: float | None = None
+) -> dict[str, int]:
+    """Read the queues' lengths and their oldest messages' ages, and the open dead letters by kind (with the
+    oldest's first failure) into the hashes `/metrics` shows. Run by beat's watch every minute; the open letters
+    are few, each read once."""
+    now = time.time() if now is None else now
     lengths = {queue: int(client.llen(key)) for queue, key in queue_keys.items()}
+    ages = {f"{queue}|oldest": round(oldest_age(client, key, now), 1) for queue, key in queue_keys.items()}
     open_letters: dict[str, int] = defaultdict(int)
     oldest: dict[str, float] = {}
     for letter in letters.letters():
@@ -88,8 +111,8 @@ def watch(client: redis.Redis, prefix: str, queue_keys: dict[str, str], letters:
     named = keys(prefix)
     with client.pipeline(transaction=True) as pipe:
         pipe.delete(named["queues"], named["dead_letters"])
-        pipe.hset(named["queues"], mapping={**lengths, "_at": time.time()})
-        pipe.hset(named["dead_letters"], mapping={"_at": time.time(), **open_letters,
+        pipe.hset(named["queues"], mapping={**lengths, **ages, "_at": now})
+        pipe.hset(named["dead_letters"], mapping={"_at": now, **open_letters,
                                                   **{f"{kind}|oldest": at for kind, at in oldest.items()}})  # fmt: skip
         pipe.execute()
     return {**lengths, **{f"dead letters {kind}": count for kind, count in open_letters.items()}}
@@ -153,7 +176,11 @@ def _gauges(client: redis.Redis, named: dict[str, str]) -> list[str]:
         lines += ["# HELP shopb1_queue_length Messages waiting in each queue (as beat's watch last read them).",
                   "# TYPE shopb1_queue_length gauge"]  # fmt: skip
         lines += [f'shopb1_queue_length{{queue="{escape(q)}"}} {int(n)}' for q, n in sorted(queues.items())
-                  if q != "_at"]  # fmt: skip
+                  if q != "_at" and "|" not in q]  # fmt: skip
+        lines += ["# HELP shopb1_queue_oldest_age_seconds How long the oldest message of each queue has waited.",
+                  "# TYPE shopb1_queue_oldest_age_seconds gauge"]  # fmt: skip
+        lines += [f'shopb1_queue_oldest_age_seconds{{queue="{escape(q.partition("|")[0])}"}} {float(age)}'
+                  for q, age in sorted(queues.items()) if q.endswith("|oldest")]  # fmt: skip
     letters = _read(client, named["dead_letters"])
     if letters:
         lines += ["# HELP shopb1_dead_letters_open Open dead letters by kind.",

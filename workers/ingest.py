@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import threading
+import time
 import uuid
 from typing import Any
 
@@ -14,6 +15,7 @@ from kombu.serialization import dumps
 from connector.ingest.app import IngestApp, IngestConfig
 from connector.ingest.events import Handoff
 from connector.ingest.metrics import IngestMetrics
+from connector.pipeline_metrics import QUEUED_AT_HEADER
 from connector.runtime import event_store, redis_client
 from connector.settings import RedisSettings, ShopifySettings
 from connector.shopify.webhooks import COMPLIANCE_TOPICS, Delivery
@@ -67,7 +69,8 @@ class _Envelope:
         channel = self._kombu_channel()
         _, _, body = dumps(((), kwargs, _EMBED), serializer="json")
         encoded, _ = channel.encode_body(body, channel.body_encoding)
-        headers = {**template["headers"], "id": task_id, "root_id": task_id, "kwargsrepr": self._repr(kwargs)}
+        headers = {**template["headers"], "id": task_id, "root_id": task_id, "kwargsrepr": self._repr(kwargs),
+                   QUEUED_AT_HEADER: time.time()}  # fmt: skip
         properties = {**template["properties"], "correlation_id": task_id,
                       "delivery_tag": channel._next_delivery_tag()}  # fmt: skip
         return json.dumps({**template, "body": encoded, "headers": headers, "properties": properties})

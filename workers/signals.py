@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import os
 import pathlib
+import time
 from typing import Any
 
 from celery import bootsteps, signals
@@ -105,6 +106,16 @@ signals.task_prerun.connect(_COUNTERS["started"])
 signals.task_success.connect(_COUNTERS["succeeded"])
 signals.task_retry.connect(_COUNTERS["retried"])
 signals.task_failure.connect(_COUNTERS["failed"])
+
+
+@signals.before_task_publish.connect
+def _stamp_queued_at(headers: dict[str, Any] | None = None, **_: Any) -> None:
+    """Every message a worker or beat sends says when (a retry's too: it is queued anew), so that beat's watch can
+    tell how long a queue's oldest message has waited."""
+    from connector.pipeline_metrics import QUEUED_AT_HEADER
+
+    if headers is not None:
+        headers[QUEUED_AT_HEADER] = time.time()
 
 
 @signals.worker_process_shutdown.connect

@@ -1,9 +1,12 @@
-"""The task messages the ingest pushes are the ones Celery and kombu would build, byte for byte in meaning."""
+"""The task messages the ingest pushes are the ones Celery and kombu would build, byte for byte in meaning (plus
+the time they were queued)."""
 
 from __future__ import annotations
 
 import json
+import time
 
+from connector.pipeline_metrics import QUEUED_AT_HEADER
 from connector.settings import RedisSettings
 from connector.shopify.webhooks import Delivery
 from connector.testing.redis_server import RestartableRedis
@@ -17,7 +20,10 @@ def test_templated_message_equals_the_one_built_by_celery_and_kombu(ingest_redis
     for task, queue in ((PROCESS_WEBHOOK, "shopb1.webhooks"), (COMPLIANCE_REQUEST, "shopb1.compliance")):
         for kwargs in ({"webhook_id": "b54557e4-bdd9-4b37-8a5f-bf7d70bcd043", "topic": "orders/create"},
                        {"webhook_id": "x" * 3000, "topic": "shop/redact"}):  # fmt: skip
+            before = time.time()
             templated = json.loads(envelope.message(task, queue, kwargs))
+            # One header more than Celery's: when it was queued, as workers' and beat's messages say too.
+            assert before <= templated["headers"].pop(QUEUED_AT_HEADER) <= time.time()
             reference = envelope.build(task, queue, kwargs, templated["headers"]["id"])
             reference["properties"]["delivery_tag"] = templated["properties"]["delivery_tag"]
             assert templated == reference

@@ -10,6 +10,13 @@ import redis
 from connector.deadletters import DeadLetter, DeadLetterStore
 from connector.ingest.metrics import IngestMetrics
 from connector.pipeline_metrics import PipelineMetrics, outcome_of, target_of, watch
+from connector.settings import RedisSettings
+from connector.shopify.webhooks import Delivery
+from tasks.names import SYNC_ORDER
+from tasks.queues import Queue
+from tests.integration.conftest import RedisServer
+from workers.celery_app import create_publisher
+from workers.ingest import make_handoff
 
 
 def samples(text: str) -> dict[str, float]:
@@ -71,3 +78,26 @@ def test_the_watch_shows_queue_lengths_and_open_dead_letters_by_kind(client: red
     assert shown['shopb1_dead_letters_open{kind="configuration"}'] == 0  # resolved; the series stays, at 0
     assert shown['shopb1_dead_letter_oldest_timestamp_seconds{kind="data"}'] == 1000.0
     assert time.time() - shown["shopb1_watch_timestamp_seconds"] < 60
+
+
+def test_the_watch_ages_each_queue_by_its_oldest_message(redis_server: RedisServer, client: redis.Redis,
+                                                         prefix: str) -> None:  # fmt: skip
+    """Both publishers stamp the time a message was queued: the ingest's handoff and (through Celery's
+    before_task_publish) every task a worker or beat sends. The watch reads the oldest message of each queue."""
+    settings = RedisSettings(url=redis_server.url, key_prefix=prefix)
+    delivery = Delivery("orders/create", "wh-1", "shop.example", "2025-10", None, None)
+    queue_key, message = make_handoff(settings)(delivery)
+    client.lpush(queue_key, message)
+    publisher = create_publisher(settings)
+    publisher.send_task(SYNC_ORDER, kwargs={"order_id": 1}, queue=Queue.ORDERS.value)
+    publisher.send_task(SYNC_ORDER, kwargs={"order_id": 2}, queue=Queue.ORDERS.value)
+    queues = {queue.value: f"{prefix}:celery:{queue.value}" for queue in (Queue.WEBHOOKS, Queue.ORDERS, Queue.PAYMENTS)}
+    assert client.llen(queues[Queue.ORDERS.value]) == 2
+
+    watch(client, prefix, queues, DeadLetterStore(client, prefix), now=time.time() + 120)
+    shown = samples(IngestMetrics(client, prefix).render())
+
+    for queue in (Queue.WEBHOOKS, Queue.ORDERS):
+        assert 119 <= shown[f'shopb1_queue_oldest_age_seconds{{queue="{queue.value}"}}'] <= 125
+    assert shown[f'shopb1_queue_oldest_age_seconds{{queue="{Queue.PAYMENTS.value}"}}'] == 0
+    assert shown[f'shopb1_queue_length{{queue="{Queue.ORDERS.value}"}}'] == 2
