@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -75,6 +76,25 @@ def topic_of_enum(value: str) -> str:
         if topic_enum(topic) == value:
             return topic
     raise ValueError(f"unknown webhook topic {value!r}")
+
+
+def packed_webhook_id(webhook_id: str) -> str:
+    """Shopify's webhook id, a UUID, in 22 characters of URL-safe base 64 (any other id as it is): Redis keeps
+    one per delivery for a day and one per webhook in each order's trail, millions in a season."""
+    try:
+        return base64.urlsafe_b64encode(uuid.UUID(webhook_id).bytes).decode().rstrip("=")
+    except ValueError:
+        return webhook_id
+
+
+def unpacked_webhook_id(text: str) -> str:
+    """The webhook id `packed_webhook_id` made `text` from."""
+    if len(text) == 22:
+        try:
+            return str(uuid.UUID(bytes=base64.urlsafe_b64decode(text + "==")))
+        except ValueError:
+            pass
+    return text
 
 
 @dataclass(frozen=True)
