@@ -3,10 +3,10 @@ holds for it, what the connector is doing with it, what failed, whether the mone
 
 Everything is read now, from where it is true: Shopify's order (payments, refunds, fulfilments, in time order), B1's
 documents through the key table and DocEntry (the morning report's check, connector/daily_report.py), and Redis's
-small state of the order (kept `SHOPB1_ORDER_STATE_DAYS` after its last change), its synchronisation's lease and
-flags, and its open dead letters. An old order Redis no longer knows is told from Shopify and B1 alone, and the
-story says so. Webhook deliveries and task attempts are not kept per order (Redis holds what exactly-once needs):
-Flower shows the tasks of the last hours by the order id, the logs the rest.
+small state of the order and its trail (connector/sync/trail.py: webhooks, synchronisations, steps, retries and
+failures, bounded, kept `SHOPB1_ORDER_STATE_DAYS` after its last change), its synchronisation's lease and flags,
+and its open dead letters. An old order Redis no longer knows is told from Shopify and B1 alone, and the story
+says so. A task id in the trail is cut to 8 characters: Flower's search finds the task by it.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from connector.shopify.client import ShopifyClient
 from connector.sync.coordination import OrderCoordinator
 from connector.sync.orders import order_gid
 from connector.sync.state import OrderState
+from connector.sync.trail import OrderTrail
 
 
 @dataclass
@@ -49,6 +50,7 @@ class OrderStory:
     name: str
     shopify: dict[str, str]
     events: list[Event] = field(default_factory=list)
+    trail: list[Event] = field(default_factory=list)
     documents: list[Booked] = field(default_factory=list)
     connector: dict[str, Any] = field(default_factory=dict)
     dead_letters: list[dict[str, Any]] = field(default_factory=list)
@@ -60,6 +62,8 @@ class OrderStory:
         out += [f"  {name:<20} {value}" for name, value in self.shopify.items()]
         out += ["", "Shopify, in time order:"]
         out += [f"  {event.at:<26} {event.what}" for event in self.events]
+        out += ["", "The connector, in time order:"]
+        out += [f"  {event.at:<26} {event.what}" for event in self.trail] or ["  nothing kept (see Connector)"]
         out += ["", "B1:"]
         for doc in self.documents:
             number = f"DocNum {doc.doc_num} (DocEntry {doc.doc_entry})" if doc.doc_entry is not None else "-"
@@ -99,6 +103,7 @@ class StoryTeller:
     state: OrderState
     coordinator: OrderCoordinator
     dead_letters: DeadLetterStore
+    trail: OrderTrail
 
     def tell(self, order_id: int) -> OrderStory | None:
         order = self.shopify.execute(queries.ORDER_STORY, {"id": order_gid(order_id)}).get("order")
@@ -109,6 +114,11 @@ class StoryTeller:
         wanted = wanted[-1:] + wanted[:-1]  # the sales order first
         story.documents = [_booked(item.fact, item.what, found.get(item.code)) for item in wanted]
         story.connector = self._connector(order_id)
+        entries, dropped = self.trail.entries(order_id)
+        copies = self.trail.copies([entry.webhook_id for entry in entries if entry.webhook_id])
+        story.trail = [Event(_when(entry.at), entry.text(copies.get(entry.webhook_id or "", 0))) for entry in entries]
+        if dropped:
+            story.trail.insert(0, Event("", "(older entries dropped: the trail is bounded)"))
         story.dead_letters = [asdict(letter) for letter in self.dead_letters.of_order(order_id)]
         story.to_do = _to_do(story)
         return story

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from connector.sync.fulfilments import DeliverySync
     from connector.sync.orders import OrderSync
     from connector.sync.state import OrderState
+    from connector.sync.trail import OrderTrail
 
 
 ClientT = TypeVar("ClientT", "ServiceLayerClient", "ShopifyClient")
@@ -148,6 +149,14 @@ class Runtime:
         return OrderState(self.redis, self.redis_settings.key_prefix, seconds=self.pipeline.order_state_days * 86400)
 
     @cached_property
+    def trail(self) -> OrderTrail:
+        """What the pipeline did with each order, for `shopb1 order` (kept as long as the order's state)."""
+        from connector.sync.trail import OrderTrail
+
+        return OrderTrail(self.redis, self.redis_settings.key_prefix, seconds=self.order_state.seconds,
+                          delivery_key=self.events.delivery_key)  # fmt: skip
+
+    @cached_property
     def coordinator(self) -> OrderCoordinator:
         from connector.sync.coordination import OrderCoordinator
 
@@ -231,6 +240,7 @@ class Runtime:
             state=self.order_state,
             coordinator=self.coordinator,
             dead_letters=self.dead_letters,
+            trail=self.trail,
         )
 
     @cached_property

@@ -61,7 +61,9 @@ class SyncTask(celery.Task):
             if kind_of(error) is not Kind.TRANSIENT or self.request.called_directly:
                 raise
             # Raises `error` itself once max_retries are spent: on_failure then writes the dead letter.
-            raise self.retry(exc=error, countdown=self.backoff(self.request.retries or 0)) from None
+            countdown = self.backoff(self.request.retries or 0)
+            self.request.retry_countdown = countdown  # for on_retry, which Celery gives only the error
+            raise self.retry(exc=error, countdown=countdown) from None
         finally:
             log.debug("task_done name=%s duration_ms=%d", self.name, (time.perf_counter() - started) * 1000)
             current_subject.reset(token)

@@ -21,6 +21,7 @@ from typing import Any
 
 from celery import chain, chord, shared_task
 from celery.canvas import Signature
+from celery.exceptions import ChordError
 
 from connector.runtime import Runtime
 from connector.sync.coordination import Read
@@ -40,15 +41,36 @@ from connector.sync.orders import (
     SalesOrderWork,
     card_code_of,
 )
+from connector.sync.trail import DEFERRED, FAILED, RETRY, STEP
 from tasks import names
 from tasks.base import SyncTask
 from tasks.queues import Queue
 
 
 class OrderStep(SyncTask):
-    """A step of an order's synchronisation: an operator's retry synchronises the whole order again."""
+    """A step of an order's synchronisation: an operator's retry synchronises the whole order again. Each try
+    ends in the order's trail (connector.sync.trail): done, retried, or failed for good."""
 
     abstract = True
+
+    def on_success(self, retval: Any, task_id: str, args: Any, kwargs: Any) -> None:
+        self._trail(kwargs, STEP)
+
+    def on_retry(self, exc: BaseException, task_id: str, args: Any, kwargs: Any, einfo: Any) -> None:
+        when = getattr(self.request, "retry_countdown", None)  # set by SyncTask.__call__
+        countdown = f"{when:.1f}" if isinstance(when, int | float) else "-"
+        self._trail(kwargs, RETRY, type(exc).__name__, countdown)
+
+    def on_failure(self, exc: BaseException, task_id: str, args: Any, kwargs: Any, einfo: Any) -> None:
+        super().on_failure(exc, task_id, args, kwargs, einfo)
+        if not isinstance(exc, ChordError):
+            self._trail(kwargs, FAILED, type(exc).__name__)
+
+    def _trail(self, kwargs: Any, kind: str, *more: str) -> None:
+        order_id = (kwargs or {}).get("order_id")
+        if order_id is not None:
+            attempt = (self.request.retries or 0) + 1
+            self.runtime.trail.step(order_id, kind, self.name, self.request.id, attempt, *more)
 
     @property
     def retry_task(self) -> str:
@@ -67,21 +89,32 @@ def sync_order(self: SyncTask, order_id: int, reason: str = "webhook") -> dict[s
     # The task id, not a random token: when the worker running this message dies before it launched the canvas,
     # the redelivered message (same id) takes its own lease back instead of waiting for the lease to expire.
     token, coordinator = self.request.id or uuid.uuid4().hex, self.runtime.coordinator
+    trail = self.runtime.trail
     if not coordinator.begin(order_id, token):
-        return {"order_id": order_id, "action": "deferred", "reason": reason}
+        trail.sync(order_id, token, reason, DEFERRED)
+        return {"order_id": order_id, "action": DEFERRED, "reason": reason}
     with coordinator.holding(order_id, token):
         plan = self.runtime.orders.plan(self.runtime.orders.read_order(order_id))
+        summary = plan.summary()
+        trail.sync(order_id, token, reason, plan.action, len(summary["steps"]))
         launch(self.runtime, plan, token)
-    return {"order_id": order_id, "reason": reason, **plan.summary()}
+    return {"order_id": order_id, "reason": reason, **summary}
 
 
-def request_sync(runtime: Runtime, order_id: int, reason: str, **options: Any) -> str:
-    """Have the order synchronised (see OrderCoordinator.request); what was decided."""
+def request_sync(runtime: Runtime, order_id: int, reason: str, *, webhook_id: str | None = None,
+                 **options: Any) -> str:  # fmt: skip
+    """Have the order synchronised (see OrderCoordinator.request); what was decided, also in the order's trail.
+    A webhook's reason is its topic."""
 
     def enqueue() -> None:
         sync_order.apply_async(kwargs={"order_id": order_id, "reason": reason})
 
-    return runtime.coordinator.request(order_id, enqueue, **options).value
+    decision = runtime.coordinator.request(order_id, enqueue, **options).value
+    if webhook_id is not None:
+        runtime.trail.webhook(order_id, reason, webhook_id, decision)
+    else:
+        runtime.trail.requested(order_id, reason, decision)
+    return decision
 
 
 def launch(runtime: Runtime, plan: Plan, token: str) -> None:
@@ -228,6 +261,7 @@ def finish(runtime: Runtime, order_id: int, token: str, read: Read) -> dict[str,
     runtime.orders.settle(order_id, read.updated_at)
     resolved = runtime.dead_letters.resolve_order(order_id)
     rerun = runtime.coordinator.finish(order_id, token, read)
+    runtime.trail.finished(order_id, rerun)
     if rerun:
         request_sync(runtime, order_id, "changed during sync")
     return {"order_id": order_id, "resolved_dead_letters": resolved, "rerun": rerun}
@@ -235,5 +269,11 @@ def finish(runtime: Runtime, order_id: int, token: str, read: Read) -> dict[str,
 
 @shared_task(base=SyncTask, bind=True, name=names.RELEASE_ORDER, queue=Queue.ORDERS.value)
 def release_order(self: SyncTask, order_id: int, token: str) -> bool:
-    """Errback of a synchronisation that failed: free the order for the next event, the sweep or a retry."""
-    return self.runtime.coordinator.release(order_id, token)
+    """Errback of a synchronisation that failed: free the order for the next event, the sweep or a retry.
+
+    A failure inside a chord calls this twice (the header's errback and the chain's); only the call that freed
+    the lease goes into the trail."""
+    released = self.runtime.coordinator.release(order_id, token)
+    if released:
+        self.runtime.trail.released(order_id)
+    return released

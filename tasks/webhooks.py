@@ -30,9 +30,8 @@ def process_webhook(self: SyncTask, webhook_id: str, topic: str) -> dict[str, An
         apply_product_edit.apply_async(kwargs={"webhook_id": webhook_id, "product_id": change.subject_id})
         return {"webhook_id": webhook_id, "subject": change.subject_id, "action": "catalog"}
     if change.kind == ORDER:
-        action = request_sync(
-            self.runtime, change.subject_id, topic, updated_at=change.updated_at, change=change.described
-        )
+        action = request_sync(self.runtime, change.subject_id, topic, webhook_id=webhook_id,
+                              updated_at=change.updated_at, change=change.described)  # fmt: skip
     elif change.kind == CUSTOMER:
         assert change.customer is not None
         seen = mark_of(change.customer, self.runtime.mapping)

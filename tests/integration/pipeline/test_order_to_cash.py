@@ -7,6 +7,7 @@ order, one down payment invoice and one incoming payment per captured payment, a
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import time
 from collections.abc import Iterator
@@ -287,3 +288,42 @@ def dead_letter(stack: Stack, order_id: int, kind: str) -> dict | None:
         if letter and letter["order_id"] == order_id and letter["kind"] == kind and letter["state"] == "open":
             return letter
     return None
+
+
+def test_an_orders_story_tells_its_copies_retries_dead_letter_and_retry_in_time_order(stack: Stack) -> None:
+    """`shopb1 order` tells what the connector did, from the order's trail: the webhooks with the copies the
+    ingest acknowledged, a step that failed for good (a dead letter), the operator's retry, a step retried after
+    a Service Layer error, and the synchronisation that finished."""
+    order = place_order(stack.shopify(), order_input([Line("TRAIL-SKU-1", 1, Decimal("57.00"))]))
+    stack.wait_for(lambda: dead_letter(stack, order.id, kind="data"), 60, "a data dead letter")
+    deliveries = stack.emulator_control("shopify", "GET", "webhooks/deliveries?topic=orders/create&limit=50&body=1")
+    webhook_id = next(d["webhook_id"] for d in deliveries["deliveries"] if d["body"]["id"] == order.id)
+    requests.post(f"{stack.shop_url}/emulator/webhooks/redeliver", json={"webhook_id": webhook_id}, timeout=10)
+    stack.wait_for(lambda: resent(stack, webhook_id) >= 2, 30, "the copy to be delivered")
+    with stack.sl() as sl:
+        sl.create("Items", {"ItemCode": "TRAIL-SKU-1", "ItemName": "Trail sample"})
+    # The down payment invoice's writes answer 5xx three times, as many as one attempt of its step sends
+    # (B1Documents' create_attempts): the step itself is retried by Celery.
+    stack.emulator_control("sapb1", "PATCH", "faults", {"error": {"next": 3, "entity_sets": ["DownPayments"]}})
+    subprocess.run(shopb1("failed", "retry", "--all"), env=stack_env(stack), check=True, capture_output=True)
+
+    def finished() -> list[str] | None:
+        shown = subprocess.run(shopb1("order", str(order.id), "--json"), env=stack_env(stack), capture_output=True,
+                               text=True, check=False)  # fmt: skip
+        trail = [event["what"] for event in json.loads(shown.stdout)["trail"]]
+        return trail if trail and "finished, in step with Shopify" in trail[-1] else None
+
+    # The story first: reading B1's down payment invoices would take the injected errors from the step.
+    trail = stack.wait_for(finished, 60, "the synchronisation to finish")
+    assert_exactly_once(wait_booked(stack, order, payments=1), order, [order.total])
+    print("\n".join(trail))
+    said = "\n".join(trail)
+    assert f"webhook orders/create {webhook_id}, 1 copy acknowledged as duplicate" in said
+    failed = next(i for i, what in enumerate(trail) if "step resolve_items failed for good (DataError)" in what)
+    asked = next(i for i, what in enumerate(trail) if what == "synchronisation asked (operator retry): queued")
+    retried = next(i for i, what in enumerate(trail) if what.startswith("step create_down_payment_invoice failed ("))
+    done = next(i for i, what in enumerate(trail) if what.startswith("step post_incoming_payment done"))
+    assert failed < asked < retried < done < len(trail) - 1
+    assert re.search(r"\(OutcomeUnknown\), task \w{8}, attempt 1: retry in \d+\.\d s$", trail[retried])
+    assert "attempt 2" in next(what for what in trail if what.startswith("step create_down_payment_invoice done"))
+    assert said.count("ended by a failure, the order released") == 1  # both errbacks run, one freed the lease
