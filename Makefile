@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup redis wrk test test-unit test-integration lint format bench chaos soak demo clean deploy-check image lock
+.PHONY: setup redis browser wrk test test-unit test-integration lint format bench chaos soak demo clean deploy-check image lock
 
 setup: $(STAMP) redis
 
@@ -23,8 +23,15 @@ redis:
 	  $(SUDO) apt-get install -y -q redis-server >/dev/null 2>&1 || \
 	  { $(SUDO) apt-get update -q >/dev/null && $(SUDO) apt-get install -y -q redis-server >/dev/null; }; }
 
+# The Flower test drives Debian's Chromium through Debian's ChromeDriver (Selenium, with no driver download).
+browser:
+	@{ command -v chromium && command -v chromedriver; } >/dev/null || { \
+	  echo "installing chromium and chromium-driver (Debian packages)"; \
+	  $(SUDO) apt-get install -y -q chromium chromium-driver >/dev/null 2>&1 || \
+	  { $(SUDO) apt-get update -q >/dev/null && $(SUDO) apt-get install -y -q chromium chromium-driver >/dev/null; }; }
+
 # The deployment manifests are checked first: seconds, and CI runs `make test`.
-test: setup lint deploy-check
+test: setup lint deploy-check browser
 	$(BIN)/pytest
 
 test-unit: setup

@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import json
 import os
+import re
+import subprocess
 import threading
 import zlib
 from collections.abc import Iterator
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 import requests
 
-from connector.testing.processes import celery_worker, free_port
+from connector.testing.processes import celery_worker, free_port, shopb1
 from connector.testing.sales import Line, order_input, place_order
 from connector.testing.stack import APP_SECRET, Stack, running_stack
+from tasks import names as names_of
+from tests.support.browser import CHROMEDRIVER, CHROMIUM, By, WebDriverWait, chromium, expected_conditions
 from tests.support.shopify_webhooks import WebhookDelivery
 
 
@@ -50,28 +56,39 @@ def test_reconciliation_sweep_books_an_order_whose_webhooks_were_all_lost(stack:
     assert len(stack.documents("DownPayments", "U_ShopifyOrderId", order.id)) == 1
 
 
-def test_flower_shows_readable_task_names_and_order_ids_behind_a_login(stack: Stack) -> None:
+FLOWER_LOGIN = ("ops", "night-shift")
+
+
+@contextlib.contextmanager
+def flower_watching(stack: Stack) -> Iterator[int]:
+    """A pipeline worker and Flower behind its login, Flower already hearing the worker; yields Flower's port."""
     stack.start_worker("pipeline", concurrency=2)
-    stack.start_flower("ops:night-shift")
+    stack.start_flower(":".join(FLOWER_LOGIN))
     port = stack.ports.flower
     try:
         # Flower sees a task only from the events it received: wait until it hears the worker (its heartbeat
         # events), or the order's first tasks may run before Flower listens.
         workers = f"http://127.0.0.1:{port}/api/workers"
         stack.wait_for(
-            lambda: any(
-                requests.get(workers, params={"status": 1}, auth=("ops", "night-shift"), timeout=10).json().values()
-            ),
+            lambda: any(requests.get(workers, params={"status": 1}, auth=FLOWER_LOGIN, timeout=10).json().values()),
             60,
             "Flower to hear the worker",
         )
+        yield port
+    finally:
+        stack.stop("flower")
+        stack.stop("pipeline")
+
+
+def test_flower_shows_readable_task_names_and_order_ids_behind_a_login(stack: Stack) -> None:
+    with flower_watching(stack) as port:
         order = place_order(stack.shopify(), order_input([Line("FILTER-SQZ", 2, Decimal("39.95"))]))
         stack.wait_for(lambda: booked_once(stack, order.id), 60, "the order")
         url = f"http://127.0.0.1:{port}/api/tasks"
         assert requests.get(url, timeout=10).status_code == 401
 
         def seen() -> dict | None:
-            tasks = requests.get(url, params={"limit": 500}, auth=("ops", "night-shift"), timeout=10).json()
+            tasks = requests.get(url, params={"limit": 500}, auth=FLOWER_LOGIN, timeout=10).json()
             named = {task["name"]: task for task in tasks.values() if str(order.id) in str(task.get("kwargs"))}
             return named if "shopb1.orders.create_sales_order" in named else None
 
@@ -79,9 +96,53 @@ def test_flower_shows_readable_task_names_and_order_ids_behind_a_login(stack: St
         assert {"shopb1.orders.sync_order", "shopb1.down_payments.create_down_payment_invoice"} <= set(tasks)
         shown = json.dumps(tasks)
         assert "rosa" not in shown.lower() and "example.com" not in shown  # ids, never the customer
-    finally:
-        stack.stop("flower")
-        stack.stop("pipeline")
+
+
+def test_an_operator_finds_an_orders_tasks_in_flower_in_a_browser(stack: Stack, tmp_path: Path) -> None:
+    """Debian's Chromium, headless, as an operator uses Flower: log in, search the order's id on the tasks page,
+    read the names and states. The story's task ids (`shopb1 order`) are the ones Flower shows."""
+    if not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()):
+        pytest.skip("Debian's chromium and chromium-driver are not installed (make test installs them)")
+    with flower_watching(stack) as port, chromium(tmp_path) as browser:
+        order = place_order(stack.shopify(), order_input([Line("TENT-4P-ORG", 1, Decimal("459.00"))]))
+        stack.wait_for(lambda: booked_once(stack, order.id), 60, "the order")
+        # The login: Flower asks for HTTP basic authentication, which the browser sends with every request after.
+        browser.get(f"http://{':'.join(FLOWER_LOGIN)}@127.0.0.1:{port}/tasks")
+        search = WebDriverWait(browser, 30).until(
+            expected_conditions.element_to_be_clickable((By.CSS_SELECTOR, "#tasks-table_filter input"))
+        )
+        search.send_keys(str(order.id))
+
+        def rows() -> list[dict[str, str]] | None:
+            table = browser.find_element(By.ID, "tasks-table")
+            header = [cell.get_attribute("data-column") for cell in table.find_elements(By.CSS_SELECTOR, "thead th")]
+            cells = [[cell.text for cell in row.find_elements(By.TAG_NAME, "td")] for row in table.find_elements(
+                By.CSS_SELECTOR, "tbody tr")]  # fmt: skip
+            # While the table loads, its one row says so across all columns.
+            shown = [dict(zip(header, row, strict=True)) for row in cells if len(row) == len(header)]
+            names = {row.get("name") for row in shown}
+            return shown if {names_of.CREATE_SALES_ORDER, names_of.POST_INCOMING_PAYMENT} <= names else None
+
+        shown = stack.wait_for(rows, 30, "Flower's table to show the order's tasks")
+        screenshot = tmp_path / "flower-tasks.png"
+        browser.save_screenshot(str(screenshot))
+        print(f"screenshot: {screenshot}")
+        states = {row["name"]: row["state"] for row in shown}
+        steps = (names_of.SYNC_ORDER, names_of.CREATE_SALES_ORDER, names_of.CREATE_DOWN_PAYMENT_INVOICE,
+                 names_of.POST_INCOMING_PAYMENT)  # fmt: skip
+        assert {step: states.get(step) for step in steps} == dict.fromkeys(steps, "SUCCESS")
+        # The search found every task Flower holds for the order (its API lists them with their arguments).
+        api = requests.get(f"http://127.0.0.1:{port}/api/tasks", params={"limit": 1000}, auth=FLOWER_LOGIN, timeout=10)
+        of_order = {task_id for task_id, task in api.json().items() if str(order.id) in str(task.get("kwargs"))}
+        assert of_order <= {row["uuid"] for row in shown}
+        assert "rosa" not in browser.page_source.lower()  # ids, never the customer
+
+        # The order's story names each step's task by its id's first characters: the same tasks.
+        told = subprocess.run(shopb1("order", str(order.id), "--json"), env=stack.settings_env, capture_output=True,
+                              text=True, check=False)  # fmt: skip
+        story_tasks = set(re.findall(r"task (\w{8})", json.dumps(json.loads(told.stdout)["trail"])))
+        flower_tasks = {row["uuid"][:8] for row in shown}
+        assert story_tasks and story_tasks <= flower_tasks
 
 
 class _SentryReceiver(BaseHTTPRequestHandler):
