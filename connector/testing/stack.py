@@ -240,7 +240,7 @@ class Stack:
     def documents(self, entity_set: str, field_name: str, value: int) -> list[dict[str, Any]]:
         select = (
             "DocEntry,Cancelled,CardCode,TransferSum,TransferAccount"
-            if entity_set == "IncomingPayments"
+            if entity_set in ("IncomingPayments", "VendorPayments")
             else "DocEntry,DocTotal,Cancelled,DocumentStatus,PaidToDate,CardCode"
         )
         with self.sl() as client:
