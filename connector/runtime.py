@@ -150,10 +150,10 @@ class Runtime:
 
     @cached_property
     def trail(self) -> OrderTrail:
-        """What the pipeline did with each order, for `shopb1 order` (kept as long as the order's state)."""
+        """What the pipeline did with each order, for `shopb1 order` (SHOPB1_TRAIL_DAYS after its last entry)."""
         from connector.sync.trail import OrderTrail
 
-        return OrderTrail(self.redis, self.redis_settings.key_prefix, seconds=self.order_state.seconds,
+        return OrderTrail(self.redis, self.redis_settings.key_prefix, seconds=self.pipeline.trail_days * 86400,
                           delivery_key=self.events.delivery_key)  # fmt: skip
 
     @cached_property

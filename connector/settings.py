@@ -354,6 +354,9 @@ class PipelineSettings:
     visibility_timeout: int = 2 * 3600
     # How long Redis keeps an order's facts after their last change; afterwards B1's key table answers.
     order_state_days: int = 45
+    # How long an order's trail (`shopb1 order`'s "connector, in time order") is kept after its last entry: the
+    # questions come within days, and a trail costs Redis as much as the order's state. At most the state's days.
+    trail_days: int = 14
     # Seconds a customers/* webhook waits before its customer is compared with the partner: the order that made
     # Shopify send it books (and marks) the partner first, so the comparison costs nothing.
     customer_sync_delay: float = 20.0
@@ -370,6 +373,11 @@ class PipelineSettings:
             )
         if self.order_state_days < 1:
             raise SettingsError(f"SHOPB1_ORDER_STATE_DAYS must be 1 or more, got {self.order_state_days!r}")
+        if not 1 <= self.trail_days <= self.order_state_days:
+            raise SettingsError(
+                f"SHOPB1_TRAIL_DAYS must be 1 to SHOPB1_ORDER_STATE_DAYS ({self.order_state_days}), got "
+                f"{self.trail_days!r}"
+            )
         try:
             time.fromisoformat(self.daily_report_at)
         except ValueError:
@@ -392,6 +400,7 @@ class PipelineSettings:
         return cls(
             visibility_timeout=env.integer("SHOPB1_CELERY_VISIBILITY_TIMEOUT", cls.visibility_timeout),
             order_state_days=env.integer("SHOPB1_ORDER_STATE_DAYS", cls.order_state_days),
+            trail_days=env.integer("SHOPB1_TRAIL_DAYS", cls.trail_days),
             customer_sync_delay=env.number("SHOPB1_CUSTOMER_SYNC_DELAY", cls.customer_sync_delay),
             daily_report_at=env.text("SHOPB1_DAILY_REPORT_AT", cls.daily_report_at),
         )

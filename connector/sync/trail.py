@@ -7,13 +7,13 @@ the error's type and its countdown; a failure for good, which is a dead letter) 
 synchronisation. No message text and no order data: nothing personal is kept, nothing a redaction must find.
 
 One Redis string per order (`<prefix>:order:<id>:trail`), written by one script that also bounds it (the oldest
-entries go first, and the trail then says so) and renews its expiry with the order's state. Written short because
-a season holds millions: the first line is the time of the first entry in base 36 (with `-` once older entries
-were dropped); then one line per entry, `|`-separated: the seconds since that first time in base 36 (empty for
-none), one letter for its kind, topics, decisions and steps by the codes below, a webhook id (a UUID) in 22
-characters of base 64, a task id cut to its first 8 characters (Flower's search and the logs find the task by
-them). A synchronisation's end names no task: the lease lets one run at a time, so it ends the latest that ran.
-Recording is best effort: no task fails because its trail could not be written.
+entries go first, and the trail then says so) and renews its expiry (SHOPB1_TRAIL_DAYS) with each entry. Written
+short because a season holds millions: the first line is the time of the first entry in base 36 (with `-` once
+older entries were dropped); then one line per entry, `|`-separated: the seconds since that first time in base
+36 (empty for none), one letter for its kind, topics, decisions and steps by the codes below, a webhook id (a
+UUID) in 22 characters of base 64, a task id cut to its first 8 characters (Flower's search and the logs find the
+task by them). A synchronisation's end names no task: the lease lets one run at a time, so it ends the latest
+that ran. Recording is best effort: no task fails because its trail could not be written.
 """
 
 from __future__ import annotations

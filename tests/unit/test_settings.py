@@ -196,3 +196,13 @@ def test_redis_tls_settings_that_would_not_verify_are_refused(environ, message):
 def test_the_shop_id_is_read_when_set():
     assert ShopifySettings.from_env({}).shop_id is None
     assert ShopifySettings.from_env({"SHOPB1_SHOPIFY_SHOP_ID": "954889"}).shop_id == 954889
+
+
+def test_an_orders_trail_is_kept_at_most_as_long_as_its_state():
+    from connector.settings import PipelineSettings
+
+    assert PipelineSettings.from_env({}).trail_days == 14
+    assert PipelineSettings.from_env({"SHOPB1_TRAIL_DAYS": "3"}).trail_days == 3
+    for environ in ({"SHOPB1_TRAIL_DAYS": "0"}, {"SHOPB1_ORDER_STATE_DAYS": "7", "SHOPB1_TRAIL_DAYS": "8"}):
+        with pytest.raises(SettingsError, match="SHOPB1_TRAIL_DAYS"):
+            PipelineSettings.from_env(environ)
