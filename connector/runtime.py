@@ -154,7 +154,7 @@ class Runtime:
         from connector.sync.trail import OrderTrail
 
         return OrderTrail(self.redis, self.redis_settings.key_prefix, seconds=self.pipeline.trail_days * 86400,
-                          delivery_key=self.events.delivery_key)  # fmt: skip
+                          received=self.events.received)  # fmt: skip
 
     @cached_property
     def coordinator(self) -> OrderCoordinator:

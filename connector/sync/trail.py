@@ -157,13 +157,13 @@ class OrderTrail:
         prefix: str,
         *,
         seconds: int,
-        delivery_key: Callable[[str], str],
+        received: Callable[[list[str]], dict[str, int]],
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.redis = client
         self.prefix = prefix
         self.seconds = seconds
-        self._delivery_key = delivery_key
+        self._received = received
         self._clock = clock
         self._append = client.register_script(_APPEND)
 
@@ -226,12 +226,4 @@ class OrderTrail:
 
     def copies(self, webhook_ids: list[str]) -> dict[str, int]:
         """The copies of each delivery the ingest acknowledged as duplicates, while its mark lasts (a day)."""
-        with self.redis.pipeline(transaction=False) as pipe:
-            for webhook_id in webhook_ids:
-                pipe.get(self._delivery_key(webhook_id))
-            counts = pipe.execute()
-        found = {}
-        for webhook_id, count in zip(webhook_ids, counts, strict=True):
-            if count is not None and count.isdigit() and int(count) > 1:
-                found[webhook_id] = int(count) - 1
-        return found
+        return {webhook_id: count - 1 for webhook_id, count in self._received(webhook_ids).items() if count > 1}

@@ -102,6 +102,7 @@ def test_the_ingest_does_its_work_with_its_user(acl_redis: AclRedis, admin: redi
     [
         ("HGETALL", "shopb1:event:w1"),  # read a stored event
         ("GET", "shopb1:delivery:w1"),
+        ("HGETALL", "shopb1:delivery:493333"),  # list the marks of an hour
         ("LRANGE", QUEUE_KEY, 0, -1),  # read or take queued tasks
         ("BRPOP", QUEUE_KEY, 1),
         ("LLEN", QUEUE_KEY),

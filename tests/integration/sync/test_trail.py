@@ -25,7 +25,7 @@ class Clock:
 
 def trail_of(client: redis.Redis, prefix: str, clock: Clock | None = None) -> OrderTrail:
     events = EventStore(client, prefix)
-    return OrderTrail(client, prefix, seconds=3600, delivery_key=events.delivery_key, clock=clock or Clock())
+    return OrderTrail(client, prefix, seconds=3600, received=events.received, clock=clock or Clock())
 
 
 def test_a_synchronisation_told_in_order_and_in_words(client: redis.Redis, prefix: str) -> None:

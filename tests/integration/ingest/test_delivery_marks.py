@@ -1,0 +1,75 @@
+"""Delivery marks in a real Redis: one hash per hour, a copy recognised across hours and ingest clocks a little
+apart, counted, and forgotten after the day Shopify may still retry in."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Iterator
+
+import pytest
+import redis
+
+from connector.ingest.events import HOUR, REMEMBER_SECONDS, EventStore, Outcome
+from connector.shopify.webhooks import Delivery, packed_webhook_id
+from connector.testing.redis_server import RestartableRedis
+
+# The start of this hour: the marks expire at real times (EXPIREAT), so the clocks here start from now.
+START = time.time() // HOUR * HOUR
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = START
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def client(ingest_redis: RestartableRedis) -> Iterator[redis.Redis]:
+    if ingest_redis.process is None:
+        ingest_redis.start()
+    client = ingest_redis.client()
+    client.flushdb()
+    yield client
+
+
+def accept(events: EventStore, webhook_id: str) -> Outcome:
+    delivery = Delivery("orders/create", webhook_id, "shop.example", "2026-07", None, None)
+    return events.accept(delivery, b"{}", lambda d: ("shopb1:queue", "message"))
+
+
+def test_a_copy_is_recognised_in_the_next_hours_and_counted(client: redis.Redis) -> None:
+    clock = Clock()
+    events = EventStore(client, "shopb1", clock=clock)
+    webhook = str(uuid.uuid4())
+    clock.now = START + HOUR - 1
+    assert accept(events, webhook) == Outcome.ACCEPTED
+    for later in (2, HOUR, REMEMBER_SECONDS - 1):
+        clock.now = START + HOUR - 1 + later
+        assert accept(events, webhook) == Outcome.DUPLICATE
+    assert events.received([webhook, str(uuid.uuid4())]) == {webhook: 4}
+    # One hash for the hour the delivery came first, holding the packed id; it outlives the day by under an hour.
+    [key] = client.keys("shopb1:delivery:*")
+    assert key.decode() == f"shopb1:delivery:{int(START // HOUR)}"
+    assert client.hkeys(key) == [packed_webhook_id(webhook).encode()]
+    assert REMEMBER_SECONDS <= client.expiretime(key) - (START + HOUR - 1) <= REMEMBER_SECONDS + HOUR
+    assert client.llen("shopb1:queue") == 1
+
+
+def test_an_ingest_whose_clock_runs_ahead_into_the_next_hour_is_heard(client: redis.Redis) -> None:
+    ahead, behind = Clock(), Clock()
+    ahead.now, behind.now = START + HOUR + 1, START + HOUR - 2
+    webhook = str(uuid.uuid4())
+    assert accept(EventStore(client, "shopb1", clock=ahead), webhook) == Outcome.ACCEPTED
+    assert accept(EventStore(client, "shopb1", clock=behind), webhook) == Outcome.DUPLICATE
+
+
+def test_a_copy_after_the_remembered_day_is_accepted_again(client: redis.Redis) -> None:
+    clock = Clock()
+    events = EventStore(client, "shopb1", clock=clock)
+    webhook = str(uuid.uuid4())
+    assert accept(events, webhook) == Outcome.ACCEPTED
+    clock.now = START + REMEMBER_SECONDS + 2 * HOUR  # its hour is no longer looked in (and has expired)
+    assert accept(events, webhook) == Outcome.ACCEPTED
