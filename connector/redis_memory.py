@@ -34,6 +34,19 @@ class MemoryReading:
         return self.share is not None and self.share > WARN_SHARE
 
 
+def kept_bytes(client: redis.Redis) -> int:
+    """What the keys cost Redis: the dataset plus the keyspace's own tables (each key's entry, its expiry's, the
+    buckets), which INFO's used_memory_dataset counts as overhead although they grow with every key. Client and
+    AOF buffers, which move with the load of the moment, are left out."""
+    stats = client.memory_stats()
+    tables = sum(
+        int(value.get("overhead.hashtable.main", 0)) + int(value.get("overhead.hashtable.expires", 0))
+        for name, value in stats.items()
+        if name.startswith("db.") and isinstance(value, dict)
+    )
+    return int(stats["dataset.bytes"]) + tables
+
+
 def metrics_key(prefix: str) -> str:
     """The hash the ingest's `/metrics` reads (its Redis user may read `<prefix>:metrics:ingest:*` only)."""
     return f"{prefix}:metrics:ingest:redis"

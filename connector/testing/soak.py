@@ -22,6 +22,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from connector.redis_memory import kept_bytes
 from connector.testing.bench_booking import UNLIMITED_SHOPIFY, SalesOrderWatcher
 from connector.testing.bench_pipeline import WorkerMemory
 from connector.testing.reconciliation import Booked, booked_in_b1, fully_booked, to_book
@@ -38,7 +39,7 @@ class Sample:
     seconds: float
     sold: int
     booked: int  # sales orders seen in B1
-    redis_used: int  # bytes, INFO memory used_memory_dataset (used memory less client buffers and the like)
+    redis_used: int  # bytes the keys cost (connector.redis_memory.kept_bytes: no client or AOF buffers)
     worker_rss: int  # bytes, every worker process
     sl_requests: int  # since the start, logins left out
 
@@ -104,11 +105,10 @@ def run(orders: int, wave: int = 100, workdir: Path | None = None) -> SoakResult
 
 
 def _sample(stack: Stack, memory: WorkerMemory, watcher: SalesOrderWatcher, sold: int, started: float) -> Sample:
-    info = stack.redis_client().info("memory")
     requests = stack.emulator_control("sapb1", "GET", "stats")["stats"]["by_request"]
     # The watcher's own reads of new sales orders are not the connector's.
     connector_requests = sum(requests.values()) - watcher.reads
-    used = int(info["used_memory_dataset"])
+    used = kept_bytes(stack.redis_client())
     return Sample(time.monotonic() - started, sold, len(watcher.seen), used, memory.read()[0], connector_requests)
 
 
