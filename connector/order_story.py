@@ -4,7 +4,7 @@ holds for it, what the connector is doing with it, what failed, whether the mone
 Everything is read now, from where it is true: Shopify's order (payments, refunds, fulfilments, in time order), B1's
 documents through the key table and DocEntry (the morning report's check, connector/daily_report.py), and Redis's
 small state of the order and its trail (connector/sync/trail.py: webhooks, synchronisations, steps, retries and
-failures, bounded, kept `SHOPB1_ORDER_STATE_DAYS` after its last change), its synchronisation's lease and flags,
+failures, bounded, kept `SHOPB1_TRAIL_DAYS` after its last entry), its synchronisation's lease and flags,
 and its open dead letters. An old order Redis no longer knows is told from Shopify and B1 alone, and the story
 says so. A task id in the trail is cut to 8 characters: Flower's search finds the task by it.
 """

@@ -688,12 +688,11 @@ def _hold_a_refund_of_invoiced_goods(order: Order, refund: Refund, facts: OrderF
     """
     if not facts.drawn:
         return  # nothing invoiced by shopb1 (mapping fulfilment.invoice_on_delivery)
-    totals = [ref.doc_total for ref in (*facts.down_payments.values(), *facts.credit_memos.values())]
-    if any(total is None for total in totals):
+    paid = [down.doc_total for down in facts.down_payments.values()]
+    credited = [memo.doc_total for memo in facts.credit_memos.values()]
+    if None in paid or None in credited:
         return  # known from key rows alone; the invoices' draws are then unknown too
-    credited = sum((memo.doc_total or Decimal(0) for memo in facts.credit_memos.values()), Decimal(0))
-    paid = sum((down.doc_total or Decimal(0) for down in facts.down_payments.values()), Decimal(0))
-    undrawn = paid - sum(facts.drawn.values(), Decimal(0)) - credited
+    undrawn = sum(paid, Decimal(0)) - sum(facts.drawn.values(), Decimal(0)) - sum(credited, Decimal(0))
     back = mapping_documents.money_back(refund)
     if back > undrawn:
         raise HeldForOperator(

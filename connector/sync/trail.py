@@ -87,16 +87,6 @@ DEFERRED = "deferred"
 WEBHOOK, REQUEST, SYNC, STEP, RETRY, FAILED, FINISHED, RELEASED = "W", "Q", "S", "K", "Y", "X", "F", "L"
 
 
-def _b36(number: int) -> str:
-    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
-    text = ""
-    while True:
-        number, digit = divmod(number, 36)
-        text = digits[digit] + text
-        if number == 0:
-            return text
-
-
 def short(identifier: str | None) -> str:
     """A task id cut to what finds it (a UUID's first group)."""
     return (identifier or "-")[:8]

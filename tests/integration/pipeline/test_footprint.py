@@ -42,8 +42,8 @@ def used_memory(stack: Stack) -> int:
 # dispatching the body twice, celery/backends/redis.py `done_expires`): gone minutes after the order settled, so
 # keys that expire that soon are counted apart.
 SHORT_LIVED_SECONDS = 300
-# What varies in key names: UUIDs, webhook ids packed in 22 characters, numbers.
-KEY_IDS = re.compile(rb"[0-9a-f]{8}-[0-9a-f-]{27}|(?<=:delivery:)[\w-]{22}|[0-9]+")
+# What varies in key names: UUIDs and numbers.
+KEY_IDS = re.compile(rb"[0-9a-f]{8}-[0-9a-f-]{27}|[0-9]+")
 
 
 def by_kind(stack: Stack) -> tuple[dict[str, int], int]:
