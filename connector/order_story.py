@@ -24,7 +24,7 @@ from connector.shopify import queries
 from connector.shopify.client import ShopifyClient
 from connector.sync.coordination import OrderCoordinator
 from connector.sync.orders import order_gid
-from connector.sync.state import OrderState
+from connector.sync.state import InStep, OrderState
 from connector.sync.trail import OrderTrail
 
 
@@ -131,10 +131,16 @@ class StoryTeller:
             status["runs again"] = False  # a flag left by a synchronisation that failed: the next one clears it
         return {
             "synchronisation": ", ".join(name for name, on in status.items() if on) or "idle",
-            "last in step": facts.synced_at.isoformat() if facts.synced_at else "-",
+            "last in step": _in_step(facts.in_step),
             "partner": facts.card_code or "-",
             "Redis keeps": "the order's facts" if not facts.empty else kept,
         }
+
+
+def _in_step(in_step: InStep | None) -> str:
+    if in_step is None:
+        return "-"
+    return in_step.updated_at.isoformat() + (" (that whole second read)" if in_step.whole_second else "")
 
 
 def _when(moment: datetime | str | None) -> str:

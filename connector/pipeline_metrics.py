@@ -80,6 +80,20 @@ def keys(prefix: str) -> dict[str, str]:
     return {name: f"{base}:{name}" for name in names}
 
 
+# Work queued in the background (the sweep's synchronisations) waits behind every other message of the worker's
+# queues. kombu's Redis transport keeps each priority step of a queue in a list of its own, named after the queue,
+# kombu's separator and the step (kombu.transport.redis: Channel.sep, _q_for_pri); its BRPOP lists every queue's
+# step 0 before any step 9, and 0 is the highest priority on Redis.
+PRIORITY_STEPS = (0, 9)
+BACKGROUND_PRIORITY = 9
+_PRIORITY_SEPARATOR = "\x06\x16"
+
+
+def queue_lists(queue_key: str) -> tuple[str, ...]:
+    """The Redis lists of one Celery queue: its own (priority 0) and one per lower priority step."""
+    return (queue_key, *(f"{queue_key}{_PRIORITY_SEPARATOR}{step}" for step in PRIORITY_STEPS if step))
+
+
 def oldest_age(client: redis.Redis, queue_key: str, now: float) -> float:
     """Seconds the oldest message of a Celery queue has waited (0 when the queue is empty). kombu pushes on the
     left and workers pop on the right, so the oldest is the last element: one O(1) read, whatever the length. A
@@ -101,8 +115,9 @@ def watch(
     oldest's first failure) into the hashes `/metrics` shows. Run by beat's watch every minute; the open letters
     are few, each read once."""
     now = time.time() if now is None else now
-    lengths = {queue: int(client.llen(key)) for queue, key in queue_keys.items()}
-    ages = {f"{queue}|oldest": round(oldest_age(client, key, now), 1) for queue, key in queue_keys.items()}
+    lengths = {queue: sum(int(client.llen(lst)) for lst in queue_lists(key)) for queue, key in queue_keys.items()}
+    ages = {f"{queue}|oldest": round(max(oldest_age(client, lst, now) for lst in queue_lists(key)), 1)
+            for queue, key in queue_keys.items()}  # fmt: skip
     open_letters: dict[str, int] = defaultdict(int)
     oldest: dict[str, float] = {}
     for letter in letters.letters():

@@ -23,6 +23,7 @@ from celery import chain, chord, shared_task
 from celery.canvas import Signature
 from celery.exceptions import ChordError
 
+from connector.pipeline_metrics import BACKGROUND_PRIORITY
 from connector.runtime import Runtime
 from connector.sync.coordination import Read
 from connector.sync.orders import (
@@ -102,14 +103,15 @@ def sync_order(self: SyncTask, order_id: int, reason: str = "webhook") -> dict[s
 
 
 def request_sync(runtime: Runtime, order_id: int, reason: str, *, webhook_id: str | None = None,
-                 **options: Any) -> str:  # fmt: skip
+                 background: bool = False, **options: Any) -> str:  # fmt: skip
     """Have the order synchronised (see OrderCoordinator.request); what was decided, also in the order's trail.
-    A webhook's reason is its topic."""
+    A webhook's reason is its topic. In the `background`, the synchronisation waits behind every new order."""
+    priority = BACKGROUND_PRIORITY if background else None
 
     def enqueue() -> None:
-        sync_order.apply_async(kwargs={"order_id": order_id, "reason": reason})
+        sync_order.apply_async(kwargs={"order_id": order_id, "reason": reason}, priority=priority)
 
-    decision = runtime.coordinator.request(order_id, enqueue, **options).value
+    decision = runtime.coordinator.request(order_id, enqueue, background=background, **options).value
     if webhook_id is not None:
         runtime.trail.webhook(order_id, reason, webhook_id, decision)
     else:
@@ -120,7 +122,8 @@ def request_sync(runtime: Runtime, order_id: int, reason: str, *, webhook_id: st
 def launch(runtime: Runtime, plan: Plan, token: str) -> None:
     """The canvas of `plan`, one chain; an order with nothing to do is finished here and now."""
     order_id = plan.order_id
-    read = {"updated_at": plan.updated_at.isoformat(), "transaction_ids": sorted(plan.transaction_ids)}
+    read = {"updated_at": plan.updated_at.isoformat(), "transaction_ids": sorted(plan.transaction_ids),
+            "whole_second": plan.whole_second}  # fmt: skip
     done = finish_sync.si(order_id=order_id, token=token, **read)
     if plan.cancel is not None:
         steps: list[Signature] = [_step(cancel_order, order_id, plan.cancel, immutable=True)]
@@ -249,16 +252,22 @@ def cancel_order(self: SyncTask, order_id: int, work: dict[str, Any]) -> str:
 
 @shared_task(base=SyncTask, bind=True, name=names.FINISH_SYNC, queue=Queue.ORDERS.value)
 def finish_sync(
-    self: SyncTask, order_id: int, token: str, updated_at: str, transaction_ids: list[int] | None = None
+    self: SyncTask,
+    order_id: int,
+    token: str,
+    updated_at: str,
+    transaction_ids: list[int] | None = None,
+    *,
+    whole_second: bool = False,
 ) -> dict[str, Any]:
     """The order is in step with Shopify: remember how far, close its dead letters, go again if it changed in a
     way this synchronisation did not see."""
-    read = Read(datetime.fromisoformat(updated_at), frozenset(transaction_ids or ()))
+    read = Read(datetime.fromisoformat(updated_at), frozenset(transaction_ids or ()), whole_second)
     return finish(self.runtime, order_id, token, read)
 
 
 def finish(runtime: Runtime, order_id: int, token: str, read: Read) -> dict[str, Any]:
-    runtime.orders.settle(order_id, read.updated_at)
+    runtime.orders.settle(order_id, read)
     resolved = runtime.dead_letters.resolve_order(order_id)
     rerun = runtime.coordinator.finish(order_id, token, read)
     runtime.trail.finished(order_id, rerun)

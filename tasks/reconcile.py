@@ -25,8 +25,10 @@ def reconcile_orders(self: SyncTask) -> dict[str, Any]:
     sweep = OrderSweep(runtime.orders.shopify, runtime.redis, runtime.redis_settings.key_prefix)
 
     def synchronise(changed: ChangedOrder) -> None:
-        # Not trusting a queued flag: the sweep is what heals a synchronisation whose task was lost.
-        request_sync(runtime, changed.order_id, "reconcile", updated_at=changed.updated_at, trust_queued=False)
+        # Not trusting a queued flag: the sweep is what heals a synchronisation whose task was lost. In the
+        # background: in a busy hour most orders it finds are in step, and new orders must not wait behind them.
+        request_sync(runtime, changed.order_id, "reconcile", updated_at=changed.updated_at, trust_queued=False,
+                     background=True)  # fmt: skip
 
     return sweep.sweep(synchronise)
 

@@ -10,6 +10,7 @@ from typing import Any
 from celery import Celery
 from kombu import Queue as KombuQueue
 
+from connector.pipeline_metrics import PRIORITY_STEPS
 from connector.settings import PipelineSettings, RedisSettings
 from tasks.queues import Queue
 from workers import signals
@@ -32,6 +33,8 @@ def celery_config(redis: RedisSettings) -> dict[str, Any]:
         "health_check_interval": 25,
         "retry_on_timeout": True,
         "global_keyprefix": f"{redis.key_prefix}:celery:",
+        # Two steps: the foreground, and the background that waits behind it (the sweep's synchronisations).
+        "priority_steps": list(PRIORITY_STEPS),
     }
     return {
         "broker_url": redis.url,

@@ -220,6 +220,8 @@ class Order:
     refund_discrepancy: MoneyBag | None = None
     has_more_line_items: bool = False
     line_items_cursor: str | None = field(default=None, repr=False)
+    # When the connector asked Shopify for it (its own clock), if it did.
+    read_at: datetime | None = field(default=None, repr=False)
 
     @property
     def captured_payments(self) -> tuple[Transaction, ...]:

@@ -22,7 +22,7 @@ from enum import StrEnum
 
 import redis
 
-from connector.sync.state import OrderState
+from connector.sync.state import InStep, OrderState
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +45,9 @@ redis.call('EXPIRE', KEYS[2], ARGV[3])
 return 0
 """
 # KEYS: the lease, the mark, the queued flag. ARGV: the mark's seconds, the flag's seconds, 1 to trust the flag,
-# what changed. 1: a synchronisation runs and is marked; 2: queue one (the flag is set); 0: one is queued already.
+# what changed, the flag's value ('1', or 'b' for a synchronisation queued in the background). 1: a
+# synchronisation runs and is marked; 2: queue one (the flag is set); 0: one is queued already. A background one
+# does not hold up a request in the foreground (it may wait behind every new order): that one is queued too.
 _REQUEST = """
 if redis.call('EXISTS', KEYS[1]) == 1 then
   redis.call('RPUSH', KEYS[2], ARGV[4])
@@ -53,9 +55,11 @@ if redis.call('EXISTS', KEYS[1]) == 1 then
   redis.call('EXPIRE', KEYS[2], ARGV[1])
   return 1
 end
-if redis.call('SET', KEYS[3], '1', 'NX', 'EX', ARGV[2]) then return 2 end
-if ARGV[3] == '1' then return 0 end
-redis.call('EXPIRE', KEYS[3], ARGV[2])
+local queued = redis.call('GET', KEYS[3])
+if queued and ARGV[3] == '1' and (queued == '1' or ARGV[5] == 'b') then return 0 end
+local value = ARGV[5]
+if queued == '1' then value = '1' end
+redis.call('SET', KEYS[3], value, 'EX', ARGV[2])
 return 2
 """
 # KEYS: the lease, the mark. ARGV: the token. Gives the lease back if it is still ours; what changed meanwhile.
@@ -88,6 +92,12 @@ class Read:
 
     updated_at: datetime
     transaction_ids: frozenset[int]
+    # The read came late enough after `updated_at` to have seen every change of that second (see `in_step`).
+    whole_second: bool = False
+
+    @property
+    def in_step(self) -> InStep:
+        return InStep(self.updated_at, self.whole_second)
 
     def covers(self, change: str) -> bool:
         kind, _, value = change.partition(":")
@@ -130,17 +140,20 @@ class OrderCoordinator:
         updated_at: datetime | None = None,
         change: str = "",
         trust_queued: bool = True,
+        background: bool = False,
     ) -> Decision:
         """Have the order synchronised; `enqueue` queues the synchronisation when one is needed.
 
         An order's events come in bursts (created, paid, its transactions, copies): they give one queued
         synchronisation, not one each. `trust_queued=False` queues one even when the flag says one waits (the
-        sweep: a flag whose task was lost would otherwise hold the order up for QUEUED_SECONDS).
+        sweep: a flag whose task was lost would otherwise hold the order up for QUEUED_SECONDS). `background`
+        says `enqueue` queues behind the foreground work (the sweep's): a later foreground request queues its own.
         """
         if updated_at is not None and self.is_stale(order_id, updated_at):
             return Decision.STALE
         keys = self._keys(order_id)
-        found = self._request(keys=keys, args=[self.lease_seconds * 2, QUEUED_SECONDS, int(trust_queued), change])
+        flag = "b" if background else "1"
+        found = self._request(keys=keys, args=[self.lease_seconds * 2, QUEUED_SECONDS, int(trust_queued), change, flag])
         if found == 1:
             return Decision.MARKED
         if found == 0:
@@ -180,10 +193,11 @@ class OrderCoordinator:
         return bool(self._release(keys=self._keys(order_id)[:1], args=[token]))
 
     def is_stale(self, order_id: int, updated_at: datetime) -> bool:
-        """Older than the version last in step. Shopify's times have whole seconds, so two changes within one
-        second look alike: an equal time is synchronised again (it costs a read) rather than risk skipping one."""
-        synced = self.state.synced_at(order_id)
-        return synced is not None and updated_at < synced
+        """Already in step (InStep.covers). Shopify's times have whole seconds, so two changes within one second
+        look alike: an equal time is synchronised again (it costs a read) unless the last read saw that whole
+        second."""
+        in_step = self.state.in_step(order_id)
+        return in_step is not None and in_step.covers(updated_at)
 
     def running(self, order_id: int) -> bool:
         return bool(self.redis.exists(self._keys(order_id)[0]))

@@ -19,7 +19,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from decimal import Decimal
 from functools import cached_property
 from typing import Any, TypeVar
@@ -61,6 +61,10 @@ log = logging.getLogger(__name__)
 # trusted for five minutes (one that disappears meanwhile makes B1 refuse the sales order: a data error).
 TAX_RATES_SECONDS = 3600.0
 ITEMS_SECONDS = 300.0
+
+# A read this long after the order's updatedAt (by the worker's clock) has seen every change of that second: the
+# rest of the second, and room for a worker clock up to two seconds ahead of Shopify's.
+WHOLE_SECOND_AFTER = timedelta(seconds=3)
 
 BOOK, CANCEL, SKIP, SETTLED = "book", "cancel", "skip", "settled"
 _T = TypeVar("_T")
@@ -211,10 +215,11 @@ class Plan:
     cancel: CancelWork | None = None
     # Every transaction of the order as read: a change to one of them during the synchronisation needs no rerun.
     transaction_ids: frozenset[int] = frozenset()
+    whole_second: bool = False  # see _saw_whole_second
 
     @property
     def read(self) -> Read:
-        return Read(self.updated_at, self.transaction_ids)
+        return Read(self.updated_at, self.transaction_ids, self.whole_second)
 
     def summary(self) -> dict[str, Any]:
         named = (("partner", self.partner), ("items", self.items), ("sales order", self.sales_order),
@@ -279,6 +284,7 @@ class OrderSync:
 
     def read_order(self, order_id: int) -> Order:
         """The order as Shopify has it now, every line item page included."""
+        read_at = datetime.now(UTC)
         node = self.shopify.execute(queries.ORDER, {"id": order_gid(order_id)}).get("order")
         if node is None:
             raise DataError(f"order {order_id} does not exist in Shopify")
@@ -286,7 +292,7 @@ class OrderSync:
         while order.has_more_line_items:
             page = self.shopify.execute(queries.ORDER_LINE_ITEMS, {"id": order.gid, "after": order.line_items_cursor})
             order = add_line_items_page(order, page["order"]["lineItems"])
-        return order
+        return replace(order, read_at=read_at)
 
     def facts(self, order: Order) -> OrderFacts:
         """The order's B1 side as known: from Redis when it knows the order, else one query on the key table
@@ -334,7 +340,8 @@ class OrderSync:
         """What this order still needs in B1, every body mapped once: its sales order (or the changes Shopify
         made since it was booked), each captured payment, each refund with money, and for a cancelled order its
         end in B1."""
-        plan = Plan(order.id, BOOK, order.updated_at, transaction_ids=frozenset(t.id for t in order.transactions))
+        plan = Plan(order.id, BOOK, order.updated_at, transaction_ids=frozenset(t.id for t in order.transactions),
+                    whole_second=_saw_whole_second(order))  # fmt: skip
         if order.test and self.mapping.skip_test_orders:
             plan.action, plan.reason = SKIP, "test order"
             return plan
@@ -627,11 +634,11 @@ class OrderSync:
                     booked = self.post_outgoing_payment(payment, booked)
             if plan.close is not None:
                 self.close_sales_order(plan.close, booked)
-        self.settle(plan.order_id, plan.updated_at)
+        self.settle(plan.order_id, plan.read)
 
-    def settle(self, order_id: int, updated_at: datetime) -> None:
-        """The order is in step with Shopify as of `updated_at`."""
-        self.state.mark_synced(order_id, updated_at)
+    def settle(self, order_id: int, read: Read) -> None:
+        """The order is in step with Shopify as of what was read."""
+        self.state.mark_synced(order_id, read.in_step)
 
     # --- what rarely changes ---------------------------------------------------------------------------------
 
@@ -666,6 +673,12 @@ def _net_payment(order: Order) -> Decimal:
         return order.net_payment.shop
     refunded = order.total_refunded.shop if order.total_refunded is not None else Decimal(0)
     return sum((payment.amount.shop for payment in order.captured_payments), Decimal(0)) - refunded
+
+
+def _saw_whole_second(order: Order) -> bool:
+    """The order was read late enough to know every change of its updatedAt's second: another event of that same
+    second is then in step, not a reason to read the order again."""
+    return order.read_at is not None and order.read_at - order.updated_at >= WHOLE_SECOND_AFTER
 
 
 def _known(value: _T | None) -> _T:

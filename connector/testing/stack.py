@@ -25,6 +25,7 @@ from typing import Any
 import redis
 import requests
 
+from connector.pipeline_metrics import queue_lists
 from connector.sapb1 import ServiceLayerClient, format_filter
 from connector.settings import RedisSettings, ServiceLayerSettings, ShopifySettings
 from connector.shopify import ShopifyClient, cost_limiter
@@ -157,7 +158,8 @@ class Stack:
         """Tasks waiting in the queues of QUEUE_WORKERS."""
         with self.redis_client().pipeline(transaction=False) as pipe:
             for queue in QUEUE_WORKERS:
-                pipe.llen(f"{self.key_prefix}:celery:{queue}")
+                for key in queue_lists(f"{self.key_prefix}:celery:{queue}"):
+                    pipe.llen(key)
             return sum(pipe.execute())
 
     def workers_idle(self) -> bool:

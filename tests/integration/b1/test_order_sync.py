@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 import uuid
 from collections.abc import Iterator
-from datetime import UTC
+from datetime import UTC, timedelta
 from decimal import Decimal
 
 import pytest
@@ -64,8 +64,23 @@ def test_a_new_order_is_planned_whole_and_booked_to_the_cent(
     assert facts.sales_order is not None and facts.sales_order.doc_total == order.current_total_price.shop
     assert sorted(facts.incoming_payments) == [DEPOSIT_TXN, BALANCE_TXN]
     assert sum(ref.doc_total for ref in facts.down_payments.values()) == Decimal("274.00")
-    assert facts.synced_at == order.updated_at
+    assert facts.in_step is not None and facts.in_step.updated_at == order.updated_at
     assert sl_emulator.stats()["user_field_filters"] == {}
+
+
+def test_a_read_seconds_after_the_last_change_knows_that_whole_second(
+    documents: B1Documents, state: OrderState
+) -> None:
+    order = order_from_graphql(realistic_order())
+    sync = synchroniser(documents, state)
+    # Read within the second of its last change, the order may change again in that second; three seconds later
+    # (one, and two for a worker clock ahead of Shopify's), it cannot have.
+    assert not sync.plan(dataclasses.replace(order, read_at=order.updated_at + timedelta(seconds=1))).whole_second
+    assert not sync.plan(order).whole_second  # not read by the connector: nothing known of when
+    plan = sync.plan(dataclasses.replace(order, read_at=order.updated_at + timedelta(seconds=3)))
+    sync.run(plan)
+    in_step = state.in_step(order.id)
+    assert in_step is not None and in_step.whole_second and in_step.covers(order.updated_at)
 
 
 def test_a_booked_order_plans_nothing_and_asks_the_service_layer_nothing(

@@ -18,12 +18,16 @@ from pathlib import Path
 import pytest
 import requests
 
+from connector.pipeline_metrics import queue_lists
+from connector.settings import RedisSettings
 from connector.testing.processes import celery_worker, free_port, shopb1
 from connector.testing.sales import Line, order_input, place_order
 from connector.testing.stack import APP_SECRET, Stack, running_stack
 from tasks import names as names_of
+from tasks.queues import Queue
 from tests.support.browser import CHROMEDRIVER, CHROMIUM, By, WebDriverWait, chromium, expected_conditions
 from tests.support.shopify_webhooks import WebhookDelivery
+from workers.celery_app import create_publisher
 
 
 @pytest.fixture(scope="module")
@@ -54,6 +58,38 @@ def test_reconciliation_sweep_books_an_order_whose_webhooks_were_all_lost(stack:
         stack.emulator_control("shopify", "PUT", "webhooks/faults", {})
         stack.stop("pipeline")
     assert len(stack.documents("DownPayments", "U_ShopifyOrderId", order.id)) == 1
+
+
+def test_the_sweeps_synchronisations_wait_behind_new_orders(stack: Stack) -> None:
+    """In a busy hour the sweep finds hundreds of orders, most of them in step: it queues their synchronisations in
+    the background, and a worker takes every other message first."""
+    client = stack.redis_client()
+    foreground, background = queue_lists(f"{stack.key_prefix}:celery:{Queue.ORDERS.value}")
+    stack.emulator_control("shopify", "PATCH", "webhooks/faults", {"drop": {"rate": 1.0, "topics": []}})
+    try:
+        lines = [Line("FILTER-SQZ", 1, Decimal("39.00"))]
+        swept = [place_order(stack.shopify(), order_input(lines)) for _ in range(2)]
+        new = place_order(stack.shopify(), order_input(lines))
+        stack.start_worker("sweeper", [Queue.RECONCILE.value], concurrency=1)
+        create_publisher(RedisSettings.from_env(stack.env)).send_task(
+            names_of.RECONCILE_ORDERS, queue=Queue.RECONCILE.value
+        )
+        flags = [f"{stack.key_prefix}:order:{order.id}:queued" for order in swept]
+        stack.wait_for(lambda: all(client.get(flag) == b"b" for flag in flags), 60, "the sweep to find both orders")
+        stack.stop("sweeper")
+        assert client.llen(background) >= 2
+        stack.cli("sync", "order", str(new.id))  # an order's webhook, or an operator: the foreground
+        assert client.llen(foreground) == 1
+        stack.start_worker("pipeline", concurrency=1)
+        for order in [*swept, new]:
+            stack.wait_for(lambda order=order: booked_once(stack, order.id), 90, f"order {order.id} booked")
+    finally:
+        stack.emulator_control("shopify", "PUT", "webhooks/faults", {})
+        stack.stop("pipeline")
+    doc_entry = {order.id: stack.documents("Orders", "U_ShopifyOrderId", order.id)[0]["DocEntry"]
+                 for order in [*swept, new]}  # fmt: skip
+    # One worker process: the new order's whole chain ran before the sweep's first synchronisation was taken.
+    assert doc_entry[new.id] < min(doc_entry[order.id] for order in swept)
 
 
 FLOWER_LOGIN = ("ops", "night-shift")

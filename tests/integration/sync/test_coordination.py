@@ -8,7 +8,7 @@ import pytest
 import redis
 
 from connector.sync.coordination import Decision, OrderCoordinator, Read, order_change, transaction_change
-from connector.sync.state import OrderState
+from connector.sync.state import InStep, OrderState
 
 ORDER = 820982911946154508
 T0 = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
@@ -75,12 +75,40 @@ def test_a_new_synchronisation_consumes_older_marks_and_the_queued_flag(coordina
 
 def test_an_event_older_than_what_is_in_step_changes_nothing(coordinator: OrderCoordinator) -> None:
     queue = Queue()
-    coordinator.state.mark_synced(ORDER, T0)
+    coordinator.state.mark_synced(ORDER, InStep(T0))
 
     assert coordinator.request(ORDER, queue, updated_at=T0 - timedelta(seconds=1)) == Decision.STALE
     # Shopify's times have whole seconds: an equal time may be a second change, so it is synchronised.
     assert coordinator.request(ORDER, queue, updated_at=T0) == Decision.QUEUED
     assert queue.queued == 1
+
+
+def test_an_event_of_a_second_the_last_read_saw_whole_changes_nothing(coordinator: OrderCoordinator) -> None:
+    queue = Queue()
+    coordinator.state.mark_synced(ORDER, Read(T0, frozenset({93}), whole_second=True).in_step)
+
+    # The sweep finding the order at the time it was synchronised, a late copy of its last webhook.
+    assert coordinator.request(ORDER, queue, updated_at=T0, trust_queued=False, background=True) == Decision.STALE
+    assert coordinator.request(ORDER, queue, updated_at=T0) == Decision.STALE
+    assert coordinator.request(ORDER, queue, updated_at=T0 + timedelta(seconds=1)) == Decision.QUEUED
+    assert queue.queued == 1
+
+
+def test_a_synchronisation_queued_in_the_background_does_not_hold_up_a_new_event(
+    coordinator: OrderCoordinator, client: redis.Redis
+) -> None:
+    queue = Queue()
+    flag = coordinator._keys(ORDER)[2]
+    assert coordinator.request(ORDER, queue, trust_queued=False, background=True) == Decision.QUEUED
+    # It waits behind every new order: a webhook queues its own synchronisation rather than wait for it...
+    assert coordinator.request(ORDER, queue) == Decision.QUEUED
+    # ...and the events after that one wait for that one, as usual.
+    assert coordinator.request(ORDER, queue) == Decision.ALREADY_QUEUED
+    # The next sweep queues again (it trusts no flag) but leaves the flag saying one waits in the foreground.
+    assert coordinator.request(ORDER, queue, trust_queued=False, background=True) == Decision.QUEUED
+    assert client.get(flag) == b"1"
+    assert coordinator.request(ORDER, queue) == Decision.ALREADY_QUEUED
+    assert queue.queued == 3
 
 
 def test_the_sweep_queues_even_when_a_flag_says_one_waits(coordinator: OrderCoordinator) -> None:
@@ -122,7 +150,7 @@ def test_every_key_the_coordination_writes_expires(
     coordinator.request(ORDER, Queue())
     coordinator.begin(ORDER, "sync-1")
     coordinator.request(ORDER, Queue())
-    coordinator.state.mark_synced(ORDER, T0)
+    coordinator.state.mark_synced(ORDER, InStep(T0))
     keys = list(client.scan_iter(match=f"{prefix}:*"))
     assert keys
     assert all(client.ttl(key) > 0 for key in keys)

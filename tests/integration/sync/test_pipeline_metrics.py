@@ -9,7 +9,7 @@ import redis
 
 from connector.deadletters import DeadLetter, DeadLetterStore
 from connector.ingest.metrics import IngestMetrics
-from connector.pipeline_metrics import PipelineMetrics, outcome_of, target_of, watch
+from connector.pipeline_metrics import BACKGROUND_PRIORITY, PipelineMetrics, outcome_of, queue_lists, target_of, watch
 from connector.settings import RedisSettings
 from connector.shopify.webhooks import Delivery
 from tasks.names import SYNC_ORDER
@@ -91,8 +91,11 @@ def test_the_watch_ages_each_queue_by_its_oldest_message(redis_server: RedisServ
     publisher = create_publisher(settings)
     publisher.send_task(SYNC_ORDER, kwargs={"order_id": 1}, queue=Queue.ORDERS.value)
     publisher.send_task(SYNC_ORDER, kwargs={"order_id": 2}, queue=Queue.ORDERS.value)
+    # The sweep's synchronisations wait in the queue's background list, and count with the queue.
+    publisher.send_task(SYNC_ORDER, kwargs={"order_id": 3}, queue=Queue.ORDERS.value, priority=BACKGROUND_PRIORITY)
     queues = {queue.value: f"{prefix}:celery:{queue.value}" for queue in (Queue.WEBHOOKS, Queue.ORDERS, Queue.PAYMENTS)}
-    assert client.llen(queues[Queue.ORDERS.value]) == 2
+    foreground, background = queue_lists(queues[Queue.ORDERS.value])
+    assert client.llen(foreground) == 2 and client.llen(background) == 1
 
     watch(client, prefix, queues, DeadLetterStore(client, prefix), now=time.time() + 120)
     shown = samples(IngestMetrics(client, prefix).render())
@@ -100,4 +103,4 @@ def test_the_watch_ages_each_queue_by_its_oldest_message(redis_server: RedisServ
     for queue in (Queue.WEBHOOKS, Queue.ORDERS):
         assert 119 <= shown[f'shopb1_queue_oldest_age_seconds{{queue="{queue.value}"}}'] <= 125
     assert shown[f'shopb1_queue_oldest_age_seconds{{queue="{Queue.PAYMENTS.value}"}}'] == 0
-    assert shown[f'shopb1_queue_length{{queue="{Queue.ORDERS.value}"}}'] == 2
+    assert shown[f'shopb1_queue_length{{queue="{Queue.ORDERS.value}"}}'] == 3
