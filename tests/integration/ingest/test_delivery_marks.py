@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 import redis
 
-from connector.ingest.events import HOUR, REMEMBER_SECONDS, EventStore, Outcome
+from connector.ingest.events import HOUR, MARK_SHARDS, REMEMBER_SECONDS, EventStore, Outcome
 from connector.shopify.webhooks import Delivery, packed_webhook_id
 from connector.testing.redis_server import RestartableRedis
 
@@ -50,9 +50,9 @@ def test_a_copy_is_recognised_in_the_next_hours_and_counted(client: redis.Redis)
         clock.now = START + HOUR - 1 + later
         assert accept(events, webhook) == Outcome.DUPLICATE
     assert events.received([webhook, str(uuid.uuid4())]) == {webhook: 4}
-    # One hash for the hour the delivery came first, holding the packed id; it outlives the day by under an hour.
+    # One hash, of the hour the delivery came first, holding the packed id; it outlives the day by under an hour.
     [key] = client.keys("shopb1:delivery:*")
-    assert key.decode() == f"shopb1:delivery:{int(START // HOUR)}"
+    assert key.decode().startswith(f"shopb1:delivery:{int(START // HOUR)}:")
     assert client.hkeys(key) == [packed_webhook_id(webhook).encode()]
     assert REMEMBER_SECONDS <= client.expiretime(key) - (START + HOUR - 1) <= REMEMBER_SECONDS + HOUR
     assert client.llen("shopb1:queue") == 1
@@ -73,3 +73,20 @@ def test_a_copy_after_the_remembered_day_is_accepted_again(client: redis.Redis) 
     assert accept(events, webhook) == Outcome.ACCEPTED
     clock.now = START + REMEMBER_SECONDS + 2 * HOUR  # its hour is no longer looked in (and has expired)
     assert accept(events, webhook) == Outcome.ACCEPTED
+
+
+def test_an_hours_marks_stay_in_compact_hashes(client: redis.Redis) -> None:
+    """A busy hour's marks: each a field of a small hash of its shard, in Redis's listpack encoding with the
+    shipped settings, a few dozen bytes each (a key of its own costs about 140)."""
+    clock = Clock()
+    events = EventStore(client, "shopb1", clock=clock)
+    marks = 20_000
+    for _ in range(marks):
+        accept(events, str(uuid.uuid4()))
+    keys = client.keys("shopb1:delivery:*")
+    assert len(keys) == MARK_SHARDS
+    assert {client.object("encoding", key) for key in keys} == {b"listpack"}
+    assert sum(client.hlen(key) for key in keys) == marks
+    per_mark = sum(client.memory_usage(key) for key in keys) / marks
+    print(f"Redis per delivery mark: {per_mark:.1f} bytes")
+    assert per_mark < 40
