@@ -25,7 +25,7 @@ from celery.exceptions import ChordError
 
 from connector.pipeline_metrics import BACKGROUND_PRIORITY
 from connector.runtime import Runtime
-from connector.sync.coordination import Read
+from connector.sync.coordination import Decision, Read
 from connector.sync.orders import (
     BOOK,
     CANCEL,
@@ -111,12 +111,13 @@ def request_sync(runtime: Runtime, order_id: int, reason: str, *, webhook_id: st
     def enqueue() -> None:
         sync_order.apply_async(kwargs={"order_id": order_id, "reason": reason}, priority=priority)
 
-    decision = runtime.coordinator.request(order_id, enqueue, background=background, **options).value
+    decision = runtime.coordinator.request(order_id, enqueue, background=background, **options)
     if webhook_id is not None:
-        runtime.trail.webhook(order_id, reason, webhook_id, decision)
-    else:
-        runtime.trail.requested(order_id, reason, decision)
-    return decision
+        runtime.trail.webhook(order_id, reason, webhook_id, decision.value)
+    elif not (background and decision is Decision.STALE):
+        # The sweep looks at every order that changed lately: the ones it finds in step cost no trail entry.
+        runtime.trail.requested(order_id, reason, decision.value)
+    return decision.value
 
 
 def launch(runtime: Runtime, plan: Plan, token: str) -> None:

@@ -91,6 +91,22 @@ def test_the_sweeps_synchronisations_wait_behind_new_orders(stack: Stack) -> Non
     # One worker process: the new order's whole chain ran before the sweep's first synchronisation was taken.
     assert doc_entry[new.id] < min(doc_entry[order.id] for order in swept)
 
+    # Each was read seconds after its last change, so the next sweep finds all three in step: it queues nothing
+    # and leaves their trails as they were.
+    trails = {order.id: client.get(f"{stack.key_prefix}:order:{order.id}:trail") for order in [*swept, new]}
+    stack.start_worker("sweeper", [Queue.RECONCILE.value], concurrency=1)
+    try:
+        sweeps = client.get(f"{stack.key_prefix}:reconcile:orders:checkpoint")
+        create_publisher(RedisSettings.from_env(stack.env)).send_task(
+            names_of.RECONCILE_ORDERS, queue=Queue.RECONCILE.value
+        )
+        checkpoint = f"{stack.key_prefix}:reconcile:orders:checkpoint"
+        stack.wait_for(lambda: client.get(checkpoint) != sweeps, 60, "the second sweep")
+    finally:
+        stack.stop("sweeper")
+    assert sum(client.llen(key) for key in (foreground, background)) == 0
+    assert {order_id: client.get(f"{stack.key_prefix}:order:{order_id}:trail") for order_id in trails} == trails
+
 
 FLOWER_LOGIN = ("ops", "night-shift")
 
