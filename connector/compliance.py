@@ -27,7 +27,7 @@ from connector.deadletters import DeadLetterStore
 from connector.errors import DataError
 from connector.ingest.events import EventStore
 from connector.shopify.schemas import PayloadError, load_payload
-from connector.sync.customers import mark_key
+from connector.sync.customers import CustomerMarks, marks_pattern
 
 log = logging.getLogger(__name__)
 
@@ -233,7 +233,7 @@ def redact_customer(holdings: Holdings, subject: DataSubject) -> Outcome:
     outcome.dead_letters = holdings.dead_letters.redact_customer(subject.customer_id, subject.order_ids)
     if subject.customer_id is not None:
         # The fingerprint of the customer's partner fields (connector.sync.customers): derived from their data.
-        holdings.redis.delete(mark_key(holdings.prefix, subject.customer_id))
+        CustomerMarks(holdings.redis, holdings.prefix, seconds=0).forget(subject.customer_id)
     log.info(
         "compliance_customer_redacted customer_id=%s events=%d snapshots=%d dead_letters=%d unreadable_deleted=%d "
         "unreadable_kept=%d", subject.customer_id, outcome.events, outcome.snapshots, outcome.dead_letters,
@@ -249,7 +249,7 @@ def redact_shop(holdings: Holdings) -> Outcome:
     for key in list(holdings.snapshot_keys()):
         outcome.snapshots += holdings.redis.delete(key)
     outcome.dead_letters = holdings.dead_letters.forget_all()
-    for pattern in (holdings.report_key("*"), mark_key(holdings.prefix, "*")):
+    for pattern in (holdings.report_key("*"), marks_pattern(holdings.prefix)):
         for key in list(holdings.redis.scan_iter(match=pattern, count=500)):
             holdings.redis.delete(key)
     log.info("compliance_shop_redacted events=%d snapshots=%d dead_letters=%d", outcome.events, outcome.snapshots,

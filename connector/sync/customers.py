@@ -18,6 +18,8 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,9 +37,9 @@ log = logging.getLogger(__name__)
 ADDRESS_FIELDS = ("Street", "BuildingFloorRoom", "City", "ZipCode", "State", "County", "Country")
 
 
-def mark_key(prefix: str, customer_id: int | str) -> str:
-    """Where a customer's mark is kept (redacted with the customer: connector.compliance); "*" for all."""
-    return f"{prefix}:customer:{customer_id}"
+def marks_pattern(prefix: str) -> str:
+    """The keys holding customers' marks (redacted with the shop: connector.compliance)."""
+    return f"{prefix}:customer:*"
 
 
 def mark_of(customer: Customer, mapping: Mapping) -> str:
@@ -58,23 +60,57 @@ def _mark(customer: Customer, partner_fields: dict[str, Any]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+# The marks are fields of small hashes (customer id -> mark), MARK_SHARDS per period of MARK_PERIOD_DAYS, each
+# expiring `seconds` after its period ends: a key of its own with its expiry costs Redis about 200 bytes a
+# customer, a field of a hash in the compact listpack encoding about 30 (256 x 512 = 131,072 customers a period
+# before some shards turn into hash tables, which cost more and work the same). A mark is looked for in the
+# periods it may still live in, newest first.
+MARK_PERIOD_DAYS = 15
+MARK_SHARDS = 256
+_DAY = 86400
+
+
 class CustomerMarks:
     """Per customer, the mark (mark_of) of the customer its partner was last brought in step with."""
 
-    def __init__(self, client: redis.Redis, prefix: str, *, seconds: int) -> None:
+    def __init__(
+        self, client: redis.Redis, prefix: str, *, seconds: int, clock: Callable[[], float] = time.time
+    ) -> None:
         self.redis = client
         self.prefix = prefix
         self.seconds = seconds
+        self._clock = clock
 
-    def key(self, customer_id: int) -> str:
-        return mark_key(self.prefix, customer_id)
+    def key(self, customer_id: int, period: int) -> str:
+        return f"{self.prefix}:customer:{period}:{customer_id % MARK_SHARDS}"
+
+    def _periods(self, seconds: int) -> list[int]:
+        """The periods a mark set within `seconds` may be in, newest first."""
+        now = int(self._clock() // (MARK_PERIOD_DAYS * _DAY))
+        return list(range(now, now - seconds // (MARK_PERIOD_DAYS * _DAY) - 2, -1))
 
     def in_step(self, customer_id: int, seen: str) -> bool:
-        value = self.redis.get(self.key(customer_id))
-        return value is not None and value.decode() == seen
+        with self.redis.pipeline(transaction=False) as pipe:
+            for period in self._periods(self.seconds):
+                pipe.hget(self.key(customer_id, period), str(customer_id))
+            found = next((value for value in pipe.execute() if value is not None), None)
+        return found is not None and found.decode() == seen
 
     def set(self, customer_id: int, mark: str) -> None:
-        self.redis.set(self.key(customer_id), mark, ex=self.seconds)
+        period = self._periods(0)[0]
+        key = self.key(customer_id, period)
+        with self.redis.pipeline(transaction=True) as pipe:
+            pipe.hset(key, str(customer_id), mark)
+            pipe.expireat(key, (period + 1) * MARK_PERIOD_DAYS * _DAY + self.seconds)
+            pipe.execute()
+
+    def forget(self, customer_id: int) -> None:
+        """The customer's mark gone from every period it may be in (a customer's redaction). A year's periods are
+        looked at, whatever this process's SHOPB1_ORDER_STATE_DAYS."""
+        with self.redis.pipeline(transaction=False) as pipe:
+            for period in self._periods(max(self.seconds, 366 * _DAY)):
+                pipe.hdel(self.key(customer_id, period), str(customer_id))
+            pipe.execute()
 
 
 @dataclass

@@ -6,8 +6,11 @@ synchronisation (why it started; deferred, or what it planned), each step (name,
 the error's type and its countdown; a failure for good, which is a dead letter) and each end of a
 synchronisation. No message text and no order data: nothing personal is kept, nothing a redaction must find.
 
-One Redis string per order (`<prefix>:order:<id>:trail`), written by one script that also bounds it (the oldest
-entries go first, and the trail then says so) and renews its expiry (SHOPB1_TRAIL_DAYS) with each entry. Written
+One field, `trail`, of the order's state hash (`<prefix>:order:<id>`, connector/sync/state.py), written by one
+script that also bounds it (the oldest entries go first, and the trail then says so) and keeps the hash at least
+SHOPB1_TRAIL_DAYS after the entry (the state's own writes keep it SHOPB1_ORDER_STATE_DAYS). A field, not a key of
+its own: a key costs Redis about 190 bytes more (its entries in the keyspace's tables, its name, its object), and
+within the shipped `hash-max-listpack-value` (1024) the whole hash stays in the compact listpack encoding. Written
 short because a season holds millions: the first line is the time of the first entry in base 36 (with `-` once
 older entries were dropped); then one line per entry, `|`-separated: the seconds since that first time in base
 36 (empty for none), one letter for its kind, topics, decisions and steps by the codes below, a webhook id (a
@@ -32,9 +35,10 @@ log = logging.getLogger(__name__)
 
 # A settled order's trail is a few hundred bytes; a troubled one (retries, reruns) stops growing here.
 TRAIL_BYTES = 1024
+TRAIL_FIELD = "trail"
 DROPPED = "-"  # ends the first line of a trail whose oldest entries were dropped
 
-# KEYS: the trail. ARGV: the entry less its time, the time now (whole seconds), the seconds to keep, the bound.
+# KEYS: the order's hash. ARGV: the entry less its time, the time now (whole seconds), the seconds to keep, the bound.
 _APPEND = """
 local function b36(n)
   local digits, text = '0123456789abcdefghijklmnopqrstuvwxyz', ''
@@ -45,7 +49,7 @@ local function b36(n)
   until n == 0
   return text
 end
-local now, text = tonumber(ARGV[2]), redis.call('GET', KEYS[1])
+local now, text = tonumber(ARGV[2]), redis.call('HGET', KEYS[1], 'trail')
 local head, body = b36(now), ''
 if text then
   local eol = string.find(text, '\\n', 1, true)
@@ -59,7 +63,8 @@ if over > 0 then
   local cut = string.find(body, '\\n', over, true)
   body = cut and string.sub(body, cut + 1) or ''
 end
-redis.call('SET', KEYS[1], head .. '\\n' .. body, 'EX', ARGV[3])
+redis.call('HSET', KEYS[1], 'trail', head .. '\\n' .. body)
+if redis.call('TTL', KEYS[1]) < tonumber(ARGV[3]) then redis.call('EXPIRE', KEYS[1], ARGV[3]) end
 return #head + 1 + #body
 """
 
@@ -158,7 +163,8 @@ class OrderTrail:
         self._append = client.register_script(_APPEND)
 
     def key(self, order_id: int) -> str:
-        return f"{self.prefix}:order:{order_id}:trail"
+        """The order's state hash, whose `trail` field the trail is (connector.sync.state.OrderState.key)."""
+        return f"{self.prefix}:order:{order_id}"
 
     def webhook(self, order_id: int, topic: str, webhook_id: str, decision: str) -> None:
         """A webhook of the order handled, with what the coordinator decided."""
@@ -195,7 +201,7 @@ class OrderTrail:
 
     def entries(self, order_id: int) -> tuple[list[TrailEntry], bool]:
         """The order's trail, oldest first, and whether older entries were dropped to bound it."""
-        head, *lines = (self.redis.get(self.key(order_id)) or b"").decode(errors="replace").split("\n")
+        head, *lines = (self.read(order_id) or b"").decode(errors="replace").split("\n")
         try:
             first = int(head.rstrip(DROPPED), 36)
         except ValueError:
@@ -213,6 +219,10 @@ class OrderTrail:
             moment = datetime.fromtimestamp(first + (int(since, 36) if since else 0), UTC)
             entries.append(TrailEntry(moment, kind, tuple(fields)))
         return entries, head.endswith(DROPPED)
+
+    def read(self, order_id: int) -> bytes | None:
+        """The trail as kept."""
+        return self.redis.hget(self.key(order_id), TRAIL_FIELD)
 
     def copies(self, webhook_ids: list[str]) -> dict[str, int]:
         """The copies of each delivery the ingest acknowledged as duplicates, while its mark lasts (a day)."""

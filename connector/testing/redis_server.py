@@ -9,10 +9,11 @@ import redis
 
 from connector.testing.processes import Process, start
 
-# As deploy/kubernetes/base/redis/redis.yaml sets them: an order's state hash has a value longer than Redis's
-# default 64 bytes (its sales order row), which turns the whole hash from the compact listpack (about 330 bytes)
-# into a hash table (about 710); an hour's shard of delivery marks (connector/ingest/events.py) holds up to 512.
-SHIPPED_SETTINGS = ["--hash-max-listpack-value", "256", "--hash-max-listpack-entries", "512"]
+# As deploy/kubernetes/base/redis/redis.yaml sets them: an order's state hash has values longer than Redis's
+# default 64 bytes (its sales order row, its trail of up to 1 KB), which would turn the whole hash from the compact
+# listpack into a hash table of twice the size; an hour's shard of delivery marks (connector/ingest/events.py)
+# holds up to 512 fields.
+SHIPPED_SETTINGS = ["--hash-max-listpack-value", "1024", "--hash-max-listpack-entries", "512"]
 
 
 @dataclass

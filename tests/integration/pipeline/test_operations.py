@@ -93,7 +93,7 @@ def test_the_sweeps_synchronisations_wait_behind_new_orders(stack: Stack) -> Non
 
     # Each was read seconds after its last change, so the next sweep finds all three in step: it queues nothing
     # and leaves their trails as they were.
-    trails = {order.id: client.get(f"{stack.key_prefix}:order:{order.id}:trail") for order in [*swept, new]}
+    trails = {order.id: client.hget(f"{stack.key_prefix}:order:{order.id}", "trail") for order in [*swept, new]}
     stack.start_worker("sweeper", [Queue.RECONCILE.value], concurrency=1)
     try:
         sweeps = client.get(f"{stack.key_prefix}:reconcile:orders:checkpoint")
@@ -105,7 +105,7 @@ def test_the_sweeps_synchronisations_wait_behind_new_orders(stack: Stack) -> Non
     finally:
         stack.stop("sweeper")
     assert sum(client.llen(key) for key in (foreground, background)) == 0
-    assert {order_id: client.get(f"{stack.key_prefix}:order:{order_id}:trail") for order_id in trails} == trails
+    assert {order_id: client.hget(f"{stack.key_prefix}:order:{order.id}", "trail") for order_id in trails} == trails
 
 
 FLOWER_LOGIN = ("ops", "night-shift")

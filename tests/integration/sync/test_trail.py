@@ -9,6 +9,7 @@ import redis
 
 from connector.ingest.events import EventStore, Outcome
 from connector.shopify.webhooks import Delivery, packed_webhook_id, unpacked_webhook_id
+from connector.sync.state import OrderFacts, OrderState
 from connector.sync.trail import FAILED, RETRY, STEP, TRAIL_BYTES, OrderTrail
 
 ORDER = 5_123_456_789_012
@@ -84,7 +85,7 @@ def test_the_trail_is_bounded_and_says_that_older_entries_went(client: redis.Red
 
     entries, dropped = trail.entries(ORDER)
     assert dropped
-    assert len(client.get(trail.key(ORDER)) or b"") <= TRAIL_BYTES
+    assert len(trail.read(ORDER) or b"") <= TRAIL_BYTES
     attempts = [int(entry.fields[2]) for entry in entries]
     assert attempts == list(range(200 - len(attempts), 200))  # the newest kept, in order
     assert client.ttl(trail.key(ORDER)) > 0
@@ -94,3 +95,18 @@ def test_a_webhook_id_is_kept_whole_in_22_characters() -> None:
     webhook = str(uuid.uuid4())
     assert len(packed_webhook_id(webhook)) == 22 and unpacked_webhook_id(packed_webhook_id(webhook)) == webhook
     assert unpacked_webhook_id(packed_webhook_id("not-a-uuid")) == "not-a-uuid"
+
+
+def test_the_trail_shares_the_orders_compact_hash_and_never_shortens_its_life(client: redis.Redis, prefix: str) -> None:
+    state = OrderState(client, prefix, seconds=7200)
+    trail = trail_of(client, prefix)  # kept 3600 s after its last entry
+    trail.webhook(ORDER, "orders/create", str(uuid.uuid4()), "queued")  # a trail alone: kept for its own time
+    assert 3500 < client.ttl(state.key(ORDER)) <= 3600
+    state.record(ORDER, OrderFacts(card_code="C7400216592428", incoming_payments={93: 41}))
+    for attempt in range(1, 100):  # a full trail, at its bound
+        trail.step(ORDER, RETRY, "shopb1.payments.post_incoming_payment", str(uuid.uuid4()), attempt, "Timeout", "9")
+    assert 7100 < client.ttl(state.key(ORDER)) <= 7200  # the state's time, not cut to the trail's
+    assert len(trail.read(ORDER) or b"") > TRAIL_BYTES - 40
+    # With the shipped settings (hash-max-listpack-value 1024) the whole hash stays a listpack.
+    assert client.object("encoding", state.key(ORDER)) == b"listpack"
+    assert state.facts(ORDER).card_code == "C7400216592428" and trail.entries(ORDER)[1]
