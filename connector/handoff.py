@@ -21,16 +21,14 @@ class Handoff:
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Self:
         declared = {f.name: str(f.type) for f in fields(cls)}  # type: ignore[arg-type]
-        return cls(**{
-            name: decimal(value) if "Decimal" in declared[name] and value is not None else value
-            for name, value in data.items()
-            if name in declared
-        })  # fmt: skip
+        return cls(**{name: _typed(declared[name], value) for name, value in data.items() if name in declared})
 
     def to_row(self) -> str:
         """The values alone, in the order of the fields, as compact JSON: how Redis keeps a fact (a small hash
-        of short values stays in Redis's compact encoding). Fields are only ever added at the end."""
-        return json.dumps([_plain(getattr(self, f.name)) for f in fields(self)], separators=(",", ":"))  # type: ignore[arg-type]
+        of short values stays in Redis's compact encoding), a flag as 0 or 1. Fields are only ever added at the
+        end."""
+        values = [_plain(getattr(self, f.name)) for f in fields(self)]  # type: ignore[arg-type]
+        return json.dumps([int(value) if isinstance(value, bool) else value for value in values], separators=(",", ":"))
 
     @classmethod
     def from_row(cls, row: str | bytes) -> Self:
@@ -41,6 +39,16 @@ class Handoff:
 def decimal(value: Any) -> Decimal:
     """An amount from the Service Layer (fractions arrive as Decimal, whole numbers as int) or from JSON text."""
     return value if isinstance(value, Decimal) else Decimal(str(value))
+
+
+def _typed(declared: str, value: Any) -> Any:
+    if value is None:
+        return None
+    if "Decimal" in declared:
+        return decimal(value)
+    if declared == "bool":
+        return bool(value)
+    return value
 
 
 def _plain(value: Any) -> Any:

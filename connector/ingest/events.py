@@ -9,7 +9,7 @@ another ingest process, finds the mark, is counted in it and is acknowledged wit
 can leave an event stored but not queued, or queued twice.
 
 The marks are fields of small hashes, MARK_SHARDS per hour (`<prefix>:delivery:<hour>:<shard>`, hours since the
-epoch, the shard from the webhook id; field: the webhook id packed in 22 characters, value: the copies received),
+epoch, the shard from the webhook id; field: the webhook id's 16 bytes, value: the copies received),
 each expiring a day after its hour ends. A season's marks are millions: as a key of its own with its expiry a
 mark costs Redis about 140 bytes, as a field of one big hash per hour about 95, and in a hash small enough for
 Redis's compact listpack encoding (at most `hash-max-listpack-entries` fields, 512 in the shipped settings) about
@@ -31,7 +31,7 @@ from typing import Any
 
 import redis
 
-from connector.shopify.webhooks import Delivery, packed_webhook_id
+from connector.shopify.webhooks import Delivery, webhook_id_bytes
 
 # A mark counts the copies of its delivery: 1 when stored and enqueued, one more per copy acknowledged as a
 # duplicate (shown in the order's trail, connector/sync/trail.py).
@@ -50,9 +50,9 @@ KEEP_EVENT_SECONDS = 7 * 86400
 # What hands a delivery to the pipeline: the Redis list its task goes to, and the message to push there.
 Handoff = Callable[[Delivery], tuple[str, str]]
 
-# KEYS: the event hash, the queue's list, this hour's marks, then the other hours' marks. ARGV: the packed webhook
-# id, the mark, when this hour's marks expire (Unix time), the event's time to live in seconds, the task message,
-# then the event's field/value pairs.
+# KEYS: the event hash, the queue's list, this hour's marks, then the other hours' marks. ARGV: the mark's field
+# (webhook_id_bytes), its value, when this hour's marks expire (Unix time), the event's time to live in seconds,
+# the task message, then the event's field/value pairs.
 _ACCEPT = """
 for i = 3, #KEYS do
   if redis.call('HEXISTS', KEYS[i], ARGV[1]) == 1 then
@@ -93,15 +93,15 @@ class EventStore:
         self._clock = clock
         self._accept = client.register_script(_ACCEPT)
 
-    def marks_key(self, hour: int, packed_id: str) -> str:
-        """The hash holding the mark of the delivery `packed_id` if first received in `hour` (hours since the
-        Unix epoch)."""
-        return f"{self.prefix}:delivery:{hour}:{zlib.crc32(packed_id.encode()) % MARK_SHARDS}"
+    def marks_key(self, hour: int, mark: bytes) -> str:
+        """The hash holding the delivery's `mark` field (webhook_id_bytes) if first received in `hour` (hours
+        since the Unix epoch)."""
+        return f"{self.prefix}:delivery:{hour}:{zlib.crc32(mark) % MARK_SHARDS}"
 
-    def _marks_keys(self, now: float, packed_id: str) -> list[str]:
+    def _marks_keys(self, now: float, mark: bytes) -> list[str]:
         """This hour's hash of the delivery's marks first, then the other hours' it is looked for in."""
         hour = int(now // HOUR)
-        return [self.marks_key(hour + offset, packed_id) for offset in (0, *(o for o in _MARK_HOURS if o))]
+        return [self.marks_key(hour + offset, mark) for offset in (0, *(o for o in _MARK_HOURS if o))]
 
     def event_key(self, webhook_id: str) -> str:
         return f"{self.prefix}:event:{webhook_id}"
@@ -120,10 +120,10 @@ class EventStore:
             "body": body,
         }
         fields = [item for pair in record.items() for item in pair]
-        packed = packed_webhook_id(delivery.webhook_id)
-        keys = [self.event_key(delivery.webhook_id), queue_key, *self._marks_keys(now, packed)]
+        mark = webhook_id_bytes(delivery.webhook_id)
+        keys = [self.event_key(delivery.webhook_id), queue_key, *self._marks_keys(now, mark)]
         expire_at = (int(now // HOUR) + 1) * HOUR + REMEMBER_SECONDS
-        args = [packed, ENQUEUED, expire_at, KEEP_EVENT_SECONDS, message, *fields]
+        args = [mark, ENQUEUED, expire_at, KEEP_EVENT_SECONDS, message, *fields]
         accepted = self._accept(keys=keys, args=args)
         return Outcome.ACCEPTED if accepted else Outcome.DUPLICATE
 
@@ -132,11 +132,11 @@ class EventStore:
         if not webhook_ids:
             return {}
         now = self._clock()
-        looked_for = [(webhook_id, packed_webhook_id(webhook_id)) for webhook_id in webhook_ids]
+        looked_for = [(webhook_id, webhook_id_bytes(webhook_id)) for webhook_id in webhook_ids]
         with self.redis.pipeline(transaction=False) as pipe:
-            for _, packed in looked_for:
-                for key in self._marks_keys(now, packed):
-                    pipe.hget(key, packed)
+            for _, mark in looked_for:
+                for key in self._marks_keys(now, mark):
+                    pipe.hget(key, mark)
             answers = iter(pipe.execute())
         found: dict[str, int] = {}
         for webhook_id, _ in looked_for:

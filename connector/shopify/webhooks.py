@@ -79,12 +79,20 @@ def topic_of_enum(value: str) -> str:
 
 
 def packed_webhook_id(webhook_id: str) -> str:
-    """Shopify's webhook id, a UUID, in 22 characters of URL-safe base 64 (any other id as it is): Redis keeps
-    one per delivery for a day and one per webhook in each order's trail, millions in a season."""
+    """Shopify's webhook id, a UUID, in 22 characters of URL-safe base 64 (any other id as it is): each order's
+    trail keeps one per webhook, millions in a season."""
     try:
         return base64.urlsafe_b64encode(uuid.UUID(webhook_id).bytes).decode().rstrip("=")
     except ValueError:
         return webhook_id
+
+
+def webhook_id_bytes(webhook_id: str) -> bytes:
+    """Shopify's webhook id, a UUID, as its 16 bytes (any other id as UTF-8): the field of its delivery mark."""
+    try:
+        return uuid.UUID(webhook_id).bytes
+    except ValueError:
+        return webhook_id.encode()
 
 
 def unpacked_webhook_id(text: str) -> str:

@@ -76,6 +76,8 @@ TOPICS = {
 }  # fmt: skip
 # What the coordinator decided (connector.sync.coordination.Decision), by code.
 DECISIONS = {"stale": "s", "marked": "m", "already queued": "a", "queued": "q"}
+# What a synchronisation planned (connector.sync.orders: book, cancel, skip, settled) or that it deferred, by code.
+ACTIONS = {"book": "b", "cancel": "c", "skip": "k", "settled": "s", "deferred": "d"}
 # The order steps (the last part of their task names), by code.
 STEPS = {
     "sync_order": "so", "upsert_customer": "cu", "resolve_items": "it", "create_sales_order": "sa",
@@ -86,6 +88,7 @@ _NAMES = {
     "topic": {code: name for name, code in TOPICS.items()},
     "decision": {code: name for name, code in DECISIONS.items()},
     "step": {code: name for name, code in STEPS.items()},
+    "action": {code: name for name, code in ACTIONS.items()},
 }
 
 DEFERRED = "deferred"
@@ -122,9 +125,9 @@ class TrailEntry:
         if self.kind == REQUEST:
             return f"synchronisation asked ({f[0]}): {_name('decision', f[1])}"
         if self.kind == SYNC:
-            if f[2] == DEFERRED:
+            if _name("action", f[2]) == DEFERRED:
                 return f"synchronisation {f[0]} ({_name('topic', f[1])}): deferred, another one holds the order"
-            return f"synchronisation {f[0]} ({_name('topic', f[1])}): planned {f[2]}, {f[3]} step(s)"
+            return f"synchronisation {f[0]} ({_name('topic', f[1])}): planned {_name('action', f[2])}, {f[3]} step(s)"
         if self.kind == STEP:
             return f"step {_name('step', f[0])} done, task {f[1]}, attempt {f[2]}"
         if self.kind == RETRY:
@@ -177,15 +180,16 @@ class OrderTrail:
 
     def sync(self, order_id: int, task_id: str | None, reason: str, action: str, steps: int = 0) -> None:
         """A synchronisation task ran: deferred (another held the order) or the action it planned."""
-        self._add(order_id, SYNC, (short(task_id), TOPICS.get(reason, reason), action, str(steps)))
+        self._add(order_id, SYNC, (short(task_id), TOPICS.get(reason, reason), ACTIONS.get(action, action), str(steps)))
 
     def step(self, order_id: int, kind: str, task_name: str, task_id: str | None, attempt: int, *more: str) -> None:
         """A step done (STEP), retried (RETRY, with the error's type and the countdown) or failed (FAILED)."""
-        self._add(order_id, kind, (step_code(task_name), short(task_id), str(attempt), *more))
+        # A first attempt, the usual, is written as nothing.
+        self._add(order_id, kind, (step_code(task_name), short(task_id), str(attempt) if attempt != 1 else "", *more))
 
     def finished(self, order_id: int, rerun: bool) -> None:
         """The synchronisation that ran last finished; `rerun`: the order changed meanwhile, it runs again."""
-        self._add(order_id, FINISHED, ("1" if rerun else "0",))
+        self._add(order_id, FINISHED, ("1",) if rerun else ())
 
     def released(self, order_id: int) -> None:
         """The synchronisation that ran last failed; its lease is free."""
@@ -212,10 +216,12 @@ class OrderTrail:
             if len(parts) < 2:
                 continue
             since, kind, *fields = parts
-            if kind == SYNC and fields[2:3] != [DEFERRED]:
+            if kind == SYNC and [_name("action", code) for code in fields[2:3]] != [DEFERRED]:
                 running = fields[0]
             elif kind in (FINISHED, RELEASED):
                 fields = [running, *fields]
+            elif kind in (STEP, RETRY, FAILED) and fields[2:3] == [""]:
+                fields[2] = "1"
             moment = datetime.fromtimestamp(first + (int(since, 36) if since else 0), UTC)
             entries.append(TrailEntry(moment, kind, tuple(fields)))
         return entries, head.endswith(DROPPED)

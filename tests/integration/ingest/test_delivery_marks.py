@@ -11,7 +11,7 @@ import pytest
 import redis
 
 from connector.ingest.events import HOUR, MARK_SHARDS, REMEMBER_SECONDS, EventStore, Outcome
-from connector.shopify.webhooks import Delivery, packed_webhook_id
+from connector.shopify.webhooks import Delivery
 from connector.testing.redis_server import RestartableRedis
 
 # The start of this hour: the marks expire at real times (EXPIREAT), so the clocks here start from now.
@@ -53,7 +53,7 @@ def test_a_copy_is_recognised_in_the_next_hours_and_counted(client: redis.Redis)
     # One hash, of the hour the delivery came first, holding the packed id; it outlives the day by under an hour.
     [key] = client.keys("shopb1:delivery:*")
     assert key.decode().startswith(f"shopb1:delivery:{int(START // HOUR)}:")
-    assert client.hkeys(key) == [packed_webhook_id(webhook).encode()]
+    assert client.hkeys(key) == [uuid.UUID(webhook).bytes]
     assert REMEMBER_SECONDS <= client.expiretime(key) - (START + HOUR - 1) <= REMEMBER_SECONDS + HOUR
     assert client.llen("shopb1:queue") == 1
 
