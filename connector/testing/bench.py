@@ -11,7 +11,9 @@ near 1 means the load spent the budget as fast as Shopify gives it (`--only cata
 
 The ingest (bench_ingest: webhooks per second, latency at a fixed rate, Redis bytes per queued webhook) and the
 pipeline (bench_pipeline: overhead against a sequential loop, SL-bound throughput against its bound, worker memory)
-say in their own modules what they compare; `--only ingest` and `--only pipeline` run one of them.
+say in their own modules what they compare; `--only ingest` and `--only pipeline` run one of them. `--only orders`
+runs the order path's budgets, throughput and booking latency (bench_booking), `--only soak` the small variant of
+`make soak` (600 orders: its last third against its first).
 """
 
 from __future__ import annotations
@@ -267,12 +269,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--processes", type=int, default=2, help="load processes")
     parser.add_argument("--output", type=Path, default=RESULTS_DIR / "results.json")
     parser.add_argument(
-        "--only", choices=["sl", "catalog", "ingest", "pipeline", "orders"], help="one group of figures (default: all)"
+        "--only",
+        choices=["sl", "catalog", "ingest", "pipeline", "orders", "soak"],
+        help="one group of figures (default: all)",
     )
     parser.add_argument("--pipeline-orders", type=int, default=100, help="orders of the pipeline figures")
     parser.add_argument("--burst-orders", type=int, default=300, help="orders of the booking-latency burst")
     parser.add_argument("--day-orders", type=int, default=200, help="orders of the mixed day's booking latency")
     parser.add_argument("--catalog-items", type=int, default=500, help="items of the catalog's full load")
+    parser.add_argument("--soak-orders", type=int, default=600, help="orders of the small soak (make soak: 3,000)")
     args = parser.parse_args(argv)
     figures = []
     if args.only in (None, "sl"):
@@ -296,6 +301,10 @@ def main(argv: list[str] | None = None) -> int:
 
         figures += bench_requests_per_order() + bench_throughput_floor(args.pipeline_orders)
         figures += bench_booking_latency(args.burst_orders, args.day_orders)
+    if args.only in (None, "soak"):
+        from connector.testing.soak import bench_soak
+
+        figures += bench_soak(args.soak_orders)
     print_table(figures)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     report = {
@@ -310,6 +319,7 @@ def main(argv: list[str] | None = None) -> int:
             "pipeline_orders": args.pipeline_orders,
             "burst_orders": args.burst_orders,
             "day_orders": args.day_orders,
+            "soak_orders": args.soak_orders,
         },
         "figures": [{**asdict(figure), "ratio": figure.ratio} for figure in figures],
     }

@@ -1,5 +1,5 @@
 """`make soak`: a season in miniature. Thousands of orders through every real process, sold in waves as a shop
-sells them (prepaid orders, deposits and their balances, guests, the sweep every five minutes), while what grows
+sells them (prepaid orders, deposits and their balances, guests, the reconciliation sweep), while what grows
 is sampled: Redis's used memory, the workers' resident memory, Service Layer requests per order, and the time
 from an order in Shopify to its sales order in B1.
 
@@ -31,6 +31,7 @@ from connector.testing.stack import Stack, running_stack
 
 RESULTS_DIR = Path("var/soak")
 KB = 1024
+SWEEP_INTERVAL = 60
 GOALS = {"redis_bytes_per_order": 1.5 * KB, "worker_rss": 1.1, "sl_requests_per_order": 1.1, "booking_latency": 1.1}
 
 
@@ -42,6 +43,8 @@ class Sample:
     redis_used: int  # bytes the keys cost (connector.redis_memory.kept_bytes: no client or AOF buffers)
     worker_rss: int  # bytes, every worker process
     sl_requests: int  # since the start, logins left out
+    # The same by kind of request ("GET Orders", "POST $batch", ...), the watcher's reads included: what grows.
+    sl_by_request: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -73,7 +76,9 @@ class SoakResult:
 def run(orders: int, wave: int = 100, workdir: Path | None = None) -> SoakResult:
     with running_stack(workdir=workdir) as stack:
         stack.start_queue_workers()
-        stack.start_beat(300)
+        # The sweep as often as the run is long: every third of it holds sweeps, as every hour of a season does
+        # (at 300 s, a six-minute run has one sweep, near its end, which would weigh on its last third alone).
+        stack.start_beat(SWEEP_INTERVAL)
         stack.emulator_control("shopify", "PATCH", "throttle", UNLIMITED_SHOPIFY)
         shop = stack.shopify()
         plan = plan_sales_day(orders, seed=7)
@@ -109,7 +114,8 @@ def _sample(stack: Stack, memory: WorkerMemory, watcher: SalesOrderWatcher, sold
     # The watcher's own reads of new sales orders are not the connector's.
     connector_requests = sum(requests.values()) - watcher.reads
     used = kept_bytes(stack.redis_client())
-    return Sample(time.monotonic() - started, sold, len(watcher.seen), used, memory.read()[0], connector_requests)
+    return Sample(time.monotonic() - started, sold, len(watcher.seen), used, memory.read()[0], connector_requests,
+                  dict(requests))  # fmt: skip
 
 
 def _settle(stack: Stack, sold: list[SoldOrder], timeout: float = 600) -> None:
@@ -227,6 +233,25 @@ def report(result: SoakResult) -> str:
     lines.append(f"  e-mail addresses of settled orders left in Redis: {result.emails_left_in_redis}")
     lines.append("\n  PASS" if result.passed else "\n  FAIL")
     return "\n".join(lines)
+
+
+def bench_soak(orders: int, wave: int = 100) -> list[Any]:
+    """`make bench`'s small variant: the soak's figures, last third against the first, beside their goals."""
+    from connector.testing.bench import Figure
+
+    result = run(orders, wave)
+    first, last = result.thirds[0], result.thirds[-1]
+    name = f"soak ({orders} orders, waves of {wave})"
+    return [
+        Figure(f"{name}: Redis bytes per settled order, last third", last.redis_bytes_per_order, "B",
+               GOALS["redis_bytes_per_order"], "goal"),
+        Figure(f"{name}: worker RSS, last third", last.worker_rss / KB / KB, "MiB", first.worker_rss / KB / KB,
+               "first third (goal ratio <= 1.1)"),
+        Figure(f"{name}: SL requests per order, last third", last.sl_requests_per_order, "req",
+               first.sl_requests_per_order, "first third (goal ratio <= 1.1)"),
+        Figure(f"{name}: booking latency p50, last third", last.booking_latency_p50, "s", first.booking_latency_p50,
+               "first third (goal ratio <= 1.1)"),
+    ]  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> int:
