@@ -25,7 +25,7 @@ from typing import Any
 from connector.redis_memory import kept_bytes
 from connector.testing.bench_booking import UNLIMITED_SHOPIFY, SalesOrderWatcher
 from connector.testing.bench_pipeline import WorkerMemory
-from connector.testing.reconciliation import Booked, booked_in_b1, fully_booked, to_book
+from connector.testing.reconciliation import Booked, Reads, booked_in_b1, fully_booked, to_book
 from connector.testing.sales import SoldOrder, collect_balances, plan_sales_day, sell
 from connector.testing.stack import Stack, running_stack
 
@@ -86,9 +86,10 @@ def run(orders: int, wave: int = 100, workdir: Path | None = None) -> SoakResult
         samples: list[Sample] = []
         placed_at: dict[int, float] = {}
         sold_all: list[SoldOrder] = []
+        checks = Checks()
         started = time.monotonic()
         with SalesOrderWatcher(stack, every=0.5).watching() as watcher:
-            samples.append(_sample(stack, memory, watcher, 0, started))
+            samples.append(_sample(stack, memory, watcher, checks, sold=0, started=started))
             for start in range(0, len(plan), wave):
 
                 def placed(order: SoldOrder) -> None:
@@ -97,8 +98,8 @@ def run(orders: int, wave: int = 100, workdir: Path | None = None) -> SoakResult
                 sold = sell(shop, plan[start : start + wave], on_sale=placed)
                 collect_balances(shop, sold)
                 sold_all += sold
-                _settle(stack, sold_all)
-                samples.append(_sample(stack, memory, watcher, len(sold_all), started))
+                _settle(stack, sold_all, checks)
+                samples.append(_sample(stack, memory, watcher, checks, sold=len(sold_all), started=started))
             seconds = time.monotonic() - started
             latencies = {order: watcher.seen[order] - placed_at[order] for order in watcher.seen if order in placed_at}
         emails = _emails_in_redis(stack, sold_all)
@@ -109,20 +110,39 @@ def run(orders: int, wave: int = 100, workdir: Path | None = None) -> SoakResult
     return result
 
 
-def _sample(stack: Stack, memory: WorkerMemory, watcher: SalesOrderWatcher, sold: int, started: float) -> Sample:
+def _sample(stack: Stack, memory: WorkerMemory, watcher: SalesOrderWatcher, checks: Checks, *, sold: int,
+            started: float) -> Sample:  # fmt: skip
     requests = stack.emulator_control("sapb1", "GET", "stats")["stats"]["by_request"]
-    # The watcher's own reads of new sales orders are not the connector's.
-    connector_requests = sum(requests.values()) - watcher.reads
+    # The watcher's reads of new sales orders and the run's own checks of what B1 holds are not the connector's.
+    connector_requests = sum(requests.values()) - watcher.reads - checks.reads.requests
     used = kept_bytes(stack.redis_client())
     return Sample(time.monotonic() - started, sold, len(watcher.seen), used, memory.read()[0], connector_requests,
                   dict(requests))  # fmt: skip
 
 
-def _settle(stack: Stack, sold: list[SoldOrder], timeout: float = 600) -> None:
+@dataclass
+class Checks:
+    """What the run has seen B1 book, read a little at a time (only documents newer than the last read), and the
+    requests that cost: the checks of a long run must not weigh more on the Service Layer at its end."""
+
+    reads: Reads = field(default_factory=Reads)
+    after: dict[str, int] = field(default_factory=dict)
+    booked: dict[int, Booked] = field(default_factory=dict)
+
+    def read(self, stack: Stack) -> dict[int, Booked]:
+        for order_id, new in booked_in_b1(stack, self.reads, after=self.after).items():
+            known = self.booked.setdefault(order_id, Booked())
+            known.sales_orders += new.sales_orders
+            known.down_payments += new.down_payments
+            known.payments += new.payments
+        return self.booked
+
+
+def _settle(stack: Stack, sold: list[SoldOrder], checks: Checks, timeout: float = 600) -> None:
     """Every order sold so far booked as far as it can be, and the pipeline quiet."""
 
     def settled() -> bool:
-        booked = booked_in_b1(stack)
+        booked = checks.read(stack)
         return all(fully_booked(order, booked.get(order.placed.id, Booked())) for order in to_book(sold))
 
     stack.wait_for(settled, timeout, "every order sold so far booked")
