@@ -117,6 +117,7 @@ class Holdings:
 
     events: EventStore
     dead_letters: DeadLetterStore
+    customer_marks: CustomerMarks
 
     @property
     def redis(self) -> redis.Redis:
@@ -233,7 +234,7 @@ def redact_customer(holdings: Holdings, subject: DataSubject) -> Outcome:
     outcome.dead_letters = holdings.dead_letters.redact_customer(subject.customer_id, subject.order_ids)
     if subject.customer_id is not None:
         # The fingerprint of the customer's partner fields (connector.sync.customers): derived from their data.
-        CustomerMarks(holdings.redis, holdings.prefix, seconds=0).forget(subject.customer_id)
+        holdings.customer_marks.forget(subject.customer_id)
     log.info(
         "compliance_customer_redacted customer_id=%s events=%d snapshots=%d dead_letters=%d unreadable_deleted=%d "
         "unreadable_kept=%d", subject.customer_id, outcome.events, outcome.snapshots, outcome.dead_letters,

@@ -115,9 +115,11 @@ def watch(
     oldest's first failure) into the hashes `/metrics` shows. Run by beat's watch every minute; the open letters
     are few, each read once."""
     now = time.time() if now is None else now
-    lengths = {queue: sum(int(client.llen(lst)) for lst in queue_lists(key)) for queue, key in queue_keys.items()}
-    ages = {f"{queue}|oldest": round(max(oldest_age(client, lst, now) for lst in queue_lists(key)), 1)
-            for queue, key in queue_keys.items()}  # fmt: skip
+    # Length and age of the foreground alone (what the alerts and KEDA watch): the background waits by design.
+    lengths = {queue: int(client.llen(key)) for queue, key in queue_keys.items()}
+    ages = {f"{queue}|oldest": round(oldest_age(client, key, now), 1) for queue, key in queue_keys.items()}
+    background = {f"{queue}|background": sum(int(client.llen(lst)) for lst in queue_lists(key)[1:])
+                  for queue, key in queue_keys.items()}  # fmt: skip
     open_letters: dict[str, int] = defaultdict(int)
     oldest: dict[str, float] = {}
     for letter in letters.letters():
@@ -126,7 +128,7 @@ def watch(
     named = keys(prefix)
     with client.pipeline(transaction=True) as pipe:
         pipe.delete(named["queues"], named["dead_letters"])
-        pipe.hset(named["queues"], mapping={**lengths, **ages, "_at": now})
+        pipe.hset(named["queues"], mapping={**lengths, **ages, **background, "_at": now})
         pipe.hset(named["dead_letters"], mapping={"_at": now, **open_letters,
                                                   **{f"{kind}|oldest": at for kind, at in oldest.items()}})  # fmt: skip
         pipe.execute()
@@ -196,6 +198,10 @@ def _gauges(client: redis.Redis, named: dict[str, str]) -> list[str]:
                   "# TYPE shopb1_queue_oldest_age_seconds gauge"]  # fmt: skip
         lines += [f'shopb1_queue_oldest_age_seconds{{queue="{escape(q.partition("|")[0])}"}} {float(age)}'
                   for q, age in sorted(queues.items()) if q.endswith("|oldest")]  # fmt: skip
+        lines += ["# HELP shopb1_queue_background_length Messages of each queue waiting behind the rest (the sweep's).",
+                  "# TYPE shopb1_queue_background_length gauge"]  # fmt: skip
+        lines += [f'shopb1_queue_background_length{{queue="{escape(q.partition("|")[0])}"}} {int(n)}'
+                  for q, n in sorted(queues.items()) if q.endswith("|background")]  # fmt: skip
     letters = _read(client, named["dead_letters"])
     if letters:
         lines += ["# HELP shopb1_dead_letters_open Open dead letters by kind.",

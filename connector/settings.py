@@ -354,8 +354,9 @@ class PipelineSettings:
     visibility_timeout: int = 2 * 3600
     # How long Redis keeps an order's facts after their last change; afterwards B1's key table answers.
     order_state_days: int = 45
-    # How long an order's trail (`shopb1 order`'s "connector, in time order") is kept after its last entry: the
-    # questions come within days, and a trail costs Redis as much as the order's state. At most the state's days.
+    # How long an order's trail (`shopb1 order`'s "connector, in time order") keeps the order's hash after its last
+    # entry. The trail is a field of that hash, which the state's own writes keep `order_state_days`: this matters
+    # for an order that has a trail and no state. At most the state's days.
     trail_days: int = 14
     # Seconds a customers/* webhook waits before its customer is compared with the partner: the order that made
     # Shopify send it books (and marks) the partner first, so the comparison costs nothing.

@@ -24,4 +24,6 @@ def handle_compliance_request(self: SyncTask, webhook_id: str, topic: str) -> di
         raise DataError(f"{topic} request {webhook_id}: its stored event is gone (expired, or lost with Redis)")
     shop = ShopifySettings.from_env()
     request = compliance.load_request(topic, event.body, shop_domain=shop.shop, shop_id=shop.shop_id)
-    return compliance.apply(request, compliance.Holdings(self.runtime.events, self.runtime.dead_letters)).as_dict()
+    return compliance.apply(
+        request, compliance.Holdings(self.runtime.events, self.runtime.dead_letters, self.runtime.customer_marks)
+    ).as_dict()

@@ -102,6 +102,8 @@ class Read:
     def covers(self, change: str) -> bool:
         kind, _, value = change.partition(":")
         if kind == "u":
+            # A change of the very second read counts as read: were it not (a read within that second), the
+            # state is not InStep.whole_second, and the sweep reads the order once more.
             return datetime.fromisoformat(value) <= self.updated_at
         if kind == "t":
             return int(value) in self.transaction_ids

@@ -105,11 +105,12 @@ class CustomerMarks:
             pipe.execute()
 
     def forget(self, customer_id: int) -> None:
-        """The customer's mark gone from every period it may be in (a customer's redaction). A year's periods are
-        looked at, whatever this process's SHOPB1_ORDER_STATE_DAYS."""
+        """The customer's mark gone from every period it may be in (a customer's redaction), and the key of its
+        own that versions before the periods kept it in. At least a year's periods are looked at."""
         with self.redis.pipeline(transaction=False) as pipe:
             for period in self._periods(max(self.seconds, 366 * _DAY)):
                 pipe.hdel(self.key(customer_id, period), str(customer_id))
+            pipe.delete(f"{self.prefix}:customer:{customer_id}")
             pipe.execute()
 
 

@@ -1,9 +1,10 @@
 """What Redis remembers of one order: the B1 documents booked for it and how far it is in step with Shopify.
 
-One small hash per order (`<prefix>:order:<id>`, a few hundred bytes) that expires some weeks after its last
-change. It saves Service Layer calls, it is never the proof: B1's key table is. A document recorded here exists
-in B1 (it is recorded after B1 said so); a document missing here may still exist (Redis restarted, the hash
-expired, a worker died between B1's answer and this record), which the create finds out from B1's key row.
+One small hash per order (`<prefix>:order:<id>`, a few hundred bytes, up to about 1.4 KB with a full trail: the
+trail, connector/sync/trail.py, is a field of it) that expires some weeks after its last change. It saves Service
+Layer calls, it is never the proof: B1's key table is. A document recorded here exists in B1 (it is recorded
+after B1 said so); a document missing here may still exist (Redis restarted, the hash expired, a worker died
+between B1's answer and this record), which the create finds out from B1's key row.
 """
 
 from __future__ import annotations

@@ -38,7 +38,8 @@ TRAIL_BYTES = 1024
 TRAIL_FIELD = "trail"
 DROPPED = "-"  # ends the first line of a trail whose oldest entries were dropped
 
-# KEYS: the order's hash. ARGV: the entry less its time, the time now (whole seconds), the seconds to keep, the bound.
+# KEYS: the order's hash. ARGV: the entry less its time, the time now (whole seconds), the seconds to keep, the
+# bound, the trail's field.
 _APPEND = """
 local function b36(n)
   local digits, text = '0123456789abcdefghijklmnopqrstuvwxyz', ''
@@ -49,7 +50,7 @@ local function b36(n)
   until n == 0
   return text
 end
-local now, text = tonumber(ARGV[2]), redis.call('HGET', KEYS[1], 'trail')
+local now, text = tonumber(ARGV[2]), redis.call('HGET', KEYS[1], ARGV[5])
 local head, body = b36(now), ''
 if text then
   local eol = string.find(text, '\\n', 1, true)
@@ -63,7 +64,7 @@ if over > 0 then
   local cut = string.find(body, '\\n', over, true)
   body = cut and string.sub(body, cut + 1) or ''
 end
-redis.call('HSET', KEYS[1], 'trail', head .. '\\n' .. body)
+redis.call('HSET', KEYS[1], ARGV[5], head .. '\\n' .. body)
 if redis.call('TTL', KEYS[1]) < tonumber(ARGV[3]) then redis.call('EXPIRE', KEYS[1], ARGV[3]) end
 return #head + 1 + #body
 """
@@ -199,7 +200,8 @@ class OrderTrail:
         clean = (str(field).replace("|", "/").replace("\n", " ")[:60] for field in fields)
         entry = "|".join((kind, *clean))
         try:
-            self._append(keys=[self.key(order_id)], args=[entry, int(self._clock()), self.seconds, TRAIL_BYTES])
+            args = [entry, int(self._clock()), self.seconds, TRAIL_BYTES, TRAIL_FIELD]
+            self._append(keys=[self.key(order_id)], args=args)
         except redis.RedisError:
             log.warning("trail_not_recorded order=%s kind=%s", order_id, kind, exc_info=True)
 

@@ -74,7 +74,9 @@ def test_a_mark_is_found_in_a_later_period_until_its_time_is_up(client: redis.Re
     moved = mark_of(replace(CUSTOMER, default_address=replace(HOME, city="Lund")), MAPPING)
     marks.set(CUSTOMER.id, moved)  # newer, in the newer period: it is the one that counts
     assert marks.in_step(CUSTOMER.id, moved) and not marks.in_step(CUSTOMER.id, mark)
-    marks.forget(CUSTOMER.id)  # a redaction: gone from every period
+    client.set(f"{prefix}:customer:{CUSTOMER.id}", mark, ex=3600)  # as versions before the periods kept it
+    marks.forget(CUSTOMER.id)  # a redaction: gone from every period, and the older key with it
+    assert not client.exists(f"{prefix}:customer:{CUSTOMER.id}")
     assert not marks.in_step(CUSTOMER.id, moved) and not marks.in_step(CUSTOMER.id, mark)
     assert all(client.hlen(key) == 0 for key in client.keys(f"{prefix}:customer:*"))
 
