@@ -105,7 +105,7 @@ def test_the_sweeps_synchronisations_wait_behind_new_orders(stack: Stack) -> Non
     finally:
         stack.stop("sweeper")
     assert sum(client.llen(key) for key in (foreground, background)) == 0
-    assert {order_id: client.hget(f"{stack.key_prefix}:order:{order.id}", "trail") for order_id in trails} == trails
+    assert {order_id: client.hget(f"{stack.key_prefix}:order:{order_id}", "trail") for order_id in trails} == trails
 
 
 FLOWER_LOGIN = ("ops", "night-shift")
