@@ -42,8 +42,9 @@ REMEMBER_SECONDS = 86400
 HOUR = 3600
 # 128 x 512 = 65,536 deliveries an hour in compact hashes: about 10,000 orders in the busiest hour.
 MARK_SHARDS = 128
-# The hours whose marks a delivery is looked for in: the next one, this one and the day's before it.
-_MARK_HOURS = range(1, -REMEMBER_SECONDS // HOUR - 1, -1)
+# The hours whose marks a delivery is looked for in, in the order looked: this one (where a new mark goes), the
+# next one, and the day's before it.
+_MARK_HOURS = (0, 1, *range(-1, -REMEMBER_SECONDS // HOUR - 1, -1))
 # An event not handled yet (its task queued or failed for good, waiting for an operator) is kept at most this long.
 KEEP_EVENT_SECONDS = 7 * 86400
 
@@ -101,7 +102,7 @@ class EventStore:
     def _marks_keys(self, now: float, mark: bytes) -> list[str]:
         """This hour's hash of the delivery's marks first, then the other hours' it is looked for in."""
         hour = int(now // HOUR)
-        return [self.marks_key(hour + offset, mark) for offset in (0, *(o for o in _MARK_HOURS if o))]
+        return [self.marks_key(hour + offset, mark) for offset in _MARK_HOURS]
 
     def event_key(self, webhook_id: str) -> str:
         return f"{self.prefix}:event:{webhook_id}"
@@ -132,17 +133,17 @@ class EventStore:
         if not webhook_ids:
             return {}
         now = self._clock()
-        looked_for = [(webhook_id, webhook_id_bytes(webhook_id)) for webhook_id in webhook_ids]
         with self.redis.pipeline(transaction=False) as pipe:
-            for _, mark in looked_for:
+            for webhook_id in webhook_ids:
+                mark = webhook_id_bytes(webhook_id)
                 for key in self._marks_keys(now, mark):
                     pipe.hget(key, mark)
-            answers = iter(pipe.execute())
+            answers = pipe.execute()
         found: dict[str, int] = {}
-        for webhook_id, _ in looked_for:
-            for count in [next(answers) for _ in range(len(_MARK_HOURS))]:
-                if count is not None and count.isdigit():
-                    found.setdefault(webhook_id, int(count))
+        for n, webhook_id in enumerate(webhook_ids):
+            counts = answers[n * len(_MARK_HOURS) : (n + 1) * len(_MARK_HOURS)]
+            if count := next((count for count in counts if count is not None and count.isdigit()), None):
+                found[webhook_id] = int(count)
         return found
 
     def load(self, webhook_id: str) -> StoredEvent | None:

@@ -218,7 +218,7 @@ class OrderTrail:
             if len(parts) < 2:
                 continue
             since, kind, *fields = parts
-            if kind == SYNC and [_name("action", code) for code in fields[2:3]] != [DEFERRED]:
+            if kind == SYNC and _name("action", "".join(fields[2:3])) != DEFERRED:
                 running = fields[0]
             elif kind in (FINISHED, RELEASED):
                 fields = [running, *fields]
