@@ -3,6 +3,7 @@
     sync_order ── reads the order, learns what B1 has and plans what is missing (connector.sync.orders), then:
         chord( upsert_customer, resolve_items ) → create_sales_order
         → for each captured payment still to book, in turn: create_down_payment_invoice → post_incoming_payment
+        → for each refund: create_return (goods back after delivery), create_credit_memo → post_outgoing_payment
         → finish_sync (the order in step; its dead letters closed; once more if it changed meanwhile)
 
 Only the missing steps run: an order fully booked runs none (and costs no Service Layer call), a payment whose
@@ -39,6 +40,7 @@ from connector.sync.orders import (
     Plan,
     RefundPaymentWork,
     RefundWork,
+    ReturnWork,
     SalesOrderWork,
     card_code_of,
 )
@@ -132,6 +134,7 @@ def launch(runtime: Runtime, plan: Plan, token: str) -> None:
         # One step after another, each handing what is booked (Booked) to the next.
         after = [_step(amend_sales_order, order_id, plan.amend)] if plan.amend else []
         after += [step for work in plan.payments for step in _payment_steps(order_id, work)]
+        after += [_step(create_return, order_id, work) for work in plan.returns]
         for refund, payments in plan.refunds:
             after += [_step(create_credit_memo, order_id, refund)]
             after += [_step(post_outgoing_payment, order_id, payment) for payment in payments]
@@ -220,6 +223,12 @@ def post_incoming_payment(
 def amend_sales_order(self: SyncTask, booked: dict[str, Any], order_id: int, work: dict[str, Any]) -> dict[str, Any]:
     """Edits and refunded units: the sales order changed to book what the order now asks."""
     return self.runtime.orders.amend_sales_order(AmendWork.from_json(work), Booked.from_json(booked)).to_json()
+
+
+@shared_task(base=OrderStep, bind=True, name=names.CREATE_RETURN, queue=Queue.REFUNDS.value)
+def create_return(self: SyncTask, booked: dict[str, Any], order_id: int, work: dict[str, Any]) -> dict[str, Any]:
+    """A refund's delivered units taken back into stock: its return, based on their deliveries."""
+    return self.runtime.orders.create_return(ReturnWork.from_json(work), Booked.from_json(booked)).to_json()
 
 
 @shared_task(base=OrderStep, bind=True, name=names.CREATE_CREDIT_MEMO, queue=Queue.REFUNDS.value)

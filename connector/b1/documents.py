@@ -154,8 +154,15 @@ INCOMING_PAYMENT = Fact("IP", "IncomingPayments", UDF_TXN_ID, PAYMENT_FIELDS)
 # One credit memo per Shopify refund with money; one outgoing payment per refund transaction.
 CREDIT_MEMO = Fact("CM", "CreditNotes", UDF_REFUND_ID, CREDIT_MEMO_FIELDS)
 OUTGOING_PAYMENT = Fact("OP", "VendorPayments", UDF_TXN_ID, PAYMENT_FIELDS)
+# One return per Shopify refund that takes delivered units back into stock (restock RETURN).
+RETURN = Fact("RT", "Returns", UDF_REFUND_ID, ("DocEntry", "DocNum", "DocTotal", "DocumentStatus"))
+# Deliveries are made in B1, not by shopb1: read by DocEntry only (the order's state names them), never created.
+DELIVERY = Fact("DN", "DeliveryNotes", UDF_ORDER_ID, ("DocEntry", "DocNum", "CardCode", "Cancelled", "DocumentLines"))
 # One A/R invoice per B1 delivery of a Shopify order (invoice_on_delivery), keyed by the delivery's DocEntry.
 INVOICE = Fact("IN", "Invoices", UDF_BASE_DELIVERY, ("DocEntry", "DocNum", "DocTotal", "PaidToDate", "DocumentStatus"))
+# The same invoices read whole, by DocEntry: what a credit memo based on them can still credit.
+INVOICE_LINES = Fact("IN", "Invoices", UDF_BASE_DELIVERY,
+                     ("DocEntry", "Cancelled", "DocumentLines", "DocumentAdditionalExpenses"))  # fmt: skip
 
 
 def sales_order_key(order_id: int) -> str:

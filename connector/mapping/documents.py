@@ -35,7 +35,10 @@ from connector.shopify.orders import (
     Customer,
     LineItem,
     Order,
+    OrderAdjustment,
     Refund,
+    RefundLineItem,
+    RefundShippingLine,
     ShippingLine,
     TaxLine,
     Transaction,
@@ -564,35 +567,13 @@ def credit_memo(
     advance shrinks by what was given back, and the invoice that closes the order later draws only what remains.
     """
     accounts = mapping.refund_accounts()
-    country = _tax_country(order)
-    by_id = {line.id: line for line in order.line_items}
-    shipping_by_id = {shipping.id: shipping for shipping in order.shipping_lines}
-    described: list[tuple[str, str, _Priced]] = []
-    for item in refund.line_items:
-        line = by_id.get(item.line_item_id)
-        if line is None:
-            raise DataError(
-                f"refund {refund.id} of {order.name} refunds line item {item.line_item_id}, not in the order"
-            )
-        what = f"line item {line.id} ({line.name!r}) of refund {refund.id}"
-        rate, code = _rate_and_code(line.tax_lines, line.taxable, country, mapping, what)
-        priced = _Priced(item.subtotal.shop, rate, item.total_tax.shop, code)
-        described.append((f"{line.name} x {item.quantity}", accounts.down_payment_account, priced))
-    for shipping in refund.shipping_lines:
-        original = shipping_by_id.get(shipping.shipping_line_id)
-        what = f"shipping of refund {refund.id} of {order.name}"
-        rate, code = _rate_and_code(original.tax_lines if original else (), True, country, mapping, what)
-        priced = _Priced(shipping.subtotal.shop, rate, shipping.tax.shop, code)
-        described.append((f"Shipping: {original.title if original else 'refunded'}", accounts.down_payment_account,
-                          priced))  # fmt: skip
-    for adjustment in refund.adjustments:
-        # Goods refunded less money refunded: the money is what leaves, so the difference is taken off.
-        rate, code = _rate_and_code((), False, country, mapping, f"discrepancy of refund {refund.id}")
-        priced = _Priced(-adjustment.amount.shop, rate, -adjustment.tax.shop, code)
-        described.append((f"Refund discrepancy: {adjustment.reason or 'unknown'}", accounts.adjustment_account,
-                          priced))  # fmt: skip
-    if order.taxes_included:
-        _nets_for_gross([priced for _, _, priced in described if priced.rate])
+    priced = _priced_refund(order, refund, mapping)
+    described = [(f"{line.name} x {item.quantity}", accounts.down_payment_account, amount)
+                 for item, line, amount in priced.lines]  # fmt: skip
+    described += [(f"Shipping: {original.title if original else 'refunded'}", accounts.down_payment_account, amount)
+                  for _, original, amount in priced.shipping]  # fmt: skip
+    described += [(f"Refund discrepancy: {adjustment.reason or 'unknown'}", accounts.adjustment_account, amount)
+                  for adjustment, amount in priced.adjustments]  # fmt: skip
     doc_date = document_date(refund.processed_at, timezone).isoformat()
     return {
         "CardCode": card_code,
@@ -613,6 +594,154 @@ def credit_memo(
             for text, account, priced in described
         ],
     }
+
+
+@dataclass
+class _PricedRefund:
+    """A refund's lines, shipping and discrepancies as B1 lines must price and tax them."""
+
+    lines: list[tuple[RefundLineItem, LineItem, _Priced]] = field(default_factory=list)
+    shipping: list[tuple[RefundShippingLine, ShippingLine | None, _Priced]] = field(default_factory=list)
+    adjustments: list[tuple[OrderAdjustment, _Priced]] = field(default_factory=list)
+
+
+def _priced_refund(order: Order, refund: Refund, mapping: Mapping) -> _PricedRefund:
+    """Each refunded line item and shipping line with its tax code, and the refund's discrepancies; nets backed
+    out of gross amounts when the order's prices include taxes."""
+    country = _tax_country(order)
+    by_id = {line.id: line for line in order.line_items}
+    shipping_by_id = {shipping.id: shipping for shipping in order.shipping_lines}
+    priced = _PricedRefund()
+    for item in refund.line_items:
+        line = by_id.get(item.line_item_id)
+        if line is None:
+            raise DataError(
+                f"refund {refund.id} of {order.name} refunds line item {item.line_item_id}, not in the order"
+            )
+        what = f"line item {line.id} ({line.name!r}) of refund {refund.id}"
+        rate, code = _rate_and_code(line.tax_lines, line.taxable, country, mapping, what)
+        priced.lines.append((item, line, _Priced(item.subtotal.shop, rate, item.total_tax.shop, code)))
+    for shipping in refund.shipping_lines:
+        original = shipping_by_id.get(shipping.shipping_line_id)
+        what = f"shipping of refund {refund.id} of {order.name}"
+        rate, code = _rate_and_code(original.tax_lines if original else (), True, country, mapping, what)
+        priced.shipping.append((shipping, original, _Priced(shipping.subtotal.shop, rate, shipping.tax.shop, code)))
+    for adjustment in refund.adjustments:
+        # Goods refunded less money refunded: the money is what leaves, so the difference is taken off.
+        rate, code = _rate_and_code((), False, country, mapping, f"discrepancy of refund {refund.id}")
+        priced.adjustments.append((adjustment, _Priced(-adjustment.amount.shop, rate, -adjustment.tax.shop, code)))
+    if order.taxes_included:
+        every = [p for *_, p in priced.lines] + [p for *_, p in priced.shipping] + [p for _, p in priced.adjustments]
+        _nets_for_gross([p for p in every if p.rate])
+    return priced
+
+
+INVOICE_OBJECT_TYPE = 13  # BaseType of lines copied from an A/R invoice
+ITEMS = "dDocument_Items"
+
+
+@dataclass(frozen=True)
+class InvoicedLine:
+    """A line of one of the order's A/R invoices: what a credit memo based on it can still credit."""
+
+    invoice: int  # DocEntry
+    line_num: int
+    line_item_id: int  # the Shopify line item it invoiced
+    open_quantity: Decimal
+    warehouse: str
+
+
+@dataclass(frozen=True)
+class InvoicedFreight:
+    invoice: int
+    line_num: int
+    expense_code: int
+
+
+def credit_memo_on_invoices(
+    order: Order,
+    refund: Refund,
+    invoiced: collections.abc.Sequence[InvoicedLine],
+    freight: collections.abc.Sequence[InvoicedFreight],
+    mapping: Mapping,
+    *,
+    warehouse_of: collections.abc.Callable[[int | None], str | None],
+    timezone: tzinfo | None = None,
+) -> dict[str, Any] | None:
+    """The CreditNotes body (without CardCode) of a refund of goods B1 has invoiced, or None when it refunds
+    nothing invoiced (the credit memo then goes to the down payment account, `credit_memo`).
+
+    Once an A/R invoice drew the down payments, the advance is revenue: the credit memo is based on the invoice
+    (BaseType 13, as the client's Copy From), so B1 reverses the revenue and its tax by the invoice's lines.
+    Units restocked (RETURN) go back into stock, into the warehouse mapped from the restock location; other units
+    are credited WithoutInventoryMovement (SL DocumentLine property: money back, no stock). Shipping refunded is
+    credited on the invoice's freight row. Held when part of the refund is invoiced and part is not, or when it
+    has a discrepancy (an item credit memo has no G/L line to put it on): book it by hand."""
+    priced = _priced_refund(order, refund, mapping)
+    by_item: dict[int, list[InvoicedLine]] = {}
+    for line in sorted(invoiced, key=lambda i: (i.invoice, i.line_num)):
+        by_item.setdefault(line.line_item_id, []).append(line)
+    label = f"{order.name}, refund {refund.id}"
+    covered = [item.line_item_id in by_item for item, _, _ in priced.lines if item.quantity > 0]
+    if not covered and not (priced.shipping and freight):
+        return None  # nothing of it invoiced: credited on the down payment account
+    if covered and not any(covered):
+        return None
+    if not all(covered):
+        raise HeldForOperator(f"{label}: refunds goods B1 has invoiced and goods it has not, in one refund; shopb1 "
+                              "books either, not both: book its credit memos in B1 by hand")  # fmt: skip
+    if priced.adjustments:
+        raise HeldForOperator(f"{label}: a refund of invoiced goods with a discrepancy (goods refunded and "
+                              "money refunded differ) has no line to book it on: book it in B1 by hand")  # fmt: skip
+    lines: list[dict[str, Any]] = []
+    for item, line, amount in priced.lines:
+        wanted, left_total = Decimal(item.quantity), amount.net
+        chosen = []
+        for candidate in by_item[item.line_item_id]:
+            taken = min(wanted, candidate.open_quantity)
+            if taken > 0:
+                chosen.append((candidate, taken))
+                wanted -= taken
+        if wanted > 0:
+            raise HeldForOperator(f"{label}: refunds {item.quantity} of line item {line.id} ({line.name!r}) but "
+                                  "B1's A/R invoices have fewer left to credit: book it in B1 by hand")  # fmt: skip
+        for number, (candidate, taken) in enumerate(chosen, start=1):
+            total = left_total if number == len(chosen) else cents(amount.net * taken / item.quantity)
+            left_total -= total
+            returned = item.restock_type in RETURNED
+            lines.append({
+                "BaseType": INVOICE_OBJECT_TYPE,
+                "BaseEntry": candidate.invoice,
+                "BaseLine": candidate.line_num,
+                "Quantity": taken,
+                "LineTotal": total,
+                "TaxCode": amount.tax_code,
+                "WithoutInventoryMovement": "tNO" if returned else "tYES",
+                **({"WarehouseCode": warehouse_of(item.location_id) or candidate.warehouse} if returned else {}),
+            })  # fmt: skip
+    expenses = []
+    for _, _, amount in priced.shipping:
+        row = freight[0] if freight else None
+        if row is None:
+            raise HeldForOperator(f"{label}: refunds shipping of invoiced goods, but no A/R invoice of the order "
+                                  "charged freight: book it in B1 by hand")  # fmt: skip
+        expenses.append({"ExpenseCode": row.expense_code, "LineTotal": amount.net, "TaxCode": amount.tax_code,
+                         "BaseDocType": INVOICE_OBJECT_TYPE, "BaseDocEntry": row.invoice,
+                         "BaseDocLine": row.line_num})  # fmt: skip
+    doc_date = document_date(refund.processed_at, timezone).isoformat()
+    body: dict[str, Any] = {
+        "DocType": ITEMS,
+        "DocDate": doc_date,
+        "DocDueDate": doc_date,
+        "NumAtCard": order.name[:MAX_NUM_AT_CARD],
+        "Comments": f"Shopify refund {refund.id} of order {order.name} (invoiced goods)"[:MAX_COMMENTS],
+        "U_ShopifyOrderId": str(order.id),
+        "U_ShopifyRefundId": str(refund.id),
+        "DocumentLines": lines,
+    }
+    if expenses:
+        body["DocumentAdditionalExpenses"] = expenses
+    return body
 
 
 def money_back(refund: Refund) -> Decimal:
@@ -660,6 +789,80 @@ def refund_applied_to(
     return {**outgoing_payment, "CardCode": card_code, "PaymentInvoices": [invoice]}
 
 
+# --- goods returned ---------------------------------------------------------------------------------------
+
+DELIVERY_OBJECT_TYPE = 15  # BaseType of lines copied from a delivery
+# Restock types whose units come back into stock (LEGACY_RESTOCK: refunds made before restock types existed).
+RETURNED = ("RETURN", "LEGACY_RESTOCK")
+
+
+@dataclass(frozen=True)
+class DeliveredLine:
+    """A line of one of the order's B1 deliveries: what a return can take back from it."""
+
+    delivery: int  # DocEntry
+    line_num: int
+    line_item_id: int  # the Shopify line item it shipped
+    open_quantity: Decimal  # not returned (nor invoiced) yet
+    warehouse: str
+
+
+def return_lines(
+    refund: Refund,
+    delivered: collections.abc.Iterable[DeliveredLine],
+    warehouse_of: collections.abc.Callable[[int | None], str | None],
+) -> list[dict[str, Any]]:
+    """The Returns lines of a refund's units restocked after delivery: each based on the delivery line that
+    shipped it (oldest delivery first), into the warehouse mapped from the refund's restock location, else the
+    one it left from. Units B1 did not deliver are left out: they are still on the sales order, which the
+    order's current quantities take them off."""
+    left: dict[tuple[int, int], Decimal] = {}
+    lines = []
+    by_item: dict[int, list[DeliveredLine]] = {}
+    for line in sorted(delivered, key=lambda d: (d.delivery, d.line_num)):
+        by_item.setdefault(line.line_item_id, []).append(line)
+        left[(line.delivery, line.line_num)] = line.open_quantity
+    for item in refund.line_items:
+        if item.restock_type not in RETURNED:
+            continue
+        wanted = Decimal(item.quantity)
+        for line in by_item.get(item.line_item_id, ()):
+            taken = min(wanted, left[(line.delivery, line.line_num)])
+            if taken <= 0:
+                continue
+            left[(line.delivery, line.line_num)] -= taken
+            wanted -= taken
+            lines.append({
+                "BaseType": DELIVERY_OBJECT_TYPE,
+                "BaseEntry": line.delivery,
+                "BaseLine": line.line_num,
+                "Quantity": taken,
+                "WarehouseCode": warehouse_of(item.location_id) or line.warehouse,
+            })  # fmt: skip
+    return lines
+
+
+def goods_return(
+    order: Order, refund: Refund, lines: list[dict[str, Any]], *, timezone: tzinfo | None = None
+) -> dict[str, Any]:
+    """The Returns body (without CardCode) of the goods a refund took back after B1 delivered them.
+
+    Based on the delivery, so B1 puts the units back into stock at the delivery's cost and the delivery's rows
+    record them as returned (SAP Business One help, "Returns": a return is copied from a delivery). It books no
+    money: the refund's money is its credit memo, which is not based on the return, so the return stays open in
+    B1 (closing it by hand changes nothing booked)."""
+    doc_date = document_date(refund.processed_at, timezone).isoformat()
+    return {
+        "DocDate": doc_date,
+        "DocDueDate": doc_date,
+        "NumAtCard": order.name[:MAX_NUM_AT_CARD],
+        "Comments": f"Shopify refund {refund.id} of order {order.name}: goods returned"[:MAX_COMMENTS],
+        "U_ShopifyOrderId": str(order.id),
+        "U_ShopifyRefundId": str(refund.id),
+        "DocumentLines": lines,
+    }
+
+
 # --- changed orders -----------------------------------------------------------------------------------------
 
 
@@ -681,17 +884,36 @@ def lines_fingerprint(body: collections.abc.Mapping[str, Any]) -> str:
     return hashlib.sha1(repr((lines, freight)).encode()).hexdigest()[:16]
 
 
+@dataclass(frozen=True)
+class SalesOrderChanges:
+    """What changing a booked sales order takes: the PATCH body (None: nothing differs), whether its lines replace
+    the booked ones (a line was dropped), and `kept`, lines of units B1 delivered that Shopify no longer counts
+    (refunded after delivery): a sales order keeps what it delivered, so its total stays above Shopify's by
+    these lines (each with its LineTotal and TaxCode, for `expected_doc_total`)."""
+
+    body: dict[str, Any] | None
+    replace_lines: bool = False
+    kept: list[dict[str, Any]] = field(default_factory=list)
+
+    def expected_total(self, shopify_total: Decimal, tax_rates: collections.abc.Mapping[str, Decimal]) -> Decimal:
+        """The sales order's DocTotal once changed: Shopify's current total and the delivered units it kept."""
+        if not self.kept:
+            return shopify_total
+        return shopify_total + expected_doc_total({"DocumentLines": self.kept}, tax_rates)
+
+
 def sales_order_changes(
     wanted: collections.abc.Mapping[str, Any], booked: collections.abc.Mapping[str, Any], order_label: str
-) -> tuple[dict[str, Any], bool] | None:
+) -> SalesOrderChanges:
     """The PATCH that makes the booked sales order (`booked`, as B1 answers it) book what the order now asks
     (`wanted`, its mapped body): lines matched by their Shopify line item id, quantities and totals set, lines
-    added, removed lines dropped, freight set. (body, replace collections), or None when nothing differs.
+    added, removed lines dropped, freight set.
 
-    Held when B1 cannot follow: a line delivered beyond its new quantity, a removed line partly delivered, a
-    closed sales order, lines without their Shopify id (booked by hand or by an older connector)."""
-    if booked.get("DocumentStatus") != OPEN_STATUS or booked.get("Cancelled") == "tYES":
-        raise HeldForOperator(f"order {order_label} changed in Shopify, but its sales order is closed in B1")
+    A line never goes below what B1 delivered of it: Shopify counts units refunded after delivery out of the
+    order, but B1's sales order keeps what it delivered (the goods coming back are a return, their money a
+    credit memo). Held when B1 cannot follow: a closed sales order that would change, lines without their
+    Shopify id (booked by hand or by an older connector)."""
+    closed = booked.get("DocumentStatus") != OPEN_STATUS or booked.get("Cancelled") == "tYES"
     current = {str(line.get(UDF_LINE_ID) or ""): line for line in booked.get("DocumentLines") or []}
     if "" in current:
         raise HeldForOperator(
@@ -699,48 +921,64 @@ def sales_order_changes(
             f"{UDF_LINE_ID}: change the sales order in B1 by hand"
         )
     lines: list[dict[str, Any]] = []
+    kept: list[dict[str, Any]] = []
     changed = removed = False
-    wanted_ids = set()
-    for line in wanted.get("DocumentLines") or []:
-        line_id = str(line[UDF_LINE_ID])
-        wanted_ids.add(line_id)
+    wanted_lines = {str(line[UDF_LINE_ID]): line for line in wanted.get("DocumentLines") or []}
+    for line_id, line in wanted_lines.items():
         existing = current.get(line_id)
         if existing is None:
             lines.append(dict(line))  # added in Shopify
             changed = True
             continue
-        delivered = Decimal(str(existing["Quantity"])) - Decimal(str(existing.get("RemainingOpenQuantity", 0)))
-        if Decimal(line["Quantity"]) < delivered:
-            raise HeldForOperator(
-                f"order {order_label}: line item {line_id} is now {line['Quantity']} but {delivered} were "
-                "delivered in B1: book the return in B1, then retry"
-            )
-        same = Decimal(str(existing["Quantity"])) == Decimal(line["Quantity"]) and cents(
-            Decimal(str(existing["LineTotal"]))) == cents(Decimal(line["LineTotal"]))  # fmt: skip
-        entry = {
-            "LineNum": existing["LineNum"],
-            **{k: v for k, v in line.items() if k != UDF_LINE_ID},
-            UDF_LINE_ID: line_id,
-        }
+        entry, extra = _at_least_delivered(line_id, line, existing)
+        kept += extra
+        same = Decimal(str(existing["Quantity"])) == Decimal(entry["Quantity"]) and cents(
+            Decimal(str(existing["LineTotal"]))) == cents(Decimal(entry["LineTotal"]))  # fmt: skip
         changed = changed or not same
         lines.append(entry)
     for line_id, existing in current.items():
-        if line_id in wanted_ids:
+        if line_id in wanted_lines:
             continue
-        if Decimal(str(existing["Quantity"])) != Decimal(
-            str(existing.get("RemainingOpenQuantity", existing["Quantity"]))
-        ):
-            raise HeldForOperator(
-                f"order {order_label}: line item {line_id} was removed in Shopify but part of it was delivered in B1"
-            )
+        if _delivered(existing) > 0:
+            # Taken out in Shopify after some of it was delivered: it stays at what was delivered.
+            entry, extra = _at_least_delivered(line_id, {"Quantity": ZERO, "LineTotal": ZERO}, existing)
+            kept += extra
+            changed = changed or Decimal(str(existing["Quantity"])) != Decimal(entry["Quantity"])
+            lines.append(entry)
+            continue
         removed = changed = True
     freight = _freight_changes(wanted, booked)
     if not changed and freight is None:
-        return None
+        return SalesOrderChanges(None, kept=kept)
+    if closed:
+        raise HeldForOperator(f"order {order_label} changed in Shopify, but its sales order is closed in B1")
     body: dict[str, Any] = {"DocumentLines": lines} if changed else {}
     if freight is not None:
         body["DocumentAdditionalExpenses"] = freight
-    return body, removed
+    return SalesOrderChanges(body, removed, kept)
+
+
+def _delivered(line: collections.abc.Mapping[str, Any]) -> Decimal:
+    """What B1 delivered (or invoiced) of a sales order line: its quantity less what is still open."""
+    return Decimal(str(line["Quantity"])) - Decimal(str(line.get("RemainingOpenQuantity", line["Quantity"])))
+
+
+def _at_least_delivered(
+    line_id: str, line: collections.abc.Mapping[str, Any], existing: collections.abc.Mapping[str, Any]
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The line as wanted, or at the quantity B1 delivered when Shopify now counts fewer, priced as booked; and
+    the delivered units Shopify no longer counts, as a line for the total's check."""
+    entry = {"LineNum": existing["LineNum"], **{k: v for k, v in line.items() if k != UDF_LINE_ID},
+             UDF_LINE_ID: line_id}  # fmt: skip
+    delivered = _delivered(existing)
+    quantity = Decimal(str(line["Quantity"]))
+    if quantity >= delivered:
+        return entry, []
+    booked_quantity = Decimal(str(existing["Quantity"]))
+    price = Decimal(str(existing["LineTotal"])) / booked_quantity if booked_quantity else ZERO
+    total = cents(price * delivered)
+    extra = {"LineTotal": total - cents(Decimal(str(line["LineTotal"]))), "TaxCode": existing.get("TaxCode")}
+    return {**entry, "Quantity": delivered, "LineTotal": total}, [extra]
 
 
 def _freight_changes(

@@ -179,6 +179,8 @@ class DeliverySync:
                 self._update_tracking(delivery, marked.split(","), tracking)
                 return {"delivery": doc_entry, "order_id": order_id, "action": "tracking updated"}
             return {"delivery": doc_entry, "order_id": order_id, "action": "done already"}
+        # Noted before Shopify hears of it: a refund of the goods finds the delivery to take them back from.
+        self.state.record(order_id, OrderFacts(deliveries={doc_entry}))
         order = self.shopify.execute(queries.ORDER_FULFILMENT_ORDERS, {"id": order_gid(order_id)})["order"]
         invoicing = self.mapping.fulfilment.invoice_on_delivery
         invoice = self._invoice(delivery, order_id, order, bases) if invoicing else None
@@ -386,7 +388,7 @@ class DeliverySync:
         if rounding:
             body["Rounding"], body["RoundingDiffAmount"] = "tYES", rounding
         invoice = self.b1.create(INVOICE, doc_entry, body)
-        self.state.record(order_id, OrderFacts(drawn=drawn))
+        self.state.record(order_id, OrderFacts(drawn=drawn, invoices={int(invoice["DocEntry"])}))
         log.info(
             "delivery_invoiced delivery=%s invoice=%s drawn=%s freight=%s rounding=%s",
             doc_entry, invoice["DocEntry"], len(draws), bool(freight), rounding,

@@ -27,15 +27,19 @@ from zoneinfo import ZoneInfo
 
 from connector.b1.documents import (
     CREDIT_MEMO,
+    DELIVERY,
     DOWN_PAYMENT,
     INCOMING_PAYMENT,
+    INVOICE_LINES,
     OUTGOING_PAYMENT,
     PARTNER,
+    RETURN,
     SALES_ORDER,
     B1Documents,
     DocumentRef,
     SalesOrderRef,
 )
+from connector.b1.setup import UDF_LINE_ID
 from connector.errors import DataError, HeldForOperator
 from connector.handoff import Handoff
 from connector.mapping import documents as mapping_documents
@@ -48,6 +52,7 @@ from connector.shopify.orders import (
     Refund,
     RefundSummary,
     add_line_items_page,
+    gid_number,
     order_from_graphql,
     refund_from_graphql,
 )
@@ -60,6 +65,7 @@ log = logging.getLogger(__name__)
 # What B1 reports of itself rarely changes: tax rates are read again after an hour, an item found for sale is
 # trusted for five minutes (one that disappears meanwhile makes B1 refuse the sales order: a data error).
 TAX_RATES_SECONDS = 3600.0
+LOCATIONS_SECONDS = 3600.0
 ITEMS_SECONDS = 300.0
 
 # A read this long after the order's updatedAt (by the worker's clock) has seen every change of that second: the
@@ -149,6 +155,17 @@ class RefundWork(Handoff):
 
 
 @dataclass(frozen=True)
+class ReturnWork(Handoff):
+    """Take a refund's delivered units back into stock: a B1 return based on their deliveries (a body without
+    CardCode)."""
+
+    order_id: int
+    refund_id: int
+    goods_return: dict[str, Any]
+    settles: bool = False  # the refund gave no money back: the return settles it
+
+
+@dataclass(frozen=True)
 class RefundPaymentWork(Handoff):
     """Pay back one refund transaction: its outgoing payment, applied to the refund's credit memo."""
 
@@ -210,6 +227,7 @@ class Plan:
     booked_sales_order: SalesOrderRef | None = None
     amend: AmendWork | None = None
     payments: list[PaymentWork] = field(default_factory=list)
+    returns: list[ReturnWork] = field(default_factory=list)
     refunds: list[tuple[RefundWork, list[RefundPaymentWork]]] = field(default_factory=list)
     close: CloseWork | None = None
     cancel: CancelWork | None = None
@@ -226,6 +244,7 @@ class Plan:
                  ("changes", self.amend))  # fmt: skip
         steps = [name for name, work in named if work]
         steps += [f"payment {work.txn_id}" for work in self.payments]
+        steps += [f"return of refund {work.refund_id}" for work in self.returns]
         steps += [f"refund {refund.refund_id}" for refund, _ in self.refunds]
         steps += [name for name, work in (("close", self.close), ("cancel", self.cancel)) if work]
         return {"action": self.action, "steps": steps, **({"why": self.reason} if self.reason else {})}
@@ -266,6 +285,7 @@ class OrderSync:
 
     def __post_init__(self) -> None:
         self._tax_rates = _Expiring(TAX_RATES_SECONDS, self._read_tax_rates)
+        self._locations = _Expiring(LOCATIONS_SECONDS, self._read_locations)
 
     @cached_property
     def shop_timezone(self) -> tzinfo:
@@ -382,7 +402,7 @@ class OrderSync:
             plan.action = CANCEL
             if facts.cancellation is None:
                 plan.close = CloseWork(order.id)
-        if not (plan.sales_order or plan.amend or plan.payments or plan.refunds or plan.close):
+        if not (plan.sales_order or plan.amend or plan.payments or plan.returns or plan.refunds or plan.close):
             plan.action, plan.reason = SETTLED, plan.reason or ""
         return plan
 
@@ -412,20 +432,29 @@ class OrderSync:
         """Each refund not settled yet, read in full: a credit memo for the money it gave back and an outgoing
         payment per refund transaction. A refund that gave no money back (restock only) changes quantities,
         which the sales order's changes follow, and books no money."""
+        credited: dict[tuple[int, int], Decimal] = {}  # invoice lines the plan's credit memos credit already
         for summary in refunds:
             refund = self.read_refund(summary.gid)
+            goods_return = self._plan_return(order, refund, facts, plan)
             if not refund.money_back:
-                self.state.record(order.id, OrderFacts(settled_refunds={refund.id}))
+                if goods_return is None:
+                    self.state.record(order.id, OrderFacts(settled_refunds={refund.id}))
+                else:
+                    plan.returns.append(ReturnWork(order.id, refund.id, goods_return, settles=True))
                 continue
+            if goods_return is not None:
+                plan.returns.append(ReturnWork(order.id, refund.id, goods_return))
             booked = facts.credit_memos.get(refund.id)
             body = None
             if booked is None:
-                body = mapping_documents.credit_memo(order, refund, "", self.mapping, timezone=self.shop_timezone)
-                del body["CardCode"]
+                body = self._credit_memo_on_invoices(order, refund, facts, credited)
+                if body is None:
+                    body = mapping_documents.credit_memo(order, refund, "", self.mapping, timezone=self.shop_timezone)
+                    del body["CardCode"]
+                    _hold_a_refund_of_invoiced_goods(order, refund, facts)
                 expected = mapping_documents.expected_doc_total(body, self.tax_rates)
                 label = f"{_label(order)}, refund {refund.id}"
                 mapping_documents.check_totals(label, mapping_documents.money_back(refund), expected, self.mapping)
-                _hold_a_refund_of_invoiced_goods(order, refund, facts)
             due = [transaction for transaction in refund.money_back if transaction.id not in facts.outgoing_payments]
             payments = [
                 RefundPaymentWork(order.id, refund.id, transaction.id, mapping_documents.outgoing_payment(
@@ -434,6 +463,112 @@ class OrderSync:
             ]  # fmt: skip
             work = RefundWork(order.id, refund.id, body, booked.to_json() if booked else None, settles=not payments)
             plan.refunds.append((work, payments))
+
+    def _credit_memo_on_invoices(
+        self, order: Order, refund: Refund, facts: OrderFacts, credited: dict[tuple[int, int], Decimal]
+    ) -> dict[str, Any] | None:
+        """The credit memo of a refund of goods shopb1 invoiced, based on those A/R invoices (read by DocEntry);
+        None when the order has no such invoice or the refund credits nothing on them."""
+        if not facts.invoices:
+            return None
+        invoices = self.b1.documents(INVOICE_LINES, facts.invoices)
+        delivered = {(line.delivery, line.line_num): line.line_item_id for line in self._delivered_lines(facts)}
+        invoiced, freight = [], []
+        for entry in sorted(invoices):
+            if invoices[entry].get("Cancelled") == "tYES":
+                continue
+            for line in invoices[entry].get("DocumentLines") or []:
+                line_id = line.get(UDF_LINE_ID)
+                item = _line_item_number(line_id) if line_id else None
+                if item is None and line.get("BaseType") == mapping_documents.DELIVERY_OBJECT_TYPE:
+                    item = delivered.get((int(line.get("BaseEntry") or 0), int(line.get("BaseLine") or 0)))
+                if item is None or line.get("LineStatus", "bost_Open") != "bost_Open":
+                    continue
+                left = Decimal(str(line.get("RemainingOpenQuantity") or 0)) - credited.get((entry, line["LineNum"]), 0)
+                invoiced.append(mapping_documents.InvoicedLine(entry, int(line["LineNum"]), item, left,
+                                                               str(line.get("WarehouseCode") or "")))  # fmt: skip
+            freight += [mapping_documents.InvoicedFreight(entry, int(row["LineNum"]), int(row["ExpenseCode"]))
+                        for row in invoices[entry].get("DocumentAdditionalExpenses") or []
+                        if Decimal(str(row.get("LineTotal") or 0)) > 0]  # fmt: skip
+        body = mapping_documents.credit_memo_on_invoices(
+            order, refund, invoiced, freight, self.mapping, warehouse_of=self._warehouse_of_location,
+            timezone=self.shop_timezone,
+        )  # fmt: skip
+        for line in (body or {}).get("DocumentLines") or []:
+            key = (line["BaseEntry"], line["BaseLine"])
+            credited[key] = credited.get(key, Decimal(0)) + line["Quantity"]
+        return body
+
+    def _plan_return(self, order: Order, refund: Refund, facts: OrderFacts, plan: Plan) -> dict[str, Any] | None:
+        """The return (a body without CardCode) of the refund's units restocked after B1 delivered them, or None
+        when there is none to book: nothing restocked, nothing delivered by B1, or booked already. Each return is
+        planned against what the returns planned before it left open."""
+        restocked = {item.line_item_id for item in refund.line_items
+                     if item.restock_type in mapping_documents.RETURNED}  # fmt: skip
+        if not restocked or refund.id in facts.returns:
+            return None
+        if not facts.deliveries:
+            if facts.from_key_table:
+                # The order's state expired or Redis lost it: its deliveries are not known any more.
+                log.warning("refund_return_deliveries_unknown order_id=%s refund=%s", order.id, refund.id)
+            return None
+        delivered = [line for line in self._delivered_lines(facts) if line.line_item_id in restocked]
+        if not delivered:
+            return None
+        taken = {(line["BaseEntry"], line["BaseLine"]): line["Quantity"] for work in plan.returns
+                 for line in work.goods_return["DocumentLines"]}  # fmt: skip
+        delivered = [replace(line, open_quantity=line.open_quantity - taken.get((line.delivery, line.line_num), 0))
+                     for line in delivered]  # fmt: skip
+        lines = mapping_documents.return_lines(refund, delivered, self._warehouse_of_location)
+        if not lines:
+            if facts.invoices and not refund.money_back:
+                # Invoiced goods come back with a credit memo based on the invoice, which needs money to credit.
+                raise HeldForOperator(
+                    f"{order.name}, refund {refund.id}: restocks goods shopb1 has invoiced without refunding money; "
+                    "book their return in B1 by hand"
+                )
+            return None
+        return mapping_documents.goods_return(order, refund, lines, timezone=self.shop_timezone)
+
+    def _delivered_lines(self, facts: OrderFacts) -> list[mapping_documents.DeliveredLine]:
+        """The lines of the order's B1 deliveries (by DocEntry), each with the Shopify line item it shipped: from
+        its own user field, else from the sales order line it was copied from."""
+        deliveries = self.b1.documents(DELIVERY, facts.deliveries)
+        lines = [(entry, line) for entry in sorted(deliveries) if deliveries[entry].get("Cancelled") != "tYES"
+                 for line in deliveries[entry].get("DocumentLines") or []]  # fmt: skip
+        by_order_line: dict[int, str] = {}
+        if facts.sales_order is not None and any(not line.get(UDF_LINE_ID) for _, line in lines):
+            current, _ = self.b1.sales_order_lines(facts.sales_order.doc_entry)
+            by_order_line = {int(line["LineNum"]): str(line.get(UDF_LINE_ID) or "")
+                             for line in current.get("DocumentLines") or []}  # fmt: skip
+        found = []
+        for entry, line in lines:
+            line_id = line.get(UDF_LINE_ID)
+            if not line_id and line.get("BaseType") == mapping_documents.ORDER_OBJECT_TYPE:
+                line_id = by_order_line.get(int(line.get("BaseLine") or -1))
+            if not line_id:
+                continue  # not a line shopb1 booked
+            open_quantity = Decimal(str(line.get("RemainingOpenQuantity") or 0))
+            if line.get("LineStatus", "bost_Open") != "bost_Open":
+                open_quantity = Decimal(0)
+            found.append(mapping_documents.DeliveredLine(
+                entry, int(line["LineNum"]), _line_item_number(line_id), open_quantity,
+                str(line.get("WarehouseCode") or "")))  # fmt: skip
+        return found
+
+    def _warehouse_of_location(self, location_id: int | None) -> str | None:
+        """The B1 warehouse the mapping's `locations` names for a Shopify location (by GID or name)."""
+        if location_id is None or not self.mapping.locations:
+            return None
+        return self._locations.get().get(location_id)
+
+    def _read_locations(self) -> dict[int, str]:
+        by_id: dict[int, str] = {}
+        for node in self.shopify.paginate(queries.LOCATIONS, {}, "locations"):
+            warehouse = self.mapping.locations.get(node["id"]) or self.mapping.locations.get(node["name"])
+            if warehouse:
+                by_id[gid_number(node["id"])] = warehouse
+        return by_id
 
     def _cancelled_before_money(self, order: Order, facts: OrderFacts, plan: Plan) -> Plan | None:
         """The end of a cancelled order when no money is to be booked: cancelled in B1 already, never booked,
@@ -553,15 +688,27 @@ class OrderSync:
         sales_order = booked.sales_order_ref
         current, etag = self.b1.sales_order_lines(sales_order.doc_entry)
         changes = mapping_documents.sales_order_changes(work.body, current, work.label)
-        if changes is not None:
-            body, replace_lines = changes
+        if changes.body is not None:
             sales_order = self.b1.change_sales_order(
-                sales_order.doc_entry, body, etag=etag, replace_lines=replace_lines
+                sales_order.doc_entry, changes.body, etag=etag, replace_lines=changes.replace_lines
             )
+        else:
+            sales_order = SalesOrderRef.from_entity(current)
         sales_order = replace(sales_order, key_stamped=booked.sales_order_ref.key_stamped)
-        mapping_documents.check_totals(work.label, work.shopify_total, sales_order.doc_total, self.mapping)
+        expected = changes.expected_total(work.shopify_total, self.tax_rates)
+        mapping_documents.check_totals(work.label, expected, sales_order.doc_total, self.mapping)
         self.state.record(work.order_id, OrderFacts(sales_order=sales_order, lines=work.lines))
         return Booked.of(sales_order)
+
+    def create_return(self, work: ReturnWork, booked: Booked) -> Booked:
+        """The refund's delivered units back into stock: its return, for the order's partner."""
+        body = {"CardCode": booked.sales_order_ref.card_code, **work.goods_return}
+        goods_return = self.b1.create(RETURN, work.refund_id, body)
+        facts = OrderFacts(returns={work.refund_id: int(goods_return["DocEntry"])})
+        if work.settles:
+            facts.settled_refunds.add(work.refund_id)
+        self.state.record(work.order_id, facts)
+        return booked
 
     def create_credit_memo(self, work: RefundWork, booked: Booked) -> Booked:
         """The refund's credit memo, for the order's partner (booked already: the one booked)."""
@@ -628,6 +775,8 @@ class OrderSync:
                 if work.down_payment is not None:
                     booked = self.create_down_payment_invoice(work, booked)
                 booked = self.post_incoming_payment(work, booked)
+            for goods_return in plan.returns:
+                booked = self.create_return(goods_return, booked)
             for refund, payments in plan.refunds:
                 booked = self.create_credit_memo(refund, booked)
                 for payment in payments:
@@ -685,6 +834,11 @@ def _known(value: _T | None) -> _T:
     if value is None:
         raise ValueError("the plan lacks a step it needs")
     return value
+
+
+def _line_item_number(line_id: Any) -> int:
+    """The Shopify line item id a document line's U_ShopifyLineId names (a number or its GID)."""
+    return int(str(line_id).rsplit("/", 1)[-1])
 
 
 def _label(order: Order) -> str:

@@ -67,6 +67,14 @@ class OrderFacts:
     settled_refunds: set[int] = field(default_factory=set)
     # What the invoices of the order's deliveries drew from each down payment invoice (DocEntry -> gross).
     drawn: dict[int, Decimal] = field(default_factory=dict)
+    # The B1 deliveries of the order (DocEntry), noted by the delivery's synchronisation before it fulfils them in
+    # Shopify: a refund of delivered goods takes them back from these.
+    deliveries: set[int] = field(default_factory=set)
+    # The A/R invoices shopb1 made of the order's deliveries (DocEntry): a refund of invoiced goods is credited on
+    # them.
+    invoices: set[int] = field(default_factory=set)
+    # Refunds whose return of delivered goods is booked (refund id -> the return's DocEntry).
+    returns: dict[int, int] = field(default_factory=dict)
     # The delivery whose invoice carries the sales order's freight (the first one invoiced).
     freight_invoiced: int | None = None
     cancellation: str | None = None
@@ -118,6 +126,12 @@ class OrderState:
                 facts.settled_refunds.add(int(txn))
             elif kind == "dw":
                 facts.drawn[int(txn)] = Decimal(value)
+            elif kind == "in":
+                facts.invoices.add(int(txn))
+            elif kind == "dl":
+                facts.deliveries.add(int(txn))
+            elif kind == "rt":
+                facts.returns[int(txn)] = int(value)
         return facts
 
     def record(self, order_id: int, facts: OrderFacts) -> None:
@@ -139,6 +153,12 @@ class OrderState:
             values[f"rf:{refund_id}"] = "1"
         for doc_entry, amount in facts.drawn.items():
             values[f"dw:{doc_entry}"] = str(amount)
+        for doc_entry in facts.invoices:
+            values[f"in:{doc_entry}"] = "1"
+        for doc_entry in facts.deliveries:
+            values[f"dl:{doc_entry}"] = "1"
+        for refund_id, doc_entry in facts.returns.items():
+            values[f"rt:{refund_id}"] = str(doc_entry)
         if facts.freight_invoiced is not None:
             values["fr"] = str(facts.freight_invoiced)
         if facts.lines is not None:

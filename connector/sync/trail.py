@@ -83,7 +83,8 @@ ACTIONS = {"book": "b", "cancel": "c", "skip": "k", "settled": "s", "deferred": 
 STEPS = {
     "sync_order": "so", "upsert_customer": "cu", "resolve_items": "it", "create_sales_order": "sa",
     "create_down_payment_invoice": "dp", "post_incoming_payment": "ip", "amend_sales_order": "am",
-    "create_credit_memo": "cm", "post_outgoing_payment": "vp", "close_sales_order": "cl", "cancel_order": "ca",
+    "create_return": "rt", "create_credit_memo": "cm", "post_outgoing_payment": "vp", "close_sales_order": "cl",
+    "cancel_order": "ca",
 }  # fmt: skip
 _NAMES = {
     "topic": {code: name for name, code in TOPICS.items()},

@@ -290,22 +290,52 @@ def test_a_held_fulfilment_order_holds_the_delivery_for_the_operator_until_relea
     assert order_state(stack.shopify(), order.gid)["displayFulfillmentStatus"] == "FULFILLED"
 
 
-def test_a_refund_of_invoiced_goods_is_held_not_credited_to_the_down_payment_account(stack: Stack) -> None:
-    """Once an A/R invoice drew the down payment into revenue, a credit memo on the down payment account would
-    book wrong (the account in debit, the revenue kept); one based on the invoice is not built yet: held."""
+def in_stock(stack: Stack, item_code: str, warehouse: str = "01") -> Decimal:
+    with stack.sl() as client:
+        item = client.get(f"Items('{item_code}')")
+    return next(Decimal(str(w["InStock"])) for w in item["ItemWarehouseInfoCollection"]
+                if w["WarehouseCode"] == warehouse)  # fmt: skip
+
+
+def credit_memos(stack: Stack, order: PlacedOrder) -> list[dict[str, Any]]:
+    with stack.sl() as client:
+        return list(client.query("CreditNotes", filter=f"U_ShopifyOrderId eq '{order.id}'", orderby="DocEntry"))
+
+
+def test_refunds_of_invoiced_goods_are_credited_on_the_invoice_and_returned_units_go_back_into_stock(
+    stack: Stack,
+) -> None:
+    """Once an A/R invoice drew the down payment into revenue, a refund is a credit memo based on the invoice
+    (revenue and tax reversed by its lines), not a credit to the down payment account; units restocked (RETURN)
+    come back into the warehouse, units kept by the customer (NO_RESTOCK) are credited without moving stock."""
     order = place_order(stack.shopify(), order_input([TENT, FUEL], email="returned@example.com"))
     fulfilled(stack, deliver(stack, booked(stack, order)))
     quiet(stack)
-    assert invoices(stack, order)
+    [invoice] = invoices(stack, order)
+    before = in_stock(stack, "FUEL-230G")
 
-    refund(stack.shopify(), order.gid, key=uuid.uuid4().hex, lines={"FUEL-230G": 1}, amount=Decimal("8.57"))
-
-    def held() -> dict[str, Any] | None:
-        return next((letter for letter in stack.dead_letters() if letter["order_id"] == order.id
-                     and letter["kind"] == "held" and letter["state"] == "open"), None)  # fmt: skip
-
-    letter = stack.wait_for(held, 60, "the refund held")
-    assert "of goods B1 has invoiced" in letter["message"] and "8.57" in letter["message"]
+    refund(stack.shopify(), order.gid, key=uuid.uuid4().hex, lines={"FUEL-230G": 1}, restock_type="RETURN",
+           amount=Decimal("8.57"))  # fmt: skip
+    stack.wait_for(lambda: len(stack.documents("VendorPayments", "U_ShopifyOrderId", order.id)) == 1, 60,
+                   "the first refund paid back")  # fmt: skip
+    assert in_stock(stack, "FUEL-230G") == before + 1
+    refund(stack.shopify(), order.gid, key=uuid.uuid4().hex, lines={"FUEL-230G": 2}, restock_type="NO_RESTOCK",
+           amount=Decimal("17.14"))  # fmt: skip
+    stack.wait_for(lambda: len(stack.documents("VendorPayments", "U_ShopifyOrderId", order.id)) == 2, 60,
+                   "the second refund paid back")  # fmt: skip
     quiet(stack)
-    assert stack.documents("CreditNotes", "U_ShopifyOrderId", order.id) == []
-    assert stack.documents("VendorPayments", "U_ShopifyOrderId", order.id) == []
+
+    first, second = credit_memos(stack, order)
+    assert [Decimal(str(first["DocTotal"])), Decimal(str(second["DocTotal"]))] == [Decimal("8.57"), Decimal("17.14")]
+    for memo, quantity, moves in ((first, 1, "tNO"), (second, 2, "tYES")):
+        [line] = memo["DocumentLines"]
+        assert (line["BaseType"], line["BaseEntry"], line["ItemCode"]) == (13, invoice["DocEntry"], "FUEL-230G")
+        assert (Decimal(str(line["Quantity"])), line["WithoutInventoryMovement"]) == (quantity, moves)
+    assert in_stock(stack, "FUEL-230G") == before + 1  # the units the customer kept stay out of stock
+    # Each outgoing payment pays its credit memo; the order's money in B1 is Shopify's net payment.
+    assert all(memo["DocumentStatus"] == "bost_Close" for memo in (first, second))
+    [down_payment] = stack.documents("DownPayments", "U_ShopifyOrderId", order.id)
+    net = order_state(stack.shopify(), order.gid)["netPaymentSet"]["shopMoney"]["amount"]
+    assert Decimal(str(down_payment["DocTotal"])) - Decimal("25.71") == Decimal(str(net))
+    assert not [letter for letter in stack.dead_letters() if letter["order_id"] == order.id
+                and letter["state"] == "open"]  # fmt: skip
