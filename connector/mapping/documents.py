@@ -903,13 +903,17 @@ class SalesOrderChanges:
 
 
 def sales_order_changes(
-    wanted: collections.abc.Mapping[str, Any], booked: collections.abc.Mapping[str, Any], order_label: str
+    wanted: collections.abc.Mapping[str, Any],
+    booked: collections.abc.Mapping[str, Any],
+    order_label: str,
+    unfulfilled: collections.abc.Mapping[str, int] | None = None,
 ) -> SalesOrderChanges:
     """The PATCH that makes the booked sales order (`booked`, as B1 answers it) book what the order now asks
     (`wanted`, its mapped body): lines matched by their Shopify line item id, quantities and totals set, lines
     added, removed lines dropped, freight set.
 
-    A line never goes below what B1 delivered of it: Shopify counts units refunded after delivery out of the
+    A line never goes below what B1 delivered of it and what Shopify still has to ship (`unfulfilled`, by line
+    item id, when known; never above what was booked): Shopify counts units refunded after delivery out of the
     order, but B1's sales order keeps what it delivered (the goods coming back are a return, their money a
     credit memo). Held when B1 cannot follow: a closed sales order that would change, lines without their
     Shopify id (booked by hand or by an older connector)."""
@@ -930,7 +934,7 @@ def sales_order_changes(
             lines.append(dict(line))  # added in Shopify
             changed = True
             continue
-        entry, extra = _at_least_delivered(line_id, line, existing)
+        entry, extra = _at_least_delivered(line_id, line, existing, (unfulfilled or {}).get(line_id))
         kept += extra
         same = Decimal(str(existing["Quantity"])) == Decimal(entry["Quantity"]) and cents(
             Decimal(str(existing["LineTotal"]))) == cents(Decimal(entry["LineTotal"]))  # fmt: skip
@@ -941,7 +945,7 @@ def sales_order_changes(
             continue
         if _delivered(existing) > 0:
             # Taken out in Shopify after some of it was delivered: it stays at what was delivered.
-            entry, extra = _at_least_delivered(line_id, {"Quantity": ZERO, "LineTotal": ZERO}, existing)
+            entry, extra = _at_least_delivered(line_id, {"Quantity": ZERO, "LineTotal": ZERO}, existing, 0)
             kept += extra
             changed = changed or Decimal(str(existing["Quantity"])) != Decimal(entry["Quantity"])
             lines.append(entry)
@@ -964,21 +968,27 @@ def _delivered(line: collections.abc.Mapping[str, Any]) -> Decimal:
 
 
 def _at_least_delivered(
-    line_id: str, line: collections.abc.Mapping[str, Any], existing: collections.abc.Mapping[str, Any]
+    line_id: str,
+    line: collections.abc.Mapping[str, Any],
+    existing: collections.abc.Mapping[str, Any],
+    unfulfilled: int | None,
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """The line as wanted, or at the quantity B1 delivered when Shopify now counts fewer, priced as booked; and
-    the delivered units Shopify no longer counts, as a line for the total's check."""
+    """The line as wanted, or, when Shopify now counts fewer units than B1 delivered and Shopify still has to
+    ship (at most what was booked), at that many, priced as booked; and the units Shopify no longer counts, as
+    a line for the total's check."""
     entry = {"LineNum": existing["LineNum"], **{k: v for k, v in line.items() if k != UDF_LINE_ID},
              UDF_LINE_ID: line_id}  # fmt: skip
-    delivered = _delivered(existing)
-    quantity = Decimal(str(line["Quantity"]))
-    if quantity >= delivered:
-        return entry, []
     booked_quantity = Decimal(str(existing["Quantity"]))
+    floor = _delivered(existing)
+    if unfulfilled is not None:
+        floor = min(floor + unfulfilled, booked_quantity)
+    quantity = Decimal(str(line["Quantity"]))
+    if quantity >= floor:
+        return entry, []
     price = Decimal(str(existing["LineTotal"])) / booked_quantity if booked_quantity else ZERO
-    total = cents(price * delivered)
+    total = cents(price * floor)
     extra = {"LineTotal": total - cents(Decimal(str(line["LineTotal"]))), "TaxCode": existing.get("TaxCode")}
-    return {**entry, "Quantity": delivered, "LineTotal": total}, [extra]
+    return {**entry, "Quantity": floor, "LineTotal": total}, [extra]
 
 
 def _freight_changes(

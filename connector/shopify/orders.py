@@ -94,6 +94,8 @@ class LineItem:
     tax_lines: tuple[TaxLine, ...]
     taxable: bool
     requires_shipping: bool
+    # Units still to ship (unfulfilledQuantity); None when not read (a webhook body, an older reading).
+    unfulfilled: int | None = None
 
 
 @dataclass(frozen=True)
@@ -501,6 +503,7 @@ class _LineItemSchema(_Schema):
     )
     taxable = fields.Boolean(**_required())
     requires_shipping = fields.Boolean(**_required(data_key="requiresShipping"))
+    unfulfilled = fields.Integer(**_optional(data_key="unfulfilledQuantity", strict=True))
 
     @post_load
     def make(self, data: dict[str, Any], **_: Any) -> LineItem:

@@ -155,7 +155,8 @@ _ORDER_ADDRESS = (
 )
 _ORDER_TAX_LINE = f"{{ title rate ratePercentage priceSet {_ORDER_MONEY} }}"
 _ORDER_LINE_ITEM = (
-    f"{{ id sku name title quantity currentQuantity taxable requiresShipping originalUnitPriceSet {_ORDER_MONEY} "
+    f"{{ id sku name title quantity currentQuantity unfulfilledQuantity taxable requiresShipping "
+    f"originalUnitPriceSet {_ORDER_MONEY} "
     f"taxLines {_ORDER_TAX_LINE} discountAllocations {{ allocatedAmountSet {_ORDER_MONEY} }} }}"
 )
 

@@ -141,6 +141,8 @@ class AmendWork(Handoff):
     body: dict[str, Any]
     lines: str
     shopify_total: Decimal
+    # Units each line still has to ship in Shopify (by line item id): a line partly delivered keeps room for them.
+    unfulfilled: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -395,7 +397,9 @@ class OrderSync:
         else:
             plan.booked_sales_order = sales_order
             if facts.lines != fingerprint and not cancelled:
-                plan.amend = AmendWork(order.id, _label(order), wanted, fingerprint, total)
+                unfulfilled = {str(line.id): line.unfulfilled for line in order.line_items
+                               if line.unfulfilled is not None}  # fmt: skip
+                plan.amend = AmendWork(order.id, _label(order), wanted, fingerprint, total, unfulfilled)
         self._plan_payments(order, facts, plan, wanted)
         self._plan_refunds(order, facts, plan, refunds)
         if cancelled:
@@ -687,7 +691,7 @@ class OrderSync:
         """Make the sales order book what the order now asks: read it, change what differs, check the total."""
         sales_order = booked.sales_order_ref
         current, etag = self.b1.sales_order_lines(sales_order.doc_entry)
-        changes = mapping_documents.sales_order_changes(work.body, current, work.label)
+        changes = mapping_documents.sales_order_changes(work.body, current, work.label, work.unfulfilled)
         if changes.body is not None:
             sales_order = self.b1.change_sales_order(
                 sales_order.doc_entry, changes.body, etag=etag, replace_lines=changes.replace_lines

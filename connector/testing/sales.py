@@ -468,17 +468,23 @@ def refund(
     amount: Decimal | None = None,
     note: str | None = None,
     discrepancy_reason: str | None = None,
+    location: str | None = None,
 ) -> dict[str, Any]:
     """A refund of `lines` (units by SKU) and shipping (all of it, or an amount), paying back `amount` (presentment
     money) from the order's payments oldest first; no amount: a refund of goods without money. `key` is the
-    @idempotent key, kept by the caller across retries."""
+    @idempotent key, kept by the caller across retries; `location` (a Location GID), where restocked units go."""
     state = order_state(client, order_gid)
     by_sku = _lines_by_sku(state)
     refund_input: dict[str, Any] = {
         "orderId": order_gid,
         "currency": state["presentmentCurrencyCode"],
         "refundLineItems": [
-            {"lineItemId": by_sku[sku]["id"], "quantity": quantity, "restockType": restock_type}
+            {
+                "lineItemId": by_sku[sku]["id"],
+                "quantity": quantity,
+                "restockType": restock_type,
+                **({"locationId": location} if location else {}),
+            }
             for sku, quantity in (lines or {}).items()
         ],
         "transactions": _refund_transactions(state, order_gid, amount) if amount else [],

@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from connector.b1.setup import UDF_FULFILMENT_ID, UDF_TRACKING
+from connector.mapping.config import DEFAULT_MAPPING_FILE
 from connector.shopify import queries
 from connector.testing.sales import (
     Line,
@@ -44,6 +47,7 @@ def no_faults(stack: Stack) -> Iterator[None]:
     yield
     stack.emulator_control("shopify", "PATCH", "faults", {"lose_answers": {}})
     stack.emulator_control("sapb1", "PATCH", "company-settings", {"copy_user_fields_to_targets": True})
+    stack.emulator_control("sapb1", "PATCH", "faults", {"commit_then_fail": {"rate": 0, "next": 0, "entity_sets": []}})
 
 
 def booked(stack: Stack, order: PlacedOrder) -> dict[str, Any]:
@@ -337,5 +341,70 @@ def test_refunds_of_invoiced_goods_are_credited_on_the_invoice_and_returned_unit
     [down_payment] = stack.documents("DownPayments", "U_ShopifyOrderId", order.id)
     net = order_state(stack.shopify(), order.gid)["netPaymentSet"]["shopMoney"]["amount"]
     assert Decimal(str(down_payment["DocTotal"])) - Decimal("25.71") == Decimal(str(net))
+    assert not [letter for letter in stack.dead_letters() if letter["order_id"] == order.id
+                and letter["state"] == "open"]  # fmt: skip
+
+
+@contextmanager
+def deliveries_not_invoiced(stack: Stack, directory: Path) -> Iterator[None]:
+    """The delivery worker restarted with a mapping that leaves invoicing to B1's users (the code's default,
+    fulfilment.invoice_on_delivery false), then again with the stack's own."""
+    text = DEFAULT_MAPPING_FILE.read_text()
+    assert "invoice_on_delivery: true" in text
+    mapping = directory / "mapping.yaml"
+    mapping.write_text(text.replace("invoice_on_delivery: true", "invoice_on_delivery: false"))
+    own = dict(stack.extra_env)
+
+    def restart(extra_env: dict[str, str]) -> None:
+        stack.stop("fulfilments")
+        stack.extra_env = extra_env
+        try:
+            stack.start_worker("fulfilments", ["shopb1.fulfilments"], 1)
+        finally:
+            stack.extra_env = own
+
+    restart({**own, "SHOPB1_MAPPING_FILE": str(mapping)})
+    try:
+        yield
+    finally:
+        restart(own)
+
+
+def test_units_returned_after_a_delivery_not_invoiced_go_back_into_stock_by_a_return_based_on_the_delivery(
+    stack: Stack, tmp_path: Path
+) -> None:
+    """4 units ordered, 2 delivered, 1 of those returned to the retail store: a B1 return based on the delivery
+    puts it into the store's warehouse, the money is a credit memo on the down payment account, and the sales
+    order keeps its 4 (2 delivered, 2 still to ship, as Shopify has them)."""
+    with deliveries_not_invoiced(stack, tmp_path):
+        order = place_order(stack.shopify(), order_input([TENT, FUEL], email="return@example.com"))
+        sales_order = booked(stack, order)
+        entry = deliver(stack, sales_order, {"FUEL-230G": 2})
+        fulfilled(stack, entry)
+        quiet(stack)
+    assert invoices(stack, order) == []
+    store = next(node["id"] for node in stack.shopify().paginate(queries.LOCATIONS, {}, "locations")
+                 if node["name"] == "Retail store")  # fmt: skip
+    before = in_stock(stack, "FUEL-230G", "02")
+    stack.emulator_control("sapb1", "PATCH", "faults", {"commit_then_fail": {"rate": 1.0, "entity_sets": ["Returns"]}})
+
+    refund(stack.shopify(), order.gid, key=uuid.uuid4().hex, lines={"FUEL-230G": 1}, restock_type="RETURN",
+           amount=Decimal("8.57"), location=store)  # fmt: skip
+    stack.wait_for(lambda: stack.documents("VendorPayments", "U_ShopifyOrderId", order.id), 60, "the refund paid")
+    quiet(stack)
+
+    assert stack.emulator_control("sapb1", "GET", "stats")["stats"]["commit_then_fail_injected"] >= 1
+    with stack.sl() as client:
+        returns = list(client.query("Returns", filter=f"U_ShopifyOrderId eq '{order.id}'"))
+        now = client.get(f"Orders({sales_order['DocEntry']})")
+    [goods_return] = returns
+    [line] = goods_return["DocumentLines"]
+    assert (line["BaseType"], line["BaseEntry"], line["ItemCode"]) == (15, entry, "FUEL-230G")
+    assert (Decimal(str(line["Quantity"])), line["WarehouseCode"]) == (1, "02")
+    assert in_stock(stack, "FUEL-230G", "02") == before + 1
+    [memo] = credit_memos(stack, order)
+    assert memo["DocType"] == "dDocument_Service" and Decimal(str(memo["DocTotal"])) == Decimal("8.57")
+    fuel = next(line for line in now["DocumentLines"] if line["ItemCode"] == "FUEL-230G")
+    assert (Decimal(str(fuel["Quantity"])), Decimal(str(fuel["RemainingOpenQuantity"]))) == (4, 2)
     assert not [letter for letter in stack.dead_letters() if letter["order_id"] == order.id
                 and letter["state"] == "open"]  # fmt: skip

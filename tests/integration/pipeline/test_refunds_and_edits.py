@@ -24,6 +24,7 @@ from connector.testing.sales import (
     refund,
 )
 from connector.testing.stack import Stack, running_stack
+from connector.testing.warehouse import deliver
 
 CENT = Decimal("0.01")
 TENT, FUEL = Line("TENT-2P-GRN", 1, Decimal("289.00")), Line("FUEL-230G", 4, Decimal("7.99"))
@@ -209,6 +210,23 @@ def test_an_edit_reducing_a_quantity_reduces_the_sales_order(stack: Stack) -> No
     wanted = shopify_money(stack, order)["current_total"]
     stack.wait_for(lambda: sales_order_total(stack, order) == wanted, 60, "the sales order reduced")
     assert wanted < order.total
+
+
+def test_an_edit_after_b1_delivered_everything_is_held_with_the_reason(stack: Stack) -> None:
+    """B1 changes no sales order it has closed by delivering it: the added line waits for the operator."""
+    order = paid_order(stack, TENT)
+    with stack.sl() as client:
+        [sales_order] = list(client.query("Orders", filter=f"U_ShopifyOrderId eq '{order.id}'"))
+    deliver(stack, sales_order, tracking=None)
+    edit(stack.shopify(), order.gid, add={"FUEL-230G": 2})
+
+    def held() -> dict | None:
+        return next((letter for letter in stack.dead_letters() if letter["order_id"] == order.id
+                     and letter["kind"] == "held" and letter["state"] == "open"), None)  # fmt: skip
+
+    letter = stack.wait_for(held, 60, "the edit held")
+    assert "its sales order is closed in B1" in letter["message"]
+    assert sales_order_total(stack, order) == order.total
 
 
 def test_a_paid_order_cancelled_with_its_refund_is_credited_and_its_sales_order_closed(stack: Stack) -> None:
