@@ -4,7 +4,9 @@ Starts every process the connector runs in production — Redis with AOF, the in
 beat, Flower behind a login — in front of the two emulators, loads the B1 catalog into the shop, plays a day of
 orders through the Shopify emulator's Admin API (prepaid orders, deposits with the balance paid later, guests,
 discounts, shipping, several tax rates, a cancellation, one order with a SKU that SAP Business One does not know)
-and waits until B1 holds the documents. Everything it started stops on exit, Ctrl-C included, unless --keep-running.
+and waits until B1 holds the documents. Then the warehouse ships a third of the orders, and in the afternoon
+customers send goods back, add to orders and cancel a paid one (connector.testing.aftersale). Everything it
+started stops on exit, Ctrl-C included, unless --keep-running.
 """
 
 from __future__ import annotations
@@ -27,6 +29,18 @@ from typing import Any
 from connector.mapping.config import load_mapping
 from connector.settings import ServiceLayerSettings, ShopifySettings
 from connector.shopify import ShopifyClient, ShopifyError, queries
+from connector.testing import aftersale
+from connector.testing.aftersale import (
+    EDIT,
+    PAID_CANCELLATION,
+    REFUND,
+    RETURN,
+    Afternoon,
+    Money,
+    afternoon_booked,
+    plan_afternoon,
+    play_afternoon,
+)
 from connector.testing.processes import shopb1
 from connector.testing.reconciliation import Booked, booked_in_b1, fully_booked, order_mismatch, to_book
 from connector.testing.sales import SoldOrder, collect_balances, plan_sales_day, sell
@@ -90,7 +104,7 @@ def run(args: argparse.Namespace) -> int:
                 print("\nStill running (--keep-running): explore, then press Ctrl-C to stop everything.")
                 while True:
                     time.sleep(3600)
-            return 0 if result.complete and result.shipped_in_time else 1
+            return 0 if result.complete and result.shipped_in_time and result.afternoon_in_time else 1
     except KeyboardInterrupt:
         print("\nstopped: every process the demo started has been stopped")
         return 130
@@ -106,6 +120,10 @@ class DayResult:
     # What the warehouse shipped in B1 at the end of the day (emulators only), and whether all reached Shopify.
     shipped: ShippedDay | None = None
     shipped_in_time: bool = True
+    # The afternoon's refunds, returns, edits and paid cancellation (emulators only), and B1's money of them.
+    afternoon: Afternoon | None = None
+    afternoon_money: dict[int, Money] | None = None
+    afternoon_in_time: bool = True
 
 
 def load_catalog(stack: Stack, args: argparse.Namespace) -> list[str]:
@@ -149,7 +167,24 @@ def play(stack: Stack, args: argparse.Namespace) -> DayResult:
     result = DayResult(sold, booked_in_b1(stack), complete, selling_seconds, booking_seconds)
     if complete and not args.real:
         ship_part_of_the_day(stack, result)
+        if result.shipped_in_time:
+            change_part_of_the_day(stack, result, args.seed)
     return result
+
+
+def change_part_of_the_day(stack: Stack, result: DayResult, seed: int) -> None:
+    """The afternoon: units refunded before shipping, returned after it, added by an edit, a paid order
+    cancelled; then until B1 holds each changed order's money as Shopify does."""
+    shipped = {order.placed.id for order in to_ship(result.sold)}
+    afternoon = plan_afternoon(result.sold, shipped, seed)
+    print(f"  the afternoon: {len(afternoon.changes)} orders refunded, returned, edited or cancelled ...", flush=True)
+    play_afternoon(stack.shopify(), afternoon)
+    deadline = time.monotonic() + AFTERNOON_TIMEOUT
+    done, money = afternoon_booked(stack, afternoon)
+    while not done and time.monotonic() < deadline:
+        time.sleep(2)
+        done, money = afternoon_booked(stack, afternoon)
+    result.afternoon, result.afternoon_money, result.afternoon_in_time = afternoon, money, done
 
 
 def ship_part_of_the_day(stack: Stack, result: DayResult) -> None:
@@ -166,6 +201,7 @@ def ship_part_of_the_day(stack: Stack, result: DayResult) -> None:
 
 
 SHIPPING_TIMEOUT = 180.0
+AFTERNOON_TIMEOUT = 180.0
 
 # Words that a test company's name or a staging system carries; a name without them may be the books of record.
 TEST_COMPANY = re.compile(r"TEST|DEMO|DEV|SANDBOX|TRAIN|QA|UAT|STAG", re.IGNORECASE)
@@ -241,6 +277,38 @@ def _show_progress(stack: Stack, plan: list[Any], sold: list[SoldOrder], stop: t
     print()
 
 
+def _afternoon_rows(result: DayResult) -> list[tuple[str, str, str]]:
+    afternoon, money = result.afternoon, result.afternoon_money
+    if afternoon is None or money is None:
+        return []
+
+    def of(kind: str) -> list[Money]:
+        return [money[change.order.placed.id] for change in afternoon.of(kind)]
+
+    def documents(kind: str) -> str:
+        found = of(kind)
+        return f"{sum(m.credit_memos for m in found)} credit memos, {sum(m.outgoing_payments for m in found)} outgoing"
+
+    changed = list(money.values())
+    back = sum((m.credited for m in changed), Decimal(0))
+    paid_back = sum((m.paid_back for m in changed), Decimal(0))
+    shopify_back = sum((m.received - m.shopify_net for m in changed), Decimal(0))
+    edited, tolerance = of(EDIT), load_mapping().rounding_tolerance
+    return [
+        ("Afternoon: refunded unshipped", f"{len(of(REFUND))} orders",
+         f"{documents(REFUND)}, {sum(1 for m in of(REFUND) if m.on_invoices == 0)} on the down payment account"),
+        ("  returned after shipping", f"{len(of(RETURN))} orders",
+         f"{documents(RETURN)}, {sum(m.on_invoices for m in of(RETURN))} based on the A/R invoice"),
+        ("  a line added by an edit", f"{len(edited)} orders",
+         f"{sum(1 for m in edited if abs(m.sales_order_total - m.shopify_total) <= tolerance)} sales orders "
+         "amended"),
+        ("  paid, then cancelled", f"{len(of(PAID_CANCELLATION))} orders",
+         f"{documents(PAID_CANCELLATION)}, {sum(m.sales_order_closed for m in of(PAID_CANCELLATION))} sales orders "
+         "closed"),
+        ("  money given back", _money(shopify_back), f"{_money(back)} credited, {_money(paid_back)} paid back"),
+    ]  # fmt: skip
+
+
 def _money(value: Decimal) -> str:
     return f"{value:,.2f}"
 
@@ -305,6 +373,7 @@ def print_summary(
             ("  value", _money(shipped.shopify_value),
              f"{_money(shipped.invoiced)} invoiced  (difference {_money(shipped.invoiced - shipped.shopify_value)})"),
         ]  # fmt: skip
+    rows += _afternoon_rows(result)
     for label, shop, b1 in rows:
         print(f"  {label:<30} {shop:>14}   {b1}")
     print("\n  Catalog, B1 items to Shopify products before the day:")
@@ -312,6 +381,11 @@ def print_summary(
         print(f"    {line}")
     verdict = "every booked order reconciles to the cent" if not mismatched else f"MISMATCH on {mismatched}"
     print(f"\n  Check per order (sales order total, down payments and payments against Shopify): {verdict}.")
+    if result.afternoon is not None and result.afternoon_money is not None:
+        problems = aftersale.mismatched(result.afternoon, result.afternoon_money)
+        verdict = "every changed order's money equal to the cent" if not problems else f"MISMATCH: {problems}"
+        print("  Check per changed order (down payment invoices less credit memos, incoming less outgoing payments, "
+              f"against Shopify's net payment): {verdict}.")  # fmt: skip
     letters = stack.dead_letters()
     env = f"SHOPB1_REDIS_URL={stack.redis.url}"
     if letters:
@@ -323,6 +397,8 @@ def print_summary(
         print(f"    {env} .venv/bin/shopb1 failed retry --all")
     if not result.complete:
         print(f"\n  NOT COMPLETE after {args.timeout:.0f} s: see the logs in {workdir}/")
+    if not result.afternoon_in_time:
+        print(f"\n  THE AFTERNOON'S CHANGES NOT ALL BOOKED after {AFTERNOON_TIMEOUT:.0f} s: see the logs in {workdir}/")
     if not result.shipped_in_time:
         print(f"\n  SHIPMENTS NOT ALL FULFILLED after {SHIPPING_TIMEOUT:.0f} s: see the logs in {workdir}/")
     print(f"\n  Flower: http://127.0.0.1:{stack.ports.flower}  (user shopb1, password {password})"

@@ -349,6 +349,7 @@ query SalesOrderState($id: ID!) {
   order(id: $id) {
     id name presentmentCurrencyCode displayFinancialStatus displayFulfillmentStatus
     netPaymentSet { shopMoney { amount } presentmentMoney { amount } }
+    currentTotalPriceSet { shopMoney { amount } }
     lineItems(first: 50) { nodes { id sku quantity currentQuantity } }
     transactions { id kind status gateway parentTransaction { id } amountSet { presentmentMoney { amount } } }
     fulfillmentOrders(first: 10) {
@@ -529,6 +530,34 @@ def _refund_transactions(state: dict[str, Any], order_gid: str, amount: Decimal)
             )
             left -= part
     return planned
+
+
+ORDER_LINE_MONEY = _document(
+    "SalesOrderLineMoney",
+    f"""
+query SalesOrderLineMoney($id: ID!) {{
+  order(id: $id) {{
+    lineItems(first: 50) {{
+      nodes {{ sku quantity discountedTotalSet(withCodeDiscounts: true) {_MONEY} taxLines {{ priceSet {_MONEY} }} }}
+    }}
+  }}
+}}
+""",
+)
+
+
+def refund_amount(client: ShopifyClient, order_gid: str, sku: str, units: int) -> Decimal:
+    """What Shopify gives back for `units` of a line (its share of the line's discounted total and of its tax,
+    each to the cent): the money of a refund of goods without a discrepancy."""
+    lines = client.execute(ORDER_LINE_MONEY, {"id": order_gid})["order"]["lineItems"]["nodes"]
+    line = next(line for line in lines if line["sku"] == sku)
+
+    def share(amount: Decimal) -> Decimal:
+        return (amount * units / line["quantity"]).quantize(CENT, ROUND_HALF_UP)
+
+    goods = Decimal(str(line["discountedTotalSet"]["presentmentMoney"]["amount"]))
+    tax = sum((Decimal(str(t["priceSet"]["presentmentMoney"]["amount"])) for t in line["taxLines"]), Decimal(0))
+    return share(goods) + share(tax)
 
 
 def cancel_with_refund(client: ShopifyClient, order_gid: str, *, restock: bool = True) -> None:
