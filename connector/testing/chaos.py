@@ -13,11 +13,14 @@ What breaks, at random but from a seed:
 Meanwhile the run plays the Kubernetes liveness probe: a worker whose event loop stopped is restarted (counted
 apart: it is not a fault the run injects, it is one the platform must heal).
 
-Once B1 holds the day the faults stop and so does beat, and the run waits until the pipeline is idle: no queued
+Once B1 holds the day and the warehouse shipped a third of it, the afternoon comes, faults and all: units refunded
+before shipping and returned after it, lines added by edits, a paid order cancelled (connector.testing.aftersale).
+Once B1 holds that too the faults stop and so does beat, and the run waits until the pipeline is idle: no queued
 task, no unacknowledged message (a killed worker's messages stay there until they are delivered again and run),
 no webhook delivery pending. Then B1 is audited: one sales order per order, one down payment invoice and one
-incoming payment per captured payment, amounts to the cent, no orphan document or key row, dead letters only for
-the order built to fail. Any miss makes the exit status 1.
+incoming payment per captured payment, amounts to the cent, each changed order's money (down payment invoices less
+credit memos, incoming less outgoing payments) equal to Shopify's net payment, no orphan document or key row,
+dead letters only for the order built to fail. Any miss makes the exit status 1.
 """
 
 from __future__ import annotations
@@ -37,6 +40,15 @@ from pathlib import Path
 from typing import Any
 
 from connector.b1.setup import UDF_ORDER_ID
+from connector.testing.aftersale import (
+    KINDS,
+    Afternoon,
+    audit_afternoon,
+    mismatched,
+    money_of,
+    plan_afternoon,
+    play_afternoon,
+)
 from connector.testing.reconciliation import Audit, Booked, audit, booked_in_b1, fully_booked, to_book
 from connector.testing.sales import SoldOrder, collect_balances, plan_sales_day, sell
 from connector.testing.stack import QUEUE_WORKERS, Stack, running_stack, worker_name
@@ -95,6 +107,7 @@ class ChaosResult:
     seconds: float
     faults: list[tuple[str, int]] = field(default_factory=list)
     shipped: int = 0  # orders the warehouse shipped in B1 during the day
+    afternoon: Afternoon | None = None
 
     @property
     def passed(self) -> bool:
@@ -205,7 +218,8 @@ def run(config: ChaosConfig) -> ChaosResult:
             # The warehouse ships every third order once it is booked, faults and all.
             clerk = Clerk(stack, [order.placed for order in to_ship(sold)])
             deadline = started + config.timeout
-            settled = _wait_until_settled(stack, sold, monkey, clerk, deadline=deadline, started=started)
+            day = Day(sold, clerk, config.seed)
+            settled = _wait_until_settled(stack, day, monkey, deadline=deadline, started=started)
         finally:
             monkey.finished.set()
             monkey.stopped.set()
@@ -218,11 +232,20 @@ def run(config: ChaosConfig) -> ChaosResult:
             raise RuntimeError("the chaos monkey failed") from monkey.error
         seconds = time.monotonic() - started
         sl_stats, webhook_stats = _faults_off(stack)
-        day = audit(stack, sold)
+        afternoon = day.afternoon
+        changed = frozenset(change.order.placed.id for change in afternoon.changes) if afternoon else frozenset()
+        checked = audit(stack, sold, changed)
         shipments = list(clerk.shipments.values())
-        day.rows += audit_shipments(stack, shipments)
-        result = ChaosResult(config, sold, monkey.injected, sl_stats, webhook_stats, day, settled, seconds)
+        checked.rows += audit_shipments(stack, shipments)
+        if afternoon is not None:
+            row, problems = audit_afternoon(stack, afternoon)
+            checked.rows.append(row)
+            checked.orphans += problems
+        else:
+            checked.letters.append("the afternoon's changes were never made (the day did not settle first)")
+        result = ChaosResult(config, sold, monkey.injected, sl_stats, webhook_stats, checked, settled, seconds)
         result.shipped = len(shipments)
+        result.afternoon = afternoon
         result.faults = _fault_counts(result)
         (workdir / "result.json").write_text(json.dumps(_report(result), indent=2, default=str) + "\n")
         return result
@@ -254,9 +277,28 @@ def _faults_off(stack: Stack) -> tuple[dict[str, Any], dict[str, Any]]:
     return sl["stats"], stack.emulator_control("shopify", "GET", "webhooks/stats")["stats"]
 
 
-def _wait_until_settled(
-    stack: Stack, sold: list[SoldOrder], monkey: Monkey, clerk: Clerk, *, deadline: float, started: float
-) -> bool:
+@dataclass
+class Day:
+    """The day as it goes: what was sold, the warehouse, and the afternoon once it came."""
+
+    sold: list[SoldOrder]
+    clerk: Clerk
+    seed: int
+    afternoon: Afternoon | None = None
+
+    def in_b1(self, stack: Stack, booked: dict[int, Booked], letters: list[dict[str, Any]]) -> bool:
+        """The morning booked and shipped, then the afternoon's changes made and booked, money to the cent."""
+        if not (_day_in_b1(self.sold, booked, letters) and self.clerk.done):
+            return False
+        if self.afternoon is None:
+            self.afternoon = plan_afternoon(self.sold, set(self.clerk.shipments), self.seed)
+        if not all(change.made for change in self.afternoon.changes):
+            play_afternoon(stack.shopify(), self.afternoon)  # a failure is looked at again on the next round
+            return False
+        return not mismatched(self.afternoon, money_of(stack, [c.order for c in self.afternoon.changes]))
+
+
+def _wait_until_settled(stack: Stack, day: Day, monkey: Monkey, *, deadline: float, started: float) -> bool:
     """Booked, then idle for a few seconds.
 
     Once B1 holds the day (and Redis and the sessions were disrupted), the monkey stops and so does beat: each
@@ -270,8 +312,8 @@ def _wait_until_settled(
         try:
             booked = booked_in_b1(stack)
             letters = stack.dead_letters()
-            clerk.ship_booked(_paid_sales_orders(sold, booked))
-            day_done = _day_in_b1(sold, booked, letters) and clerk.done
+            day.clerk.ship_booked(_paid_sales_orders(day.sold, booked))
+            day_done = day.in_b1(stack, booked, letters)
             if not monkey.finished.is_set() and day_done and monkey.did_one_offs:
                 monkey.finished.set()
                 stack.stop("beat")
@@ -346,7 +388,11 @@ def print_result(result: ChaosResult) -> None:
     config = result.config
     print(f"\nshopb1 chaos: {config.orders} orders (seed {config.seed}), "
           f"{'settled' if result.settled else 'NOT SETTLED'} after {result.seconds:.0f} s; "
-          f"{result.shipped} of them shipped in B1 during the day\n")  # fmt: skip
+          f"{result.shipped} of them shipped in B1 during the day")  # fmt: skip
+    if result.afternoon is not None:
+        kinds = ", ".join(f"{len(result.afternoon.of(kind))} {kind}" for kind in KINDS)
+        print(f"  the afternoon, faults and all: {kinds}")
+    print()
     print(f"  {'injected fault':<62} {'count':>7}")
     for name, count in result.faults:
         print(f"  {name:<62} {count:>7}")
@@ -368,6 +414,7 @@ def _report(result: ChaosResult) -> dict[str, Any]:
         "settled": result.settled,
         "seconds": result.seconds,
         "shipped": result.shipped,
+        "afternoon": {kind: len(result.afternoon.of(kind)) for kind in KINDS} if result.afternoon else None,
         "faults": dict(result.faults),
         "audit": {
             "rows": [asdict(row) for row in result.audit.rows],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from connector.testing.aftersale import KINDS
 from connector.testing.chaos import ChaosConfig, print_result, run
 from connector.testing.reconciliation import to_book
 from connector.testing.warehouse import to_ship
@@ -30,5 +31,10 @@ def test_every_fact_is_booked_exactly_once_through_kills_restarts_and_faults(tmp
     assert result.audit.letters == []  # the one order with an unknown SKU is held, and nothing else
     # A third of the day shipped in B1 while the faults ran: each delivery one fulfilment with its tracking, one
     # invoice paid by the down payments (the audit's last two rows, clean above).
-    fulfilments, invoices = result.audit.rows[-2:]
+    fulfilments, invoices, changed = result.audit.rows[-3:]
     assert fulfilments.expected == invoices.expected == result.shipped == len(to_ship(result.sold))
+    # Then refunds before and after shipping, edits and a paid cancellation, faults and all: each changed order's
+    # money in B1 equal to Shopify's net payment, no credit memo doubled (the last row, clean above).
+    assert result.afternoon is not None
+    assert changed.expected == len(result.afternoon.changes) >= 4
+    assert all(result.afternoon.of(kind) for kind in KINDS)

@@ -46,14 +46,14 @@ def test_a_small_sales_day_reconciles_to_the_cent_and_names_what_is_held() -> No
     assert shipped and invoiced, summary[-3000:]
     assert len({*shipped.groups(), *invoiced.groups()}) == 1 and int(shipped.group(1)) >= 5, summary[-3000:]
     assert summary.count("(difference 0.00)") == 2, summary[-3000:]  # the day's sales orders, the shipped invoices
-    # The afternoon: a unit refunded before shipping, one returned after it (credited on its A/R invoice), a line
-    # added by an edit, a paid order cancelled; each changed order's money in B1 is Shopify's net payment.
+    # The afternoon: a unit refunded before shipping, one returned after it (credited on its A/R invoice), a unit
+    # more by an edit, a paid order cancelled; each changed order's money in B1 is Shopify's net payment.
     assert "every changed order's money equal to the cent" in summary, summary[-3000:]
     returned = re.search(r"returned after shipping +(\d+) orders +(\d+) credit memos, \d+ outgoing, (\d+) based on "
                          r"the A/R invoice", summary)  # fmt: skip
     cancelled = re.search(r"paid, then cancelled +(\d+) orders +(\d+) credit memos, \d+ outgoing, (\d+) sales "
                           r"orders closed", summary)  # fmt: skip
-    amended = re.search(r"a line added by an edit +(\d+) orders +(\d+) sales orders amended", summary)
+    amended = re.search(r"a unit more by an edit +(\d+) orders +(\d+) sales orders amended", summary)
     assert returned and cancelled and amended, summary[-3000:]
     for found in (returned, cancelled, amended):
         assert len(set(found.groups())) == 1 and int(found.group(1)) >= 1, summary[-3000:]
