@@ -92,6 +92,8 @@ def preview(orders: OrderSync, order_id: int) -> Preview:
         if payment.down_payment is not None:
             result.posts.append((f"POST DownPayments (capture {payment.txn_id})", payment.down_payment))
         result.posts.append((f"POST IncomingPayments (capture {payment.txn_id})", payment.incoming_payment))
+    for goods_return in plan.returns:
+        result.posts.append((f"POST Returns (refund {goods_return.refund_id})", goods_return.goods_return))
     for refund, refund_payments in plan.refunds:
         if refund.credit_memo is not None:
             result.posts.append((f"POST CreditNotes (refund {refund.refund_id})", refund.credit_memo))
