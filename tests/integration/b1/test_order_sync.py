@@ -13,10 +13,12 @@ import pytest
 import redis
 
 from connector.b1 import B1Documents
+from connector.b1.documents import SalesOrderRef
 from connector.errors import DataError, HeldForOperator
 from connector.mapping.config import TaxCodeRule, load_mapping
+from connector.sapb1 import ServiceLayerClient
 from connector.shopify.orders import Order, order_from_graphql
-from connector.sync.orders import BOOK, CANCEL, SETTLED, OrderSync
+from connector.sync.orders import BOOK, CANCEL, SETTLED, Booked, OrderSync
 from connector.sync.state import OrderState
 from tests.integration.conftest import RedisServer
 from tests.support.sapb1 import EmulatedServiceLayer
@@ -202,3 +204,28 @@ def test_an_order_cancelled_without_refunding_its_deposit_is_held(documents: B1D
 
     with pytest.raises(HeldForOperator, match=r"100\.0 of its payments were not refunded"):
         sync.plan(order_from_graphql(node))
+
+
+def test_a_down_payment_step_run_again_after_the_goods_left_finds_its_invoice_instead_of_holding(
+    documents: B1Documents, state: OrderState, client: ServiceLayerClient
+) -> None:
+    """A worker killed mid-chain gets its message delivered again: by then the warehouse may have shipped the
+    order, so the sales order has no open line to base a down payment invoice on. The one made is found."""
+    order = order_from_graphql(realistic_order())
+    sync = synchroniser(documents, state)
+    plan = sync.plan(order)
+    sync.run(plan)
+    facts = state.facts(order.id)
+    assert facts.sales_order is not None
+    sales_order = client.get(f"Orders({facts.sales_order.doc_entry})")
+    client.create("DeliveryNotes", {"CardCode": sales_order["CardCode"], "DocumentLines": [
+        {"BaseType": 17, "BaseEntry": sales_order["DocEntry"], "BaseLine": line["LineNum"]}
+        for line in sales_order["DocumentLines"]]})  # fmt: skip
+    shipped = SalesOrderRef.from_entity(client.get(f"Orders({facts.sales_order.doc_entry})"), key_stamped=True)
+    assert shipped.lines == []
+    work = plan.payments[0]
+
+    again = sync.create_down_payment_invoice(work, Booked.of(shipped))
+
+    assert again.down_payment is not None
+    assert again.down_payment["doc_entry"] == facts.down_payments[work.txn_id].doc_entry
