@@ -330,6 +330,11 @@ class B1Documents:
             log.info("b1_created entity_set=%s key=%s attempt=%d", fact.entity_set, key, attempt)
             return created
 
+    def existing(self, fact: Fact, shopify_id: int) -> dict[str, Any] | None:
+        """The document of a Shopify fact when its key row exists (DocumentNotVisible when it cannot be read yet),
+        else None: two reads by primary key, for a step that must not create before knowing."""
+        return self._existing(fact, shopify_id, fact.key(shopify_id))
+
     def _existing(self, fact: Fact, shopify_id: int, key: str) -> dict[str, Any] | None:
         """The document of a key that may exist: None when the key does not."""
         row = self.key_row(key)

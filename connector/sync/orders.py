@@ -433,9 +433,10 @@ class OrderSync:
             plan.payments.append(PaymentWork(order.id, payment.id, template, incoming))
 
     def _plan_refunds(self, order: Order, facts: OrderFacts, plan: Plan, refunds: list[RefundSummary]) -> None:
-        """Each refund not settled yet, read in full: a credit memo for the money it gave back and an outgoing
-        payment per refund transaction. A refund that gave no money back (restock only) changes quantities,
-        which the sales order's changes follow, and books no money."""
+        """Each refund not settled yet, read in full: a credit memo for the money it gave back (based on the A/R
+        invoices when shopb1 invoiced the goods, else on the down payment account) and an outgoing payment per
+        refund transaction; units restocked after a delivery not invoiced, a return based on it. A refund that
+        gave no money back (restock only) changes quantities, which the sales order's changes follow."""
         credited: dict[tuple[int, int], Decimal] = {}  # invoice lines the plan's credit memos credit already
         for summary in refunds:
             refund = self.read_refund(summary.gid)
@@ -525,8 +526,11 @@ class OrderSync:
         delivered = [line for line in self._delivered_lines(facts) if line.line_item_id in restocked]
         if not delivered:
             return None
-        taken = {(line["BaseEntry"], line["BaseLine"]): line["Quantity"] for work in plan.returns
-                 for line in work.goods_return["DocumentLines"]}  # fmt: skip
+        taken: dict[tuple[int, int], Decimal] = {}
+        for work in plan.returns:
+            for line in work.goods_return["DocumentLines"]:
+                key = (line["BaseEntry"], line["BaseLine"])
+                taken[key] = taken.get(key, Decimal(0)) + line["Quantity"]
         delivered = [replace(line, open_quantity=line.open_quantity - taken.get((line.delivery, line.line_num), 0))
                      for line in delivered]  # fmt: skip
         lines = mapping_documents.return_lines(refund, delivered, self._warehouse_of_location)
@@ -685,8 +689,7 @@ class OrderSync:
         return Booked.of(sales_order, down_payment)
 
     def _booked_down_payment(self, work: PaymentWork) -> DocumentRef | None:
-        row = self.b1.key_row(DOWN_PAYMENT.key(work.txn_id))
-        entity = self.b1.document(DOWN_PAYMENT, work.txn_id, row) if row is not None else None
+        entity = self.b1.existing(DOWN_PAYMENT, work.txn_id)
         return DocumentRef.from_entity(entity, key_stamped=True) if entity is not None else None
 
     def post_incoming_payment(self, work: PaymentWork, booked: Booked) -> Booked:
