@@ -41,14 +41,14 @@ ClientT = TypeVar("ClientT", "ServiceLayerClient", "ShopifyClient")
 
 
 @cache
-def _redis_for(pid: int, url: str) -> redis.Redis:
+def _redis_for(pid: int, settings: RedisSettings) -> redis.Redis:
     # Short socket timeouts: a vanished Redis must fail a request in time for Shopify's 5 s, not hang it.
-    return redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5, health_check_interval=25)
+    return settings.connect(socket_connect_timeout=2, socket_timeout=5, health_check_interval=25)
 
 
 def redis_client(settings: RedisSettings | None = None) -> redis.Redis:
     settings = settings or RedisSettings.from_env()
-    return _redis_for(os.getpid(), settings.url)
+    return _redis_for(os.getpid(), settings)
 
 
 def event_store(settings: RedisSettings | None = None) -> EventStore:
@@ -62,16 +62,16 @@ def dead_letter_store(settings: RedisSettings | None = None) -> DeadLetterStore:
 
 
 @cache
-def _pipeline_metrics_for(pid: int, url: str, prefix: str) -> PipelineMetrics:
+def _pipeline_metrics_for(pid: int, settings: RedisSettings) -> PipelineMetrics:
     from connector.pipeline_metrics import PipelineMetrics
 
-    return PipelineMetrics(_redis_for(pid, url), prefix)
+    return PipelineMetrics(_redis_for(pid, settings), settings.key_prefix)
 
 
 def pipeline_metrics(settings: RedisSettings | None = None) -> PipelineMetrics:
     """The process's counts of tasks and requests for `/metrics` (connector/pipeline_metrics.py)."""
     settings = settings or RedisSettings.from_env()
-    return _pipeline_metrics_for(os.getpid(), settings.url, settings.key_prefix)
+    return _pipeline_metrics_for(os.getpid(), settings)
 
 
 def _observed(client: ClientT, system: str, redis_settings: RedisSettings | None) -> ClientT:

@@ -9,10 +9,15 @@ from __future__ import annotations
 import math
 import os
 import re
+import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import time
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import redis
+from redis.connection import parse_url
 
 DEFAULT_SAP_URL = "http://127.0.0.1:50000/b1s/v2"
 _TRUE = frozenset({"1", "true", "yes", "on"})
@@ -266,11 +271,20 @@ class RedisSettings:
     # For rediss://: the CA bundle that signed the server's certificate (a managed Redis's own CA), else the
     # system's CAs are trusted.
     ca_bundle: str | None = None
+    # Redis Sentinel: (host, port) of each sentinel and the name of the master they watch. The primary is then
+    # asked of them, again after a failover; SHOPB1_REDIS_URL gives only the password, database and TLS.
+    sentinels: tuple[tuple[str, int], ...] = ()
+    sentinel_master: str | None = None
+    sentinel_password: str | None = None  # when the sentinels themselves ask for one (requirepass in sentinel.conf)
 
     def __post_init__(self) -> None:
         scheme = urlsplit(self.url).scheme
         if scheme not in ("redis", "rediss", "unix"):
             raise SettingsError(f"SHOPB1_REDIS_URL must be a redis://, rediss:// or unix:// URL, got {self.url!r}")
+        if bool(self.sentinels) != bool(self.sentinel_master):
+            raise SettingsError("SHOPB1_REDIS_SENTINELS and SHOPB1_REDIS_SENTINEL_MASTER go together: set both or none")
+        if self.sentinels and scheme == "unix":
+            raise SettingsError("with SHOPB1_REDIS_SENTINELS, SHOPB1_REDIS_URL must be redis:// or rediss://")
         if self.ca_bundle is not None:
             if scheme != "rediss":
                 raise SettingsError("SHOPB1_REDIS_CA_BUNDLE is set but SHOPB1_REDIS_URL is not a rediss:// URL")
@@ -286,7 +300,64 @@ class RedisSettings:
             url=env.text("SHOPB1_REDIS_URL", cls.url),
             key_prefix=env.text("SHOPB1_REDIS_KEY_PREFIX", cls.key_prefix),
             ca_bundle=env.optional_text("SHOPB1_REDIS_CA_BUNDLE"),
+            sentinels=_host_ports("SHOPB1_REDIS_SENTINELS", env.optional_text("SHOPB1_REDIS_SENTINELS")),
+            sentinel_master=env.optional_text("SHOPB1_REDIS_SENTINEL_MASTER"),
+            sentinel_password=env.optional_text("SHOPB1_REDIS_SENTINEL_PASSWORD"),
         )
+
+    def connect(self, *, socket_connect_timeout: float, socket_timeout: float, **options: Any) -> redis.Redis:
+        """A client of the primary: by the URL, or (Sentinel) of whichever server the sentinels name as master,
+        asked again when a connection fails or the server turns out to be a replica after a failover."""
+        if not self.sentinels:
+            return redis.Redis.from_url(
+                self.url, socket_connect_timeout=socket_connect_timeout, socket_timeout=socket_timeout, **options
+            )
+        connection = {k: v for k, v in parse_url(self.url).items() if k not in ("host", "port", "connection_class")}
+        if urlsplit(self.url).scheme == "rediss":
+            connection["ssl"] = True  # SentinelConnectionPool then makes TLS connections to the master it finds
+        timeouts = {"socket_connect_timeout": socket_connect_timeout, "socket_timeout": socket_timeout}
+        sentinel_kwargs = {**timeouts, **({"password": self.sentinel_password} if self.sentinel_password else {})}
+        sentinel = redis.Sentinel(list(self.sentinels), sentinel_kwargs=sentinel_kwargs, **timeouts, **connection)
+        assert self.sentinel_master is not None
+        return sentinel.master_for(self.sentinel_master, **options)
+
+    def celery_url(self) -> str:
+        """The broker's and result backend's URL: SHOPB1_REDIS_URL, or kombu's list of sentinel:// URLs (the master's
+        name goes in the transport options, `celery_sentinel_options`)."""
+        if not self.sentinels:
+            return self.url
+        parts = urlsplit(self.url)
+        auth = f"{parts.username or ''}:{parts.password}@" if parts.password else ""
+        database = parts.path or "/0"
+        hosts = [(f"[{host}]" if ":" in host else host, port) for host, port in self.sentinels]
+        return ";".join(f"sentinel://{auth}{host}:{port}{database}" for host, port in hosts)
+
+    def celery_sentinel_options(self) -> dict[str, Any]:
+        """Transport options of the broker and the result backend under Sentinel (kombu's and Celery's names)."""
+        if not self.sentinels:
+            return {}
+        options: dict[str, Any] = {"master_name": self.sentinel_master}
+        if self.sentinel_password:
+            options["sentinel_kwargs"] = {"password": self.sentinel_password}
+        if urlsplit(self.url).scheme == "rediss":
+            query = dict(parse_qsl(urlsplit(self.url).query))
+            options["ssl"] = {"ssl_cert_reqs": ssl.CERT_REQUIRED}
+            if "ssl_ca_certs" in query:
+                options["ssl"]["ssl_ca_certs"] = query["ssl_ca_certs"]
+        return options
+
+
+def _host_ports(name: str, value: str | None) -> tuple[tuple[str, int], ...]:
+    """host:port,host:port (IPv6 hosts in brackets) as (host, port) pairs."""
+    if not value:
+        return ()
+    pairs = []
+    for item in value.split(","):
+        host, _, port = item.strip().rpartition(":")
+        if not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise SettingsError(f"{name} must be host:port pairs separated by commas, got {value!r}")
+        pairs.append((host.strip("[]"), int(port)))
+    return tuple(pairs)
 
 
 def _verified_tls_url(url: str, ca_bundle: str | None) -> str:

@@ -36,11 +36,14 @@ def celery_config(redis: RedisSettings) -> dict[str, Any]:
         # Two steps: the foreground, and the background that waits behind it (the sweep's synchronisations).
         "priority_steps": list(PRIORITY_STEPS),
     }
+    # Under Sentinel the URLs are sentinel:// ones and the options name the master (kombu asks the sentinels for it
+    # again after a failover; Celery's result backend the same).
+    sentinel = redis.celery_sentinel_options()
     return {
-        "broker_url": redis.url,
-        "result_backend": redis.url,
-        "broker_transport_options": transport,
-        "result_backend_transport_options": {"global_keyprefix": transport["global_keyprefix"]},
+        "broker_url": redis.celery_url(),
+        "result_backend": redis.celery_url(),
+        "broker_transport_options": {**transport, **sentinel},
+        "result_backend_transport_options": {"global_keyprefix": transport["global_keyprefix"], **sentinel},
         "broker_connection_retry_on_startup": True,
         "task_serializer": "json",
         "result_serializer": "json",

@@ -449,12 +449,8 @@ def cost_limiter(shop: str, redis_settings: RedisSettings | None, *, max_wait: f
             shop,
         )
         return CostLimiter(LocalBucketStore(), shop=shop, max_wait=max_wait)
-    client = redis.Redis.from_url(
-        redis_settings.url,
-        # A limiter that blocks on a dead Redis would stall every Shopify call; fail fast and fall back.
-        socket_connect_timeout=2.0,
-        socket_timeout=2.0,
-    )
+    # A limiter that blocks on a dead Redis would stall every Shopify call; fail fast and fall back.
+    client = redis_settings.connect(socket_connect_timeout=2.0, socket_timeout=2.0)
     store = RedisBucketStore(client, shop, redis_settings.key_prefix)
     log.info("shopify_limiter_shared shop=%s keys=%s", shop, store.keys[0])
     return CostLimiter(store, shop=shop, fallback=LocalBucketStore(), max_wait=max_wait)

@@ -7,6 +7,7 @@ from urllib.parse import quote
 import pytest
 
 from connector.settings import EnvReader, RedisSettings, ServiceLayerSettings, SettingsError, ShopifySettings
+from workers.celery_app import celery_config
 
 
 def test_defaults_point_at_the_local_emulator_demo_company():
@@ -189,6 +190,39 @@ def test_redis_over_tls_always_verifies_the_server_and_may_name_a_ca_bundle(tmp_
     ],
 )
 def test_redis_tls_settings_that_would_not_verify_are_refused(environ, message):
+    with pytest.raises(SettingsError, match=message):
+        RedisSettings.from_env(environ)
+
+
+def test_redis_sentinel_settings_give_celery_sentinel_urls_with_the_masters_name():
+    environ = {"SHOPB1_REDIS_URL": "redis://:s3cret@ignored:6379/2",
+               "SHOPB1_REDIS_SENTINELS": "10.0.0.1:26379, sentinel-b:26380,[fd00::3]:26379",
+               "SHOPB1_REDIS_SENTINEL_MASTER": "shopb1", "SHOPB1_REDIS_SENTINEL_PASSWORD": "watch"}  # fmt: skip
+    settings = RedisSettings.from_env(environ)
+
+    assert settings.sentinels == (("10.0.0.1", 26379), ("sentinel-b", 26380), ("fd00::3", 26379))
+    assert settings.celery_url() == (
+        "sentinel://:s3cret@10.0.0.1:26379/2;sentinel://:s3cret@sentinel-b:26380/2;sentinel://:s3cret@[fd00::3]:26379/2"
+    )
+    assert settings.celery_sentinel_options() == {"master_name": "shopb1", "sentinel_kwargs": {"password": "watch"}}
+    config = celery_config(settings)
+    assert config["broker_transport_options"]["master_name"] == "shopb1"
+    assert config["result_backend_transport_options"]["master_name"] == "shopb1"
+    # Without sentinels nothing changes.
+    plain = RedisSettings.from_env({"SHOPB1_REDIS_URL": "redis://redis:6379/0"})
+    assert plain.celery_url() == "redis://redis:6379/0" and plain.celery_sentinel_options() == {}
+
+
+@pytest.mark.parametrize(
+    ("environ", "message"),
+    [
+        ({"SHOPB1_REDIS_SENTINELS": "10.0.0.1:26379"}, "go together"),
+        ({"SHOPB1_REDIS_SENTINEL_MASTER": "shopb1"}, "go together"),
+        ({"SHOPB1_REDIS_SENTINELS": "10.0.0.1", "SHOPB1_REDIS_SENTINEL_MASTER": "shopb1"}, "host:port pairs"),
+        ({"SHOPB1_REDIS_SENTINELS": "h:99999", "SHOPB1_REDIS_SENTINEL_MASTER": "shopb1"}, "host:port pairs"),
+    ],
+)
+def test_redis_sentinel_settings_that_cannot_work_are_refused(environ, message):
     with pytest.raises(SettingsError, match=message):
         RedisSettings.from_env(environ)
 
