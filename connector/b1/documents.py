@@ -460,6 +460,18 @@ class B1Documents:
         log.info("b1_sales_order_closed order_id=%s doc_entry=%s", order_id, current.doc_entry)
         return "closed"
 
+    def close_return(self, doc_entry: int) -> None:
+        """Close a return shopb1 made (its money is a credit memo not based on it): no clerk can then base a
+        second credit memo on it. Done when it is closed already, also after a lost answer."""
+        path = entity_path(RETURN.entity_set, doc_entry)
+        try:
+            self._client.action(f"{path}/Close")
+        except (Unavailable, ValidationError):
+            current = self._client.get(path, query_string(select=("DocEntry", "DocumentStatus")))
+            if current.get("DocumentStatus") == OPEN:
+                raise
+        log.info("b1_return_closed doc_entry=%s", doc_entry)
+
     def cancel_sales_order(self, sales_order: SalesOrderRef, order_id: int) -> str:
         """Cancel an open sales order: "cancelled" or "already_cancelled"; HeldForOperator when it is closed
         (delivered or invoiced) or B1 refuses."""

@@ -849,8 +849,8 @@ def goods_return(
 
     Based on the delivery, so B1 puts the units back into stock at the delivery's cost and the delivery's rows
     record them as returned (SAP Business One help, "Returns": a return is copied from a delivery). It books no
-    money: the refund's money is its credit memo, which is not based on the return, so the return stays open in
-    B1 (closing it by hand changes nothing booked)."""
+    money: the refund's money is its credit memo, which is not based on the return; the step closes the return
+    once made, so that nobody bases a second credit memo on it."""
     doc_date = document_date(refund.processed_at, timezone).isoformat()
     return {
         "DocDate": doc_date,

@@ -31,6 +31,7 @@ from connector.b1.documents import (
     DOWN_PAYMENT,
     INCOMING_PAYMENT,
     INVOICE_LINES,
+    OPEN,
     OUTGOING_PAYMENT,
     PARTNER,
     RETURN,
@@ -727,6 +728,8 @@ class OrderSync:
         """The refund's delivered units back into stock: its return, for the order's partner."""
         body = {"CardCode": booked.sales_order_ref.card_code, **work.goods_return}
         goods_return = self.b1.create(RETURN, work.refund_id, body)
+        if goods_return.get("DocumentStatus", OPEN) == OPEN:
+            self.b1.close_return(int(goods_return["DocEntry"]))
         facts = OrderFacts(returns={work.refund_id: int(goods_return["DocEntry"])})
         if work.settles:
             facts.settled_refunds.add(work.refund_id)

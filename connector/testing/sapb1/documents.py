@@ -1055,6 +1055,8 @@ def new_inventory_document(company: Company, entity_set: schema.EntitySet, row: 
 def run_action(company: Company, entity_set: schema.EntitySet, row: Row, name: str) -> None:
     if entity_set.name == "Orders" and name in ("Cancel", "Close"):
         _close_order(company, entity_set, row, cancel=name == "Cancel")
+    elif entity_set.name == "Returns" and name == "Close":
+        _close_return(company, entity_set, row)
     elif entity_set.name in schema.PAYMENT_SETS and name == "Cancel":
         from connector.testing.sapb1.payments import cancel_payment
 
@@ -1077,6 +1079,18 @@ def _close_order(company: Company, entity_set: schema.EntitySet, row: Row, *, ca
         row["Cancelled"] = "tYES"
         row["CancelStatus"] = "csYes"
         row["CancelDate"] = now_date_time()[0]
+    company.save(entity_set.name, row["DocEntry"], row)
+
+
+def _close_return(company: Company, entity_set: schema.EntitySet, row: Row) -> None:
+    """Closing a return leaves its stock where it is and its rows take no credit memo any more (assumed: the
+    Close action the SL binds to every marketing document, as on Orders)."""
+    if row["DocumentStatus"] != "bost_Open" or row["Cancelled"] == "tYES":
+        raise messages.document_already_closed()
+    row = copy.deepcopy(row)
+    for line in row["DocumentLines"]:
+        line["LineStatus"] = "bost_Close"
+    row["DocumentStatus"] = "bost_Close"
     company.save(entity_set.name, row["DocEntry"], row)
 
 

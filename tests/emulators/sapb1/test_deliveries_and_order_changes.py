@@ -131,6 +131,22 @@ def test_a_return_brings_delivered_goods_back_into_the_given_warehouse(company: 
     assert company.get(SETS["DeliveryNotes"], delivery["DocEntry"])["DocumentLines"][0]["RemainingOpenQuantity"] == 1
 
 
+def test_a_closed_return_keeps_its_stock_and_cannot_be_closed_twice(company: Company) -> None:
+    order = sales_order(company)
+    delivery = create(company, "DeliveryNotes", DocumentLines=based_on(order, 17))
+    returned = create(company, "Returns", DocumentLines=based_on(delivery, 15, {0: 1}))
+    before = in_stock(company, "TENT-2P-GRN", returned["DocumentLines"][0]["WarehouseCode"])
+
+    company.action(SETS["Returns"], returned["DocEntry"], "Close")
+
+    closed = company.get(SETS["Returns"], returned["DocEntry"])
+    assert closed["DocumentStatus"] == "bost_Close"
+    assert all(line["LineStatus"] == "bost_Close" for line in closed["DocumentLines"])
+    assert in_stock(company, "TENT-2P-GRN", returned["DocumentLines"][0]["WarehouseCode"]) == before
+    again = error_of(company.action, SETS["Returns"], returned["DocEntry"], "Close")
+    assert again.code == -5002 and "already closed" in again.message
+
+
 def test_no_more_may_be_returned_than_was_delivered_and_not_yet_returned(company: Company) -> None:
     order = sales_order(company)
     delivery = create(company, "DeliveryNotes", DocumentLines=based_on(order, 17))
