@@ -3,7 +3,8 @@
 A synchronisation reads the order once (`read_order`), learns its B1 side once (`facts`: Redis first, else one
 query on the key table's primary key), and plans only what is missing (`plan`), with every body mapped there, once.
 The steps (`upsert_customer`, `check_items`, `create_sales_order`, `create_down_payment_invoice`,
-`post_incoming_payment`, `cancel`) receive their part of the plan as typed hand-offs and create without looking
+`post_incoming_payment`, `amend_sales_order`, `create_return`, `create_credit_memo`, `post_outgoing_payment`,
+`close_sales_order`, `cancel`) receive their part of the plan as typed hand-offs and create without looking
 first: a document's key row, committed with it, makes a second create find the first. Each step records what it
 booked in the order's state, so that the next synchronisation of a booked order needs no Service Layer call at all.
 
