@@ -574,16 +574,10 @@ def credit_memo(
                   for _, original, amount in priced.shipping]  # fmt: skip
     described += [(f"Refund discrepancy: {adjustment.reason or 'unknown'}", accounts.adjustment_account, amount)
                   for adjustment, amount in priced.adjustments]  # fmt: skip
-    doc_date = document_date(refund.processed_at, timezone).isoformat()
     return {
         "CardCode": card_code,
         "DocType": SERVICE,
-        "DocDate": doc_date,
-        "DocDueDate": doc_date,
-        "NumAtCard": order.name[:MAX_NUM_AT_CARD],
-        "Comments": f"Shopify refund {refund.id} of order {order.name}"[:MAX_COMMENTS],
-        "U_ShopifyOrderId": str(order.id),
-        "U_ShopifyRefundId": str(refund.id),
+        **_refund_header(order, refund, "", timezone),
         "DocumentLines": [
             {
                 "ItemDescription": text[:MAX_ITEM_DESCRIPTION],
@@ -728,20 +722,28 @@ def credit_memo_on_invoices(
         expenses.append({"ExpenseCode": row.expense_code, "LineTotal": amount.net, "TaxCode": amount.tax_code,
                          "BaseDocType": INVOICE_OBJECT_TYPE, "BaseDocEntry": row.invoice,
                          "BaseDocLine": row.line_num})  # fmt: skip
-    doc_date = document_date(refund.processed_at, timezone).isoformat()
     body: dict[str, Any] = {
         "DocType": ITEMS,
-        "DocDate": doc_date,
-        "DocDueDate": doc_date,
-        "NumAtCard": order.name[:MAX_NUM_AT_CARD],
-        "Comments": f"Shopify refund {refund.id} of order {order.name} (invoiced goods)"[:MAX_COMMENTS],
-        "U_ShopifyOrderId": str(order.id),
-        "U_ShopifyRefundId": str(refund.id),
+        **_refund_header(order, refund, " (invoiced goods)", timezone),
         "DocumentLines": lines,
     }
     if expenses:
         body["DocumentAdditionalExpenses"] = expenses
     return body
+
+
+def _refund_header(order: Order, refund: Refund, what: str, timezone: tzinfo | None) -> dict[str, Any]:
+    """What every document of a refund carries: its date, the order's name, the refund named in the comments
+    (`what` adds to them) and the Shopify ids in the user fields."""
+    doc_date = document_date(refund.processed_at, timezone).isoformat()
+    return {
+        "DocDate": doc_date,
+        "DocDueDate": doc_date,
+        "NumAtCard": order.name[:MAX_NUM_AT_CARD],
+        "Comments": f"Shopify refund {refund.id} of order {order.name}{what}"[:MAX_COMMENTS],
+        "U_ShopifyOrderId": str(order.id),
+        "U_ShopifyRefundId": str(refund.id),
+    }
 
 
 def money_back(refund: Refund) -> Decimal:
@@ -851,16 +853,7 @@ def goods_return(
     record them as returned (SAP Business One help, "Returns": a return is copied from a delivery). It books no
     money: the refund's money is its credit memo, which is not based on the return; the step closes the return
     once made, so that nobody bases a second credit memo on it."""
-    doc_date = document_date(refund.processed_at, timezone).isoformat()
-    return {
-        "DocDate": doc_date,
-        "DocDueDate": doc_date,
-        "NumAtCard": order.name[:MAX_NUM_AT_CARD],
-        "Comments": f"Shopify refund {refund.id} of order {order.name}: goods returned"[:MAX_COMMENTS],
-        "U_ShopifyOrderId": str(order.id),
-        "U_ShopifyRefundId": str(refund.id),
-        "DocumentLines": lines,
-    }
+    return {**_refund_header(order, refund, ": goods returned", timezone), "DocumentLines": lines}
 
 
 # --- changed orders -----------------------------------------------------------------------------------------

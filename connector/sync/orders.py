@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta, tzinfo
 from decimal import Decimal
-from functools import cached_property
+from functools import cache, cached_property
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -31,7 +31,7 @@ from connector.b1.documents import (
     DELIVERY,
     DOWN_PAYMENT,
     INCOMING_PAYMENT,
-    INVOICE_LINES,
+    INVOICE,
     OPEN,
     OUTGOING_PAYMENT,
     PARTNER,
@@ -66,6 +66,8 @@ log = logging.getLogger(__name__)
 
 # What B1 reports of itself rarely changes: tax rates are read again after an hour, an item found for sale is
 # trusted for five minutes (one that disappears meanwhile makes B1 refuse the sales order: a data error).
+# An A/R invoice as a credit memo based on it needs it: its lines and its freight.
+INVOICE_READ = ("DocEntry", "Cancelled", "DocumentLines", "DocumentAdditionalExpenses")
 TAX_RATES_SECONDS = 3600.0
 LOCATIONS_SECONDS = 3600.0
 ITEMS_SECONDS = 300.0
@@ -439,10 +441,10 @@ class OrderSync:
         invoices when shopb1 invoiced the goods, else on the down payment account) and an outgoing payment per
         refund transaction; units restocked after a delivery not invoiced, a return based on it. A refund that
         gave no money back (restock only) changes quantities, which the sales order's changes follow."""
-        credited: dict[tuple[int, int], Decimal] = {}  # invoice lines the plan's credit memos credit already
+        delivered = cache(lambda: self._delivered_lines(facts))  # read once, and only when a refund needs them
         for summary in refunds:
             refund = self.read_refund(summary.gid)
-            goods_return = self._plan_return(order, refund, facts, plan)
+            goods_return = self._plan_return(order, refund, facts, plan, delivered)
             if not refund.money_back:
                 if goods_return is None:
                     self.state.record(order.id, OrderFacts(settled_refunds={refund.id}))
@@ -454,7 +456,7 @@ class OrderSync:
             booked = facts.credit_memos.get(refund.id)
             body = None
             if booked is None:
-                body = self._credit_memo_on_invoices(order, refund, facts, credited)
+                body = self._credit_memo_on_invoices(order, refund, facts, plan, delivered)
                 if body is None:
                     body = mapping_documents.credit_memo(order, refund, "", self.mapping, timezone=self.shop_timezone)
                     del body["CardCode"]
@@ -478,14 +480,21 @@ class OrderSync:
             plan.refunds.append((work, payments))
 
     def _credit_memo_on_invoices(
-        self, order: Order, refund: Refund, facts: OrderFacts, credited: dict[tuple[int, int], Decimal]
+        self,
+        order: Order,
+        refund: Refund,
+        facts: OrderFacts,
+        plan: Plan,
+        delivered: Callable[[], list[mapping_documents.DeliveredLine]],
     ) -> dict[str, Any] | None:
-        """The credit memo of a refund of goods shopb1 invoiced, based on those A/R invoices (read by DocEntry);
-        None when the order has no such invoice or the refund credits nothing on them."""
+        """The credit memo of a refund of goods shopb1 invoiced, based on those A/R invoices (read by DocEntry)
+        less what the plan's earlier credit memos credit on them; None when the order has no such invoice or the
+        refund credits nothing on them."""
         if not facts.invoices:
             return None
-        invoices = self.b1.documents(INVOICE_LINES, facts.invoices)
-        delivered = {(line.delivery, line.line_num): line.line_item_id for line in self._delivered_lines(facts)}
+        invoices = self.b1.documents(INVOICE, facts.invoices, select=INVOICE_READ)
+        credited = _based_quantities(work.credit_memo for work, _ in plan.refunds)
+        shipped = cache(lambda: {(d.delivery, d.line_num): d.line_item_id for d in delivered()})
         invoiced, freight = [], []
         for entry in sorted(invoices):
             if invoices[entry].get("Cancelled") == "tYES":
@@ -494,7 +503,7 @@ class OrderSync:
                 line_id = line.get(UDF_LINE_ID)
                 item = _line_item_number(line_id) if line_id else None
                 if item is None and line.get("BaseType") == mapping_documents.DELIVERY_OBJECT_TYPE:
-                    item = delivered.get((int(line.get("BaseEntry") or 0), int(line.get("BaseLine") or 0)))
+                    item = shipped().get((int(line.get("BaseEntry") or 0), int(line.get("BaseLine") or 0)))
                 if item is None or line.get("LineStatus", "bost_Open") != "bost_Open":
                     continue
                 left = Decimal(str(line.get("RemainingOpenQuantity") or 0)) - credited.get((entry, line["LineNum"]), 0)
@@ -503,16 +512,19 @@ class OrderSync:
             freight += [mapping_documents.InvoicedFreight(entry, int(row["LineNum"]), int(row["ExpenseCode"]))
                         for row in invoices[entry].get("DocumentAdditionalExpenses") or []
                         if Decimal(str(row.get("LineTotal") or 0)) > 0]  # fmt: skip
-        body = mapping_documents.credit_memo_on_invoices(
+        return mapping_documents.credit_memo_on_invoices(
             order, refund, invoiced, freight, self.mapping, warehouse_of=self._warehouse_of_location,
             timezone=self.shop_timezone,
         )  # fmt: skip
-        for line in (body or {}).get("DocumentLines") or []:
-            key = (line["BaseEntry"], line["BaseLine"])
-            credited[key] = credited.get(key, Decimal(0)) + line["Quantity"]
-        return body
 
-    def _plan_return(self, order: Order, refund: Refund, facts: OrderFacts, plan: Plan) -> dict[str, Any] | None:
+    def _plan_return(
+        self,
+        order: Order,
+        refund: Refund,
+        facts: OrderFacts,
+        plan: Plan,
+        delivered_lines: Callable[[], list[mapping_documents.DeliveredLine]],
+    ) -> dict[str, Any] | None:
         """The return (a body without CardCode) of the refund's units restocked after B1 delivered them, or None
         when there is none to book: nothing restocked, nothing delivered by B1, or booked already. Each return is
         planned against what the returns planned before it left open."""
@@ -525,14 +537,10 @@ class OrderSync:
                 # The order's state expired or Redis lost it: its deliveries are not known any more.
                 log.warning("refund_return_deliveries_unknown order_id=%s refund=%s", order.id, refund.id)
             return None
-        delivered = [line for line in self._delivered_lines(facts) if line.line_item_id in restocked]
+        delivered = [line for line in delivered_lines() if line.line_item_id in restocked]
         if not delivered:
             return None
-        taken: dict[tuple[int, int], Decimal] = {}
-        for work in plan.returns:
-            for line in work.goods_return["DocumentLines"]:
-                key = (line["BaseEntry"], line["BaseLine"])
-                taken[key] = taken.get(key, Decimal(0)) + line["Quantity"]
+        taken = _based_quantities(work.goods_return for work in plan.returns)
         delivered = [replace(line, open_quantity=line.open_quantity - taken.get((line.delivery, line.line_num), 0))
                      for line in delivered]  # fmt: skip
         lines = mapping_documents.return_lines(refund, delivered, self._warehouse_of_location)
@@ -861,6 +869,17 @@ def _known(value: _T | None) -> _T:
     if value is None:
         raise ValueError("the plan lacks a step it needs")
     return value
+
+
+def _based_quantities(bodies: Iterable[Mapping[str, Any] | None]) -> dict[tuple[int, int], Decimal]:
+    """Units the documents planned already take from each base line, (BaseEntry, BaseLine) -> quantity."""
+    taken: dict[tuple[int, int], Decimal] = {}
+    for body in bodies:
+        for line in (body or {}).get("DocumentLines") or []:
+            if line.get("BaseEntry") is not None:
+                key = (line["BaseEntry"], line["BaseLine"])
+                taken[key] = taken.get(key, Decimal(0)) + Decimal(line["Quantity"])
+    return taken
 
 
 def _line_item_number(line_id: Any) -> int:
