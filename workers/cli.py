@@ -105,6 +105,12 @@ def _chaos(args: argparse.Namespace) -> int:
     return chaos.main(args)
 
 
+def _chaos_distributed(args: argparse.Namespace) -> int:
+    from connector.testing import chaos_distributed
+
+    return chaos_distributed.main(args)
+
+
 def _operator(action: str) -> Callable[[argparse.Namespace], int]:
     def run(args: argparse.Namespace) -> int:
         from workers import operator
@@ -205,6 +211,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     chaos_arguments(chaos)
     chaos.set_defaults(handler=_chaos)
+
+    distributed = commands.add_parser(
+        "chaos-distributed", help="the chaos day across hosts (network namespaces, root) while the network fails"
+    )
+    from connector.testing.chaos_distributed import add_arguments as distributed_arguments
+
+    distributed_arguments(distributed)
+    distributed.set_defaults(handler=_chaos_distributed)
 
     sync = commands.add_parser("sync", help="synchronise now")
     sync_commands = sync.add_subparsers(dest="sync_command", required=True)

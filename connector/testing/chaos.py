@@ -37,7 +37,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from connector.b1.setup import UDF_ORDER_ID
 from connector.testing.aftersale import (
@@ -114,6 +114,17 @@ class ChaosResult:
         return self.settled and self.audit.clean
 
 
+class Saboteur(Protocol):
+    """What breaks the stack while the day is played: set `finished` to stop breaking."""
+
+    finished: threading.Event
+
+    @property
+    def did_one_offs(self) -> bool: ...
+
+    def summary(self) -> str: ...
+
+
 class Monkey(threading.Thread):
     """Kills workers at random intervals and restarts Redis and drops the SL's sessions once each, mid-booking,
     until `finished`; until `stopped` it also plays the kubelet's liveness probe (see `_probe`)."""
@@ -149,6 +160,11 @@ class Monkey(threading.Thread):
                     next_kill = time.monotonic() + self._rng.uniform(*self.config.kill_every)
         except BaseException as error:  # reported by the run: a monkey that died silently would prove nothing
             self.error = error
+
+    def summary(self) -> str:
+        injected = self.injected
+        return (f"{injected.worker_kills} workers killed, Redis restarted {injected.redis_restarts}x, sessions "
+                f"dropped {injected.session_drops}x")  # fmt: skip
 
     @property
     def did_one_offs(self) -> bool:
@@ -204,7 +220,7 @@ def run(config: ChaosConfig) -> ChaosResult:
         print(f"  stack up; logs in {workdir}/", flush=True)
         started = time.monotonic()
         plan = plan_sales_day(config.orders, config.seed)
-        _faults_on(stack, config)
+        faults_on(stack, config)
         progress = BookingProgress(
             stack, len([order for order in plan if not order.cancel and not order.built_to_fail])
         )
@@ -219,7 +235,7 @@ def run(config: ChaosConfig) -> ChaosResult:
             clerk = Clerk(stack, [order.placed for order in to_ship(sold)])
             deadline = started + config.timeout
             day = Day(sold, clerk, config.seed)
-            settled = _wait_until_settled(stack, day, monkey, deadline=deadline, started=started)
+            settled = wait_until_settled(stack, day, monkey, deadline=deadline, started=started)
         finally:
             monkey.finished.set()
             monkey.stopped.set()
@@ -231,7 +247,7 @@ def run(config: ChaosConfig) -> ChaosResult:
         if monkey.error is not None:
             raise RuntimeError("the chaos monkey failed") from monkey.error
         seconds = time.monotonic() - started
-        sl_stats, webhook_stats = _faults_off(stack)
+        sl_stats, webhook_stats = faults_off(stack)
         afternoon = day.afternoon
         changed = frozenset(change.order.placed.id for change in afternoon.changes) if afternoon else frozenset()
         checked = audit(stack, sold, changed)
@@ -251,7 +267,7 @@ def run(config: ChaosConfig) -> ChaosResult:
         return result
 
 
-def _faults_on(stack: Stack, config: ChaosConfig) -> None:
+def faults_on(stack: Stack, config: ChaosConfig) -> None:
     stack.emulator_control("shopify", "PATCH", "throttle", PLUS_STORE_BUDGET)
     stack.emulator_control("sapb1", "POST", "stats/reset")
     stack.emulator_control("sapb1", "PATCH", "faults", {
@@ -268,7 +284,7 @@ def _faults_on(stack: Stack, config: ChaosConfig) -> None:
     })  # fmt: skip
 
 
-def _faults_off(stack: Stack) -> tuple[dict[str, Any], dict[str, Any]]:
+def faults_off(stack: Stack) -> tuple[dict[str, Any], dict[str, Any]]:
     """Stop the faults so that the audit reads B1 as it is; the emulators' counters of what they injected."""
     sl = stack.emulator_control("sapb1", "PATCH", "faults", {
         "error": {"rate": 0, "next": 0}, "commit_then_fail": {"rate": 0, "next": 0}})  # fmt: skip
@@ -298,7 +314,7 @@ class Day:
         return not mismatched(self.afternoon, money_of(stack, [c.order for c in self.afternoon.changes]))
 
 
-def _wait_until_settled(stack: Stack, day: Day, monkey: Monkey, *, deadline: float, started: float) -> bool:
+def wait_until_settled(stack: Stack, day: Day, monkey: Saboteur, *, deadline: float, started: float) -> bool:
     """Booked, then idle for a few seconds.
 
     Once B1 holds the day (and Redis and the sessions were disrupted), the monkey stops and so does beat: each
@@ -357,13 +373,11 @@ def _day_in_b1(sold: list[SoldOrder], booked: dict[int, Booked], letters: list[d
     return True
 
 
-def _report_progress(booked: dict[int, Booked], monkey: Monkey, started: float) -> None:
-    injected = monkey.injected
+def _report_progress(booked: dict[int, Booked], monkey: Saboteur, started: float) -> None:
     print(
         f"  {time.monotonic() - started:5.0f} s  B1: {sum(len(b.sales_orders) for b in booked.values()):>4} sales "
         f"orders, {sum(len(b.down_payments) for b in booked.values()):>4} down payment invoices, "
-        f"{sum(len(b.payments) for b in booked.values()):>4} incoming payments | {injected.worker_kills} workers "
-        f"killed, Redis restarted {injected.redis_restarts}x, sessions dropped {injected.session_drops}x",
+        f"{sum(len(b.payments) for b in booked.values()):>4} incoming payments | {monkey.summary()}",
         flush=True,
     )
 

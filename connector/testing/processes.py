@@ -111,7 +111,15 @@ def celery_worker(
     name: str, queues: list[str] | None, env: dict[str, str], concurrency: int = 1, log_dir: str | Path | None = None
 ) -> Process:
     """A real Celery worker process (prefork pool) for `queues` (None: all), started as production starts it."""
-    command = shopb1(
+    return start(name, worker_command(name, queues, concurrency), env=env, ready=worker_ready, timeout=60,
+                 log_dir=log_dir)  # fmt: skip
+
+
+def worker_command(name: str, queues: list[str] | None, concurrency: int = 1) -> list[str]:
+    return shopb1(
         "worker", "-n", f"{name}@%h", "-c", str(concurrency), *(["--queues", ",".join(queues)] if queues else [])
     )
-    return start(name, command, env=env, ready=lambda process: "ready." in process.log(), timeout=60, log_dir=log_dir)
+
+
+def worker_ready(process: Process) -> bool:
+    return "ready." in process.log()
