@@ -52,6 +52,27 @@ REDIS_TRIGGER_METADATA = {
     },
 }
 
+# The redis-sentinel scaler (KEDA's "Redis Lists (supports Redis Sentinel)" page): the sentinels' addresses and
+# the master's name instead of one address; the list parameters as above.
+_SENTINEL_ONLY = {"addresses", "sentinelMaster", "sentinelMasterFromEnv", "sentinelUsernameFromEnv",
+                  "sentinelPasswordFromEnv", "addressesFromEnv"}  # fmt: skip
+REDIS_SENTINEL_TRIGGER_METADATA = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["listName", "listLength"],
+    "allOf": [
+        {"oneOf": [{"required": ["addresses"]}, {"required": ["addressesFromEnv"]}]},
+        {"oneOf": [{"required": ["sentinelMaster"]}, {"required": ["sentinelMasterFromEnv"]}]},
+    ],
+    "properties": {
+        **{name: spec for name, spec in REDIS_TRIGGER_METADATA["properties"].items()  # type: ignore[attr-defined]
+           if name not in ("address", "host", "port", "addressFromEnv", "hostFromEnv", "portFromEnv")},
+        **{name: {"type": "string", "minLength": 1} for name in _SENTINEL_ONLY},
+        "addresses": {"type": "string", "pattern": r"^[^:/\s,]+:\d+(,[^:/\s,]+:\d+)*$"},
+    },
+}  # fmt: skip
+TRIGGER_METADATA = {"redis": REDIS_TRIGGER_METADATA, "redis-sentinel": REDIS_SENTINEL_TRIGGER_METADATA}
+
 
 def kustomizations(root: Path = KUSTOMIZE_ROOT) -> list[Path]:
     """The directories meant to be applied: the base and every overlay (components and parts are inside them)."""
@@ -122,12 +143,14 @@ def object_errors(document: dict[str, Any], versions: tuple[str, ...] = KUBERNET
         for error in validator.iter_errors(document):
             yield f"KEDA {keda_version()} schema: {_path('', error)}: {error.message}"
         for index, trigger in enumerate(document.get("spec", {}).get("triggers", [])):
-            if trigger.get("type") != "redis":
-                yield f"spec.triggers.{index}.type: only the redis scaler is checked here, got {trigger.get('type')!r}"
+            schema = TRIGGER_METADATA.get(trigger.get("type"))
+            if schema is None:
+                yield (f"spec.triggers.{index}.type: only the {' and '.join(TRIGGER_METADATA)} scalers are checked "
+                       f"here, got {trigger.get('type')!r}")  # fmt: skip
                 continue
-            checker = jsonschema.Draft202012Validator(REDIS_TRIGGER_METADATA)
+            checker = jsonschema.Draft202012Validator(schema)
             for error in checker.iter_errors(trigger.get("metadata", {})):
-                yield f"redis trigger: {_path(f'spec.triggers.{index}.metadata', error)}: {error.message}"
+                yield f"{trigger['type']} trigger: {_path(f'spec.triggers.{index}.metadata', error)}: {error.message}"
         return
     for version in versions:
         try:

@@ -110,7 +110,7 @@ def test_every_queue_has_a_worker_and_a_scaler_on_its_redis_list(name):
     for queue, deployment in workers.items():
         scaler = scalers[deployment["metadata"]["name"]]
         (trigger,) = scaler["spec"]["triggers"]
-        assert trigger["type"] == "redis"
+        assert trigger["type"] in ("redis", "redis-sentinel")
         assert trigger["metadata"]["listName"] == f"{broker_prefix}{queue}"
         assert 1 <= scaler["spec"]["minReplicaCount"] <= scaler["spec"]["maxReplicaCount"]
 
@@ -258,9 +258,19 @@ def test_the_settings_and_the_mapping_are_accepted_by_the_connector(name, tmp_pa
 def test_keda_watches_the_redis_the_workers_use(name):
     objects = rendered(name)
     url = urlsplit(secret_values(objects)["SHOPB1_REDIS_WORKER_URL"])
+    settings = settings_data(objects)
     namespaces = {item["metadata"].get("namespace") for item in objects if item["kind"] != "Namespace"}
     for scaler in of_kind(objects, "ScaledObject"):
-        metadata = scaler["spec"]["triggers"][0]["metadata"]
+        trigger = scaler["spec"]["triggers"][0]
+        metadata = trigger["metadata"]
+        if "SHOPB1_REDIS_SENTINELS" in settings:
+            # Under Sentinel, KEDA asks the workers' sentinels for the same master; the URL keeps the database.
+            assert trigger["type"] == "redis-sentinel"
+            assert metadata["addresses"] == settings["SHOPB1_REDIS_SENTINELS"]
+            assert metadata["sentinelMaster"] == settings["SHOPB1_REDIS_SENTINEL_MASTER"]
+            assert metadata["databaseIndex"] == (url.path.strip("/") or "0")
+            continue
+        assert trigger["type"] == "redis"
         host, port = metadata["address"].rsplit(":", 1)
         assert host.split(".")[0] == url.hostname.split(".")[0]
         assert int(port) == (url.port or 6379)
