@@ -270,7 +270,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output", type=Path, default=RESULTS_DIR / "results.json")
     parser.add_argument(
         "--only",
-        choices=["sl", "catalog", "ingest", "pipeline", "orders", "soak"],
+        choices=["sl", "catalog", "ingest", "pipeline", "orders", "hosts", "soak"],
         help="one group of figures (default: all)",
     )
     parser.add_argument("--pipeline-orders", type=int, default=100, help="orders of the pipeline figures")
@@ -301,6 +301,10 @@ def main(argv: list[str] | None = None) -> int:
 
         figures += bench_requests_per_order() + bench_throughput_floor(args.pipeline_orders)
         figures += bench_booking_latency(args.burst_orders, args.day_orders)
+    if args.only in (None, "hosts"):
+        from connector.testing.bench_hosts import bench_scale_out
+
+        figures += bench_scale_out(args.pipeline_orders)
     if args.only in (None, "soak"):
         from connector.testing.soak import bench_soak
 

@@ -133,17 +133,27 @@ def start_pipeline_workers(stack: Stack, concurrency: dict[str, int]) -> None:
         stack.start_worker(worker_name(queue), queues, concurrency.get(queue, default))
 
 
-def book_waiting(stack: Stack, sold: list[SoldOrder], memory: WorkerMemory | None = None) -> Run:
-    """The clock starts when the webhook worker is told to take the waiting deliveries and stops when the pipeline
-    has finished a synchronisation of every order (watched in Redis, so that watching costs the SL nothing). The
-    SL's counters are read then; B1 is checked once the pipeline is idle, and the webhook worker idles again."""
+def book_waiting(
+    stack: Stack,
+    sold: list[SoldOrder],
+    memory: WorkerMemory | None = None,
+    webhook_workers: tuple[str, ...] = ("webhooks",),
+) -> Run:
+    """The clock starts when the webhook workers (by name) are told to take the waiting deliveries and stops when
+    the pipeline has finished a synchronisation of every order (watched in Redis, so that watching costs the SL
+    nothing). The SL's counters are read then; B1 is checked once the pipeline is idle, and the webhook workers idle
+    again."""
     control = create_publisher(RedisSettings.from_env(stack.env)).control
-    destination = [f"webhooks@{socket.gethostname()}"]
+    destination = [f"{name}@{socket.gethostname()}" for name in webhook_workers]
+    # Every webhook worker answers a ping first: under Sentinel the very first broadcast's replies were lost.
+    stack.wait_for(lambda: len(control.ping(destination=destination, timeout=2)) == len(destination), 30,
+                   "every webhook worker to answer a ping")  # fmt: skip
     stack.emulator_control("sapb1", "POST", "stats/reset")
     with memory.sampling() if memory else nullcontext():
         started = time.perf_counter()
-        if not control.add_consumer("shopb1.webhooks", destination=destination, reply=True, timeout=10):
-            raise RuntimeError("the webhook worker did not answer add_consumer")
+        answers = control.add_consumer("shopb1.webhooks", destination=destination, reply=True, timeout=10)
+        if len(answers or []) < len(destination):
+            raise RuntimeError(f"not every webhook worker answered add_consumer: {answers!r}")
         stack.wait_for(lambda: _all_synchronised(stack, sold), 600, "a finished synchronisation of every order")
         seconds = time.perf_counter() - started
         stats = _sl_stats(stack)

@@ -41,6 +41,8 @@ import sys
 import threading
 import time
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -366,20 +368,30 @@ class DistributedResult:
                 and self.ingest_cut_answers.get("200", 0) == 0)  # fmt: skip
 
 
-def run(config: DistributedConfig) -> DistributedResult:
+@contextmanager
+def lab_stack(workdir: Path, seed: int, extra_env: dict[str, str] | None = None) -> Iterator[LabStack]:
+    """The lab's hosts with Redis behind its sentinels, the emulators, both ingests behind the balancer, the company
+    prepared and the webhooks subscribed. Workers and beat are the caller's; everything stops on leaving."""
     reason = unavailable()
     if reason:
         raise RuntimeError(reason)
-    workdir = (config.workdir or RUNS_DIR / datetime.now().strftime("%Y%m%d-%H%M%S")).resolve()
     workdir.mkdir(parents=True, exist_ok=True)
     with Lab(HOSTS) as lab, contextlib.ExitStack() as cleanup:
         lab_redis = LabRedis(lab, workdir)
         cleanup.callback(lab_redis.stop)
         lab_redis.start()
-        extra_env = {**QUICK_POLLS, **lab_redis.env}
-        stack = LabStack(lab_redis, Ports.standard(), workdir, extra_env=extra_env, lab=lab)  # type: ignore[arg-type]
+        env = {**lab_redis.env, **(extra_env or {})}
+        stack = LabStack(lab_redis, Ports.standard(), workdir, extra_env=env, lab=lab)  # type: ignore[arg-type]
         cleanup.callback(stack.stop_all)
-        _start_processes(stack, config)
+        _start_processes(stack, seed)
+        yield stack
+
+
+def run(config: DistributedConfig) -> DistributedResult:
+    workdir = (config.workdir or RUNS_DIR / datetime.now().strftime("%Y%m%d-%H%M%S")).resolve()
+    with lab_stack(workdir, config.seed, QUICK_POLLS) as stack:
+        lab, lab_redis = stack.lab, stack.redis
+        assert lab is not None and isinstance(lab_redis, LabRedis)
         workers = _start_workers(stack, config)
         stack.start_beat(config.reconcile_interval)
         print(f"  {len(lab.hosts)} hosts, {len(stack.processes) + len(lab_redis.processes)} processes up; logs in "
@@ -434,9 +446,9 @@ def _chaos_rates(config: DistributedConfig) -> ChaosConfig:
                        drop_rate=config.drop_rate)  # fmt: skip
 
 
-def _start_processes(stack: LabStack, config: DistributedConfig) -> None:
+def _start_processes(stack: LabStack, seed_number: int) -> None:
     internet = stack.host("internet").address
-    seed = str(config.seed)
+    seed = str(seed_number)
     stack.start_on("internet", "sapb1", shopb1("emulate", "sapb1", "--host", internet, "--port", str(SL_PORT),
                                                "--seed", seed), port=SL_PORT)  # fmt: skip
     stack.start_on("internet", "shopify", shopb1("emulate", "shopify", "--host", internet, "--port", str(SHOP_PORT),

@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import fcntl
 import itertools
 import json
 import shutil
@@ -32,6 +33,7 @@ from pathlib import Path
 SUBNET = "198.18.0"  # /24 of 198.18.0.0/15 (RFC 2544)
 OPERATOR = f"{SUBNET}.1"
 BRIDGE = "sb1-br"
+LOCK_FILE = Path("/tmp/shopb1-netlab.lock")
 NAMESPACE_PREFIX = "sb1-"
 PASS, DROP = "1:1", "1:2"  # htb classes: everything, and what vanishes
 LOSS_VALUE, LOSS_MASK = "0x0040", "0x007f"  # one packet in 128
@@ -108,16 +110,22 @@ class Lab:
         return self.hosts[name]
 
     def __enter__(self) -> Lab:
+        # One lab on a machine at a time: its names and addresses are fixed, and a second one would remove the
+        # first's as leftovers. A second waits for the first (a test beside a manual run, say).
+        self._lock = LOCK_FILE.open("w")
+        fcntl.flock(self._lock, fcntl.LOCK_EX)
         remove_leftovers()
         try:
             self._build()
         except BaseException:
-            remove_leftovers()
+            self.__exit__()
             raise
         return self
 
     def __exit__(self, *exc: object) -> None:
         remove_leftovers()
+        fcntl.flock(self._lock, fcntl.LOCK_UN)
+        self._lock.close()
 
     def _build(self) -> None:
         _ip("link", "add", BRIDGE, "type", "bridge")
