@@ -120,7 +120,14 @@ def _operator(action: str) -> Callable[[argparse.Namespace], int]:
     return run
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """Every command; with `command`, the emulators', demo's and chaos runs' own options only when it is theirs:
+    those modules import the test harness (GraphQL documents parsed and costed, seconds of CPU), which a worker,
+    the ingest or beat should not pay for at every start."""
+
+    def wanted(name: str) -> bool:
+        return command in (None, name)
+
     parser = argparse.ArgumentParser(prog="shopb1", description="Shopify <-> SAP Business One connector")
     parser.add_argument("-v", "--verbose", action="store_true", help="log at DEBUG level")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -128,15 +135,15 @@ def build_parser() -> argparse.ArgumentParser:
     emulate = commands.add_parser("emulate", help="run an emulator of a system the connector talks to")
     emulated = emulate.add_subparsers(dest="system", required=True)
     sapb1 = emulated.add_parser("sapb1", help="SAP Business One Service Layer emulator (default port 50000)")
-    from connector.testing.sapb1.server import add_arguments as sapb1_arguments
-
-    sapb1_arguments(sapb1)
     sapb1.set_defaults(handler=_emulate_sapb1)
     shopify = emulated.add_parser("shopify", help="Shopify store emulator: Admin API and webhooks (default port 8081)")
-    from connector.testing.shopify.server import add_arguments as shopify_arguments
-
-    shopify_arguments(shopify)
     shopify.set_defaults(handler=_emulate_shopify)
+    if wanted("emulate"):
+        from connector.testing.sapb1.server import add_arguments as sapb1_arguments
+        from connector.testing.shopify.server import add_arguments as shopify_arguments
+
+        sapb1_arguments(sapb1)
+        shopify_arguments(shopify)
 
     ingest = commands.add_parser("ingest", help="receive Shopify webhooks (POST /webhooks/shopify), default port 8000")
     ingest.add_argument("--host", default="0.0.0.0")
@@ -201,24 +208,27 @@ def build_parser() -> argparse.ArgumentParser:
     subscribe.set_defaults(handler=_operator("shopify_subscribe"))
 
     demo = commands.add_parser("demo", help="play a sales day through the whole connector against the emulators")
-    from workers.demo import add_arguments as demo_arguments
-
-    demo_arguments(demo)
     demo.set_defaults(handler=_demo)
+    if wanted("demo"):
+        from workers.demo import add_arguments as demo_arguments
+
+        demo_arguments(demo)
 
     chaos = commands.add_parser("chaos", help="a sales day under faults and process kills, then an exactly-once audit")
-    from connector.testing.chaos import add_arguments as chaos_arguments
-
-    chaos_arguments(chaos)
     chaos.set_defaults(handler=_chaos)
+    if wanted("chaos"):
+        from connector.testing.chaos import add_arguments as chaos_arguments
+
+        chaos_arguments(chaos)
 
     distributed = commands.add_parser(
         "chaos-distributed", help="the chaos day across hosts (network namespaces, root) while the network fails"
     )
-    from connector.testing.chaos_distributed import add_arguments as distributed_arguments
-
-    distributed_arguments(distributed)
     distributed.set_defaults(handler=_chaos_distributed)
+    if wanted("chaos-distributed"):
+        from connector.testing.chaos_distributed import add_arguments as distributed_arguments
+
+        distributed_arguments(distributed)
 
     sync = commands.add_parser("sync", help="synchronise now")
     sync_commands = sync.add_subparsers(dest="sync_command", required=True)
@@ -258,14 +268,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     arguments = sys.argv[1:] if argv is None else argv
-    if next((word for word in arguments if not word.startswith("-")), None) == "ingest":
+    command = next((word for word in arguments if not word.startswith("-")), "")
+    if command == "ingest":
         # The ingest serves on gevent (connector/serving.py). Its patches must come before anything imports ssl,
-        # socket or threading (building the parser imports the emulators), or Redis over TLS would use the
+        # socket or threading (as the connector's modules do), or Redis over TLS would use the
         # unpatched ssl module inside a greenlet.
         from gevent import monkey
 
         monkey.patch_all()
-    args = build_parser().parse_args(arguments)
+    args = build_parser(command).parse_args(arguments)
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s %(message)s",

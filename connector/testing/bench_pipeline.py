@@ -128,9 +128,10 @@ def _pipelined(stack: Stack, sold: list[SoldOrder], memory: WorkerMemory | None,
 
 def start_pipeline_workers(stack: Stack, concurrency: dict[str, int]) -> None:
     """A worker per queue; the webhook worker leaves its queue alone until book_waiting tells it to take it."""
-    for queue, default in QUEUE_WORKERS.items():
-        queues = ["shopb1.compliance"] if queue == "shopb1.webhooks" else [queue]
-        stack.start_worker(worker_name(queue), queues, concurrency.get(queue, default))
+    queues = {queue: ["shopb1.compliance"] if queue == "shopb1.webhooks" else [queue] for queue in QUEUE_WORKERS}
+    stack.start_workers(
+        [(worker_name(q), queues[q], concurrency.get(q, default)) for q, default in QUEUE_WORKERS.items()]
+    )
 
 
 def book_waiting(

@@ -72,6 +72,20 @@ def start(
     log_dir: str | Path | None = None,
 ) -> Process:
     """Start `command` and wait until its port accepts connections (or `ready(process)` is true)."""
+    process = launch(name, command, port=port, env=env, log_dir=log_dir)
+    wait_until_started(process, ready=ready, timeout=timeout)
+    return process
+
+
+def launch(
+    name: str,
+    command: list[str],
+    *,
+    port: int | None = None,
+    env: dict[str, str] | None = None,
+    log_dir: str | Path | None = None,
+) -> Process:
+    """Start `command` without waiting for it: several processes then start side by side (`wait_until_started`)."""
     log_fd, log_name = tempfile.mkstemp(prefix=f"shopb1-{name}-", suffix=".log", dir=log_dir)
     with os.fdopen(log_fd, "wb") as log_file:
         popen = subprocess.Popen(
@@ -83,12 +97,20 @@ def start(
             # Its own process group, so that a test can kill it with every child (a worker's pool).
             start_new_session=True,
         )
-    process = Process(name, popen, Path(log_name), port)
+    return Process(name, popen, Path(log_name), port)
+
+
+def wait_until_started(
+    process: Process, *, ready: Callable[[Process], bool] | None = None, timeout: float = 30
+) -> Process:
+    """Wait until a launched process's port accepts connections (or `ready(process)` is true); stop it and raise
+    if it exits or takes longer than `timeout`."""
     deadline = time.monotonic() + timeout
-    while not (ready(process) if ready else port is not None and port_open(port)):
-        if popen.poll() is not None or time.monotonic() > deadline:
+    while not (ready(process) if ready else process.port is not None and port_open(process.port)):
+        if process.popen.poll() is not None or time.monotonic() > deadline:
             process.stop()
-            raise RuntimeError(f"{name} did not start ({' '.join(command)}):\n{process.log()[-4000:]}")
+            command = " ".join(map(str, process.popen.args))  # type: ignore[arg-type]
+            raise RuntimeError(f"{process.name} did not start ({command}):\n{process.log()[-4000:]}")
         time.sleep(0.05)
     return process
 
@@ -108,17 +130,28 @@ def shopb1(*args: str) -> list[str]:
 
 
 def celery_worker(
-    name: str, queues: list[str] | None, env: dict[str, str], concurrency: int = 1, log_dir: str | Path | None = None
+    name: str,
+    queues: list[str] | None,
+    env: dict[str, str],
+    concurrency: int = 1,
+    log_dir: str | Path | None = None,
+    *,
+    wait: bool = True,
 ) -> Process:
-    """A real Celery worker process (prefork pool) for `queues` (None: all), started as production starts it."""
-    return start(name, worker_command(name, queues, concurrency), env=env, ready=worker_ready, timeout=60,
-                 log_dir=log_dir)  # fmt: skip
+    """A real Celery worker process (prefork pool) for `queues` (None: all), started as production starts it;
+    with `wait` False, launched only (then `wait_until_started(process, ready=worker_ready, timeout=60)`)."""
+    process = launch(name, worker_command(name, queues, concurrency), env=env, log_dir=log_dir)
+    return wait_until_started(process, ready=worker_ready, timeout=WORKER_START_SECONDS) if wait else process
 
 
 def worker_command(name: str, queues: list[str] | None, concurrency: int = 1) -> list[str]:
     return shopb1(
         "worker", "-n", f"{name}@%h", "-c", str(concurrency), *(["--queues", ",".join(queues)] if queues else [])
     )
+
+
+# Generous: a dozen workers starting side by side on two cores each take several seconds of CPU to import.
+WORKER_START_SECONDS = 90
 
 
 def worker_ready(process: Process) -> bool:

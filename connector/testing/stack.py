@@ -29,7 +29,18 @@ from connector.pipeline_metrics import queue_lists
 from connector.sapb1 import ServiceLayerClient, format_filter
 from connector.settings import RedisSettings, ServiceLayerSettings, ShopifySettings
 from connector.shopify import ShopifyClient, cost_limiter
-from connector.testing.processes import Process, celery_worker, free_port, port_open, shopb1, start
+from connector.testing.processes import (
+    WORKER_START_SECONDS,
+    Process,
+    celery_worker,
+    free_port,
+    launch,
+    port_open,
+    shopb1,
+    start,
+    wait_until_started,
+    worker_ready,
+)
 from connector.testing.redis_server import RestartableRedis
 
 SHOP = "shopb1-demo.myshopify.com"
@@ -130,15 +141,21 @@ class Stack:
 
     # --- processes ---
 
-    def start(self, name: str, command: list[str], **kwargs: Any) -> Process:
-        process = start(name, command, log_dir=self.workdir, **kwargs)
+    def start(self, name: str, command: list[str], *, wait: bool = True, **kwargs: Any) -> Process:
+        """Start a process of the stack; with `wait` False launched only (its port then `wait_until_started`)."""
+        if wait:
+            process = start(name, command, log_dir=self.workdir, **kwargs)
+        else:
+            process = launch(name, command, log_dir=self.workdir, **kwargs)
         self.processes[name] = process
         return process
 
-    def start_worker(self, name: str, queues: list[str] | None = None, concurrency: int = 2) -> Process:
+    def start_worker(
+        self, name: str, queues: list[str] | None = None, concurrency: int = 2, *, wait: bool = True
+    ) -> Process:
         # A liveness file per worker, so that a stuck one can be told from the others (see `worker_touched`).
         env = {**self.env, "SHOPB1_WORKER_LIVENESS_FILE": str(self.workdir / f"{name}-alive")}
-        worker = celery_worker(name, queues, env=env, concurrency=concurrency, log_dir=self.workdir)
+        worker = celery_worker(name, queues, env=env, concurrency=concurrency, log_dir=self.workdir, wait=wait)
         self.processes[name] = worker
         return worker
 
@@ -151,8 +168,13 @@ class Stack:
 
     def start_queue_workers(self) -> None:
         """One worker per queue of QUEUE_WORKERS, named after its queue (`orders` for shopb1.orders)."""
-        for queue, concurrency in QUEUE_WORKERS.items():
-            self.start_worker(worker_name(queue), [queue], concurrency)
+        self.start_workers([(worker_name(queue), [queue], concurrency) for queue, concurrency in QUEUE_WORKERS.items()])
+
+    def start_workers(self, workers: list[tuple[str, list[str], int]]) -> list[Process]:
+        """Workers (name, queues, concurrency) started side by side: one after another took 30 s of a test
+        module's setup, most of it each waiting for its own imports."""
+        launched = [self.start_worker(name, queues, concurrency, wait=False) for name, queues, concurrency in workers]
+        return [wait_until_started(worker, ready=worker_ready, timeout=WORKER_START_SECONDS) for worker in launched]
 
     def queued(self) -> int:
         """Tasks waiting in the queues of QUEUE_WORKERS."""
@@ -311,18 +333,18 @@ def running_stack(
         stack.redis.start()
         cleanup.callback(stack.redis.stop)
         cleanup.callback(stack.stop_all)
-        stack.start(
-            "sapb1", shopb1("emulate", "sapb1", "--port", str(ports.sapb1), *(sl_flags or [])), port=ports.sapb1
-        )
+        # Side by side: none of the three needs another to start.
+        sl_command = shopb1("emulate", "sapb1", "--port", str(ports.sapb1), *(sl_flags or []))
         shop_command = shopb1("emulate", "shopify", "--port", str(ports.shopify), "--webhook-time-scale",
-                              stack.webhook_time_scale)  # fmt: skip
-        stack.start("shopify", [*shop_command, *(shop_flags or [])], port=ports.shopify, env=stack.env)
-        stack.start(
-            "ingest",
-            shopb1("ingest", "--host", "127.0.0.1", "--port", str(ports.ingest), "--workers", "1"),
-            port=ports.ingest,
-            env=stack.env,
-        )
+                              stack.webhook_time_scale, *(shop_flags or []))  # fmt: skip
+        ingest_command = shopb1("ingest", "--host", "127.0.0.1", "--port", str(ports.ingest), "--workers", "1")
+        started = [
+            stack.start("sapb1", sl_command, port=ports.sapb1, wait=False),
+            stack.start("shopify", shop_command, port=ports.shopify, env=stack.env, wait=False),
+            stack.start("ingest", ingest_command, port=ports.ingest, env=stack.env, wait=False),
+        ]
+        for process in started:
+            wait_until_started(process)
         stack.cli("sap", "init")
         if emulators:
             stack.cli("shopify", "subscribe", "--address", f"{stack.ingest_url}/webhooks/shopify")
