@@ -8,11 +8,14 @@ runs one page per task and queues the next one this module names; nothing here k
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+
+import redis
 
 from connector.b1.items import ChangeCursor
 from connector.settings import CatalogSettings
@@ -26,7 +29,7 @@ SWEEP_COUNTS = (UPDATED, UNCHANGED, "unbound", FAILED)
 # only after the broker's visibility timeout): asking for the load again then resumes it at once.
 STALLED_AFTER = 300.0
 # Longer than a page takes; a poll whose worker died leaves the lease to expire and the next poll takes over.
-POLL_LEASE_SECONDS = 600
+POLL_LEASE_SECONDS = 120
 # The first poll starts at B1's latest change (what is older is the full load's); in a company without items
 # yet, at the beginning of time.
 EPOCH = datetime(1900, 1, 1)
@@ -62,9 +65,18 @@ class CatalogRuns:
     def poll(self, token: str, after: str | None, operation: str, record: Record) -> Page:
         """One page of the B1 items changed since the checkpoint (less the overlap); the checkpoint moves once
         the last page is done. `token` names the poll (its first page's task), whose pages hold one lease."""
-        state, items = self.sync.state, self.sync.items
-        if not state.take_poll_lease(token, POLL_LEASE_SECONDS):
+        if not self.sync.state.take_poll_lease(token, POLL_LEASE_SECONDS):
             return Page("busy")
+        try:
+            return self._poll(token, after, operation, record)
+        except BaseException:
+            # The next poll (the retry, or beat's next) starts at once rather than after the lease's time to live.
+            with contextlib.suppress(redis.RedisError, OSError):  # the failure itself may be Redis's
+                self.sync.state.release_poll_lease(token)
+            raise
+
+    def _poll(self, token: str, after: str | None, operation: str, record: Record) -> Page:
+        state, items = self.sync.state, self.sync.items
         checkpoint = state.checkpoint()
         if checkpoint is None:
             latest = items.latest_change() or ChangeCursor(EPOCH)

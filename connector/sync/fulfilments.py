@@ -21,6 +21,7 @@ delivery is held for the operator with the reason.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import time
@@ -53,7 +54,8 @@ from connector.sync.state import OrderFacts, OrderState
 log = logging.getLogger(__name__)
 
 DELIVERY_TYPE = 15
-POLL_LEASE_SECONDS = 600
+# Longer than a page takes; a poll whose worker died leaves the lease to expire and the next poll takes over.
+POLL_LEASE_SECONDS = 120
 DELIVERY_LEASE_SECONDS = 600
 INVOICING_LEASE_SECONDS = 120
 # A delivery's fulfilment plan outlives any retry (dead letters are retried within days), then expires.
@@ -127,6 +129,16 @@ class DeliverySync:
         state = self.poll_state
         if not state.take_lease(token, POLL_LEASE_SECONDS):
             return PollPage("busy")
+        try:
+            return self._poll(state, token, after, page_size, overlap)
+        except BaseException:
+            # Let the next poll (its retry, or beat's next) start at once: a retry lost in a Redis failover left
+            # the lease held, and the shop without fulfilments, for its whole time to live.
+            with contextlib.suppress(redis.RedisError, OSError):  # the failure itself may be Redis's
+                state.release_lease(token)
+            raise
+
+    def _poll(self, state: PollState, token: str, after: str | None, page_size: int, overlap: float) -> PollPage:
         checkpoint = state.checkpoint()
         if checkpoint is None:
             latest = self.deliveries.latest_change() or ChangeCursor(EPOCH)

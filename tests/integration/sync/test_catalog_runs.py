@@ -122,6 +122,24 @@ def test_a_poll_walks_its_pages_then_moves_the_checkpoint(sync: Sync) -> None:
     assert poll.poll("poll-2", None, "task-5", nothing_recorded).action == "polled"  # the lease was given back
 
 
+def test_a_poll_whose_page_fails_gives_its_lease_back_and_the_next_poll_redoes_the_page(sync: Sync) -> None:
+    """A page that raises (B1 or Shopify unreachable) leaves no lease behind: its retry may be lost (a Redis
+    failover), and the next poll must not wait out the lease's time to live."""
+    clock = Clock()
+    sync.state.set_checkpoint(ChangeCursor(T0 - timedelta(minutes=1)).as_text())
+    clock.now += 1000
+    poll = runs(sync, clock, page_size=10)
+
+    def unreachable(outcomes: list[ItemOutcome]) -> None:
+        raise ConnectionError("B1 unreachable")
+
+    with pytest.raises(ConnectionError):
+        poll.poll("poll-1", None, "task-1", unreachable)
+    again = poll.poll("poll-2", None, "task-2", nothing_recorded)
+    assert (again.action, again.items) == ("polled", 7)
+    assert sync.state.checkpoint()[0] == ChangeCursor.of_row(item("ITEM-006", 6)).as_text()
+
+
 def test_a_poll_soon_after_the_checkpoint_moved_reads_the_overlap_again(sync: Sync) -> None:
     clock = Clock()
     sync.state.set_checkpoint(ChangeCursor.of_row(item("ITEM-006", 6)).as_text())
