@@ -19,7 +19,8 @@ def test_templated_message_equals_the_one_built_by_celery_and_kombu(ingest_redis
     envelope = _Envelope(create_publisher(RedisSettings(url=ingest_redis.url)))
     for task, queue in ((PROCESS_WEBHOOK, "shopb1.webhooks"), (COMPLIANCE_REQUEST, "shopb1.compliance")):
         for kwargs in ({"webhook_id": "b54557e4-bdd9-4b37-8a5f-bf7d70bcd043", "topic": "orders/create"},
-                       {"webhook_id": "x" * 3000, "topic": "shop/redact"}):  # fmt: skip
+                       {"webhook_id": "x" * 3000, "topic": "shop/redact"},
+                       {"webhook_id": "it's\\ \u00e9\n", "topic": "orders/create"}):  # fmt: skip
             before = time.time()
             templated = json.loads(envelope.message(task, queue, kwargs))
             # One header more than Celery's: when it was queued, as workers' and beat's messages say too.
