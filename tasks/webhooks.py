@@ -7,6 +7,7 @@ from typing import Any
 from celery import shared_task
 
 from connector.app_lifecycle import app_uninstalled
+from connector.pipeline_metrics import BACKGROUND_PRIORITY
 from connector.sync.customers import mark_of
 from connector.sync.events import APP, CUSTOMER, ORDER, PRODUCT, change_of
 from tasks import names
@@ -35,9 +36,11 @@ def process_webhook(self: SyncTask, webhook_id: str, topic: str) -> dict[str, An
     elif change.kind == CUSTOMER:
         assert change.customer is not None
         seen = mark_of(change.customer, self.runtime.mapping)
-        # A little later: the order that made Shopify send it books the partner first (and marks it in step).
+        # A little later: the order that made Shopify send it books the partner first (and marks it in step). In
+        # the background: an order's own partner step, on the same queue, never waits behind a burst's customers.
         delay = self.runtime.pipeline.customer_sync_delay
-        sync_customer.apply_async(kwargs={"customer_id": change.subject_id, "seen": seen}, countdown=delay)
+        sync_customer.apply_async(kwargs={"customer_id": change.subject_id, "seen": seen}, countdown=delay,
+                                  priority=BACKGROUND_PRIORITY)  # fmt: skip
         action = "customer"
     elif change.kind == APP:
         assert change.shop is not None

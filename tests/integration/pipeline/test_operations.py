@@ -108,6 +108,27 @@ def test_the_sweeps_synchronisations_wait_behind_new_orders(stack: Stack) -> Non
     assert {order_id: client.hget(f"{stack.key_prefix}:order:{order_id}", "trail") for order_id in trails} == trails
 
 
+def test_a_customers_webhook_waits_in_the_background_behind_orders_partner_steps(stack: Stack) -> None:
+    """A burst of new customers sends a customers/create per order. Their partner synchronisations share the
+    customers queue with the orders' own partner steps; queued in the background, they never go first (in the
+    booking bench they did, 3 s after their webhook, and the burst's first sales orders waited behind them)."""
+    client = stack.redis_client()
+    customers = queue_lists(f"{stack.key_prefix}:celery:{Queue.CUSTOMERS.value}")
+    orders = queue_lists(f"{stack.key_prefix}:celery:{Queue.ORDERS.value}")
+    stack.start_worker("webhooks-only", [Queue.WEBHOOKS.value], concurrency=1)
+    try:
+        place_order(
+            stack.shopify(), order_input([Line("FILTER-SQZ", 1, Decimal("39.00"))], email="new.in.a.burst@example.com")
+        )
+        stack.wait_for(lambda: client.llen(customers[1]) >= 1, 60, "the customer's synchronisation queued")
+        queued = {name: [json.loads(m)["headers"]["task"] for m in client.lrange(name, 0, -1)] for name in customers}
+    finally:
+        stack.stop("webhooks-only")
+        client.delete(*customers, *orders)  # the order's synchronisation, not taken by any worker here
+    assert names_of.SYNC_CUSTOMER in queued[customers[1]]
+    assert names_of.SYNC_CUSTOMER not in queued[customers[0]]
+
+
 FLOWER_LOGIN = ("ops", "night-shift")
 
 
