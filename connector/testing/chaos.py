@@ -50,7 +50,7 @@ from connector.testing.aftersale import (
     play_afternoon,
 )
 from connector.testing.reconciliation import Audit, Booked, audit, booked_in_b1, fully_booked, to_book
-from connector.testing.sales import SoldOrder, collect_balances, plan_sales_day, sell
+from connector.testing.sales import PlannedOrder, SoldOrder, collect_balances, plan_sales_day, sell
 from connector.testing.stack import QUEUE_WORKERS, Stack, running_stack, worker_name
 from connector.testing.warehouse import QUICK_POLLS, Clerk, audit_shipments, to_ship
 
@@ -115,14 +115,76 @@ class ChaosResult:
 
 
 class Saboteur(Protocol):
-    """What breaks the stack while the day is played: set `finished` to stop breaking."""
+    """What breaks the stack while the day is played (a thread): set `finished` to stop breaking, `stopped` to
+    stop it altogether; `error` is what made it fail, if anything did."""
 
     finished: threading.Event
+    stopped: threading.Event
+    error: BaseException | None
 
     @property
     def did_one_offs(self) -> bool: ...
 
     def summary(self) -> str: ...
+
+    def start(self) -> None: ...
+
+    def is_alive(self) -> bool: ...
+
+    def join(self, timeout: float | None = None) -> None: ...
+
+
+@dataclass
+class PlayedDay:
+    sold: list[SoldOrder]
+    day: Day
+    settled: bool
+    seconds: float
+
+    @property
+    def clerk(self) -> Clerk:
+        return self.day.clerk
+
+
+def play_day(stack: Stack, plan: list[PlannedOrder], monkey: Saboteur, *, seed: int, started: float,
+             timeout: float) -> PlayedDay:  # fmt: skip
+    """The sales day sold, its balances collected, its orders shipped and changed while `monkey` breaks the stack,
+    until it settles or `timeout` seconds after `started`; then the monkey is stopped."""
+    monkey.start()
+    try:
+        shop = stack.shopify()
+        sold = sell(shop, plan)
+        collect_balances(shop, sold)
+        print(f"  {time.monotonic() - started:5.0f} s  sold {len(sold)} orders; booking under faults", flush=True)
+        # The warehouse ships every third order once it is booked, faults and all.
+        day = Day(sold, Clerk(stack, [order.placed for order in to_ship(sold)]), seed)
+        settled = wait_until_settled(stack, day, monkey, deadline=started + timeout, started=started)
+    finally:
+        monkey.finished.set()
+        monkey.stopped.set()
+        # A worker the monkey is starting joins the stack's processes when it is ready, and so stops with the
+        # stack: wait for it even when Ctrl-C interrupts the wait, or it would outlive the run.
+        while monkey.is_alive():
+            with contextlib.suppress(KeyboardInterrupt):
+                monkey.join()
+    if monkey.error is not None:
+        raise RuntimeError(f"the monkey breaking the stack failed: {monkey.error!r}") from monkey.error
+    return PlayedDay(sold, day, settled, time.monotonic() - started)
+
+
+def audit_day(stack: Stack, played: PlayedDay) -> Audit:
+    """Every fact of the day in B1 once (audit), its shipments, and its afternoon's changes to the cent."""
+    afternoon = played.day.afternoon
+    changed = frozenset(change.order.placed.id for change in afternoon.changes) if afternoon else frozenset()
+    checked = audit(stack, played.sold, changed)
+    checked.rows += audit_shipments(stack, list(played.clerk.shipments.values()))
+    if afternoon is not None:
+        row, problems = audit_afternoon(stack, afternoon)
+        checked.rows.append(row)
+        checked.orphans += problems
+    else:
+        checked.letters.append("the afternoon's changes were never made (the day did not settle first)")
+    return checked
 
 
 class Monkey(threading.Thread):
@@ -225,43 +287,13 @@ def run(config: ChaosConfig) -> ChaosResult:
             stack, len([order for order in plan if not order.cancel and not order.built_to_fail])
         )
         monkey = Monkey(stack, config, progress)
-        monkey.start()
-        try:
-            shop = stack.shopify()
-            sold = sell(shop, plan)
-            collect_balances(shop, sold)
-            print(f"  {time.monotonic() - started:5.0f} s  sold {len(sold)} orders; booking under faults", flush=True)
-            # The warehouse ships every third order once it is booked, faults and all.
-            clerk = Clerk(stack, [order.placed for order in to_ship(sold)])
-            deadline = started + config.timeout
-            day = Day(sold, clerk, config.seed)
-            settled = wait_until_settled(stack, day, monkey, deadline=deadline, started=started)
-        finally:
-            monkey.finished.set()
-            monkey.stopped.set()
-            # A worker the monkey is starting joins the stack's processes when it is ready, and so stops with the
-            # stack: wait for it even when Ctrl-C interrupts the wait, or it would outlive the run.
-            while monkey.is_alive():
-                with contextlib.suppress(KeyboardInterrupt):
-                    monkey.join()
-        if monkey.error is not None:
-            raise RuntimeError("the chaos monkey failed") from monkey.error
-        seconds = time.monotonic() - started
+        played = play_day(stack, plan, monkey, seed=config.seed, started=started, timeout=config.timeout)
         sl_stats, webhook_stats = faults_off(stack)
-        afternoon = day.afternoon
-        changed = frozenset(change.order.placed.id for change in afternoon.changes) if afternoon else frozenset()
-        checked = audit(stack, sold, changed)
-        shipments = list(clerk.shipments.values())
-        checked.rows += audit_shipments(stack, shipments)
-        if afternoon is not None:
-            row, problems = audit_afternoon(stack, afternoon)
-            checked.rows.append(row)
-            checked.orphans += problems
-        else:
-            checked.letters.append("the afternoon's changes were never made (the day did not settle first)")
-        result = ChaosResult(config, sold, monkey.injected, sl_stats, webhook_stats, checked, settled, seconds)
-        result.shipped = len(shipments)
-        result.afternoon = afternoon
+        checked = audit_day(stack, played)
+        result = ChaosResult(config, played.sold, monkey.injected, sl_stats, webhook_stats, checked, played.settled,
+                             played.seconds)  # fmt: skip
+        result.shipped = len(played.clerk.shipments)
+        result.afternoon = played.day.afternoon
         result.faults = _fault_counts(result)
         (workdir / "result.json").write_text(json.dumps(_report(result), indent=2, default=str) + "\n")
         return result

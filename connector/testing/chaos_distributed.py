@@ -51,22 +51,22 @@ from typing import Any
 import redis
 
 from connector.settings import RedisSettings
-from connector.testing.aftersale import KINDS, audit_afternoon
+from connector.testing.aftersale import KINDS
 from connector.testing.chaos import (
     LIVENESS_SECONDS,
     ChaosConfig,
-    Day,
+    audit_day,
     faults_off,
     faults_on,
-    wait_until_settled,
+    play_day,
 )
 from connector.testing.netlab import Lab, answers, unavailable
 from connector.testing.processes import Process, port_open, shopb1, start, worker_command, worker_ready
-from connector.testing.reconciliation import Audit, audit
+from connector.testing.reconciliation import Audit
 from connector.testing.redis_server import SHIPPED_SETTINGS
-from connector.testing.sales import SoldOrder, collect_balances, plan_sales_day, sell
+from connector.testing.sales import SoldOrder, plan_sales_day
 from connector.testing.stack import QUEUE_WORKERS, Ports, Stack, worker_name
-from connector.testing.warehouse import QUICK_POLLS, Clerk, audit_shipments, to_ship
+from connector.testing.warehouse import QUICK_POLLS
 
 RUNS_DIR = Path("var/chaos-distributed")
 MASTER = "shopb1"
@@ -399,41 +399,16 @@ def run(config: DistributedConfig) -> DistributedResult:
         faults_on(stack, _chaos_rates(config))
         started = time.monotonic()
         monkey = NetworkMonkey(stack, lab_redis, config, workers, started)
-        monkey.start()
-        try:
-            plan = plan_sales_day(config.orders, config.seed)
-            shop = stack.shopify()
-            sold = sell(shop, plan)
-            collect_balances(shop, sold)
-            print(f"  {time.monotonic() - started:5.0f} s  sold {len(sold)} orders", flush=True)
-            clerk = Clerk(stack, [order.placed for order in to_ship(sold)])
-            day = Day(sold, clerk, config.seed)
-            settled = wait_until_settled(stack, day, monkey, deadline=started + config.timeout, started=started)
-        finally:
-            monkey.finished.set()
-            monkey.stopped.set()
-            while monkey.is_alive():
-                with contextlib.suppress(KeyboardInterrupt):
-                    monkey.join()
-        if monkey.error is not None:
-            raise RuntimeError("the network monkey failed") from monkey.error
-        seconds = time.monotonic() - started
+        plan = plan_sales_day(config.orders, config.seed)
+        played = play_day(stack, plan, monkey, seed=config.seed, started=started, timeout=config.timeout)
         sl_stats, webhook_stats = faults_off(stack)
-        afternoon = day.afternoon
-        changed = frozenset(change.order.placed.id for change in afternoon.changes) if afternoon else frozenset()
-        checked = audit(stack, sold, changed)
-        checked.rows += audit_shipments(stack, list(clerk.shipments.values()))
-        if afternoon is not None:
-            row, problems = audit_afternoon(stack, afternoon)
-            checked.rows.append(row)
-            checked.orphans += problems
-        else:
-            checked.letters.append("the afternoon's changes were never made (the day did not settle first)")
+        checked = audit_day(stack, played)
         cut = next(step for step in monkey.steps if step.name == "ingest-1 cut from Redis")
+        afternoon = played.day.afternoon
         result = DistributedResult(
-            config, sold, checked, settled, seconds, monkey.log, monkey.failed_over,
+            config, played.sold, checked, played.settled, played.seconds, monkey.log, monkey.failed_over,
             _answers_while_cut(workdir / "balancer.jsonl", started, cut), _emulator_faults(sl_stats, webhook_stats),
-            len(clerk.shipments), {kind: len(afternoon.of(kind)) for kind in KINDS} if afternoon else None,
+            len(played.clerk.shipments), {kind: len(afternoon.of(kind)) for kind in KINDS} if afternoon else None,
             monkey.liveness_restarts,
         )  # fmt: skip
         (workdir / "result.json").write_text(json.dumps(_report(result), indent=2, default=str) + "\n")
